@@ -1,0 +1,191 @@
+"""The shape every detector has.
+
+A detector knows how to recognise one kind of value (an entity) in a whole Arrow array at once:
+
+* ``normalise``: strip separators and case so that formats collapse to one (``138 0013 8000``
+  and ``+86-13800138000`` both become ``13800138000``); vectorised with Arrow kernels.
+* ``pattern``: an RE2 pattern that a *normalised* value must match in full (anchors are added
+  here, never by the detector); ``None`` for detectors that only a header can raise.
+* ``validate``: a vectorised check (checksum, calendar date...) over the normalised values that
+  matched the pattern, returning a numpy boolean array.
+* ``mask``: how one value is shown in a report: never the whole identifier.
+* ``header_words``: words in a column header (Chinese, English, pinyin initials) that say the
+  column holds this entity. A header alone never labels a column whose values contradict it.
+
+Detectors know nothing of files or of the law (see STYLE.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ArrayValidator = Callable[[pa.Array], np.ndarray]
+ArrayTransform = Callable[[pa.Array], pa.Array]
+
+
+def strip_whitespace(values: pa.Array) -> pa.Array:
+    """Trim surrounding white space (also the ideographic space U+3000)."""
+    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+
+
+def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·.]") -> pa.Array:
+    """Remove spaces, dashes, middle dots and dots anywhere in the value."""
+    return pc.replace_substring_regex(values, pattern=separators, replacement="")
+
+
+def default_mask(value: str) -> str:
+    """Keep the first 3 and last 2 characters of long values, star the rest.
+
+    >>> default_mask("13800138000")
+    '138******00'
+    >>> default_mask("ab")
+    '**'
+    """
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 5) + value[-2:]
+
+
+def keep_ends_mask(head: int, tail: int) -> Callable[[str], str]:
+    """A mask that keeps ``head`` leading and ``tail`` trailing characters.
+
+    Short values (fewer than head + tail + 4 characters) are starred whole, so that masking
+    never reveals most of a value.
+
+    >>> keep_ends_mask(6, 4)("11010519491231002X")
+    '110105********002X'
+    """
+
+    def mask(value: str) -> str:
+        if len(value) < head + tail + 4:
+            return "*" * len(value)
+        return value[:head] + "*" * (len(value) - head - tail) + (value[-tail:] if tail else "")
+
+    return mask
+
+
+def normalise_header(name: str) -> str:
+    """Lower-case a header and drop separators so that ``Mobile_No`` matches ``mobileno``.
+
+    >>> normalise_header(" 联系 电话(手机) ")
+    '联系电话手机'
+    >>> normalise_header("Mobile_No.")
+    'mobileno'
+    """
+    return re.sub(r"[\s_\-./()（）\[\]【】:：#]+", "", str(name)).lower()
+
+
+@dataclass(frozen=True)
+class Detector:
+    """Everything about recognising one entity, in one place."""
+
+    entity: str
+    sensitive: bool
+    category: str
+    description: str
+    pattern: str | None
+    validate: ArrayValidator | None = None
+    normalise: ArrayTransform = remove_separators
+    mask: Callable[[str], str] = default_mask
+    header_words: tuple[str, ...] = ()
+    # Short pinyin abbreviations (sfzh, sjh...) only count when they are the whole header.
+    header_exact: tuple[str, ...] = ()
+    # Words that veto the header (``订单号`` under an ID-looking column name, ``紧急联系人``...).
+    header_negative: tuple[str, ...] = ()
+    # The pattern is too generic to stand alone (8-digit Taiwan permit, 12-digit file number):
+    # the values must match *and* the header must say so.
+    requires_header: bool = False
+    # A column whose header names this entity but whose values cannot be checked (no pattern)
+    # is classified from the header alone.
+    person_key: bool = False
+    # Canonical form used to compare persons (15-digit IDs upgraded to 18...). Defaults to the
+    # normalised value.
+    canonical: ArrayTransform | None = None
+    # Share of non-null values that must validate for the values alone to label the column.
+    min_share: float = 0.8
+    # When two detectors validate a similar share, the higher priority wins (checksummed
+    # identifiers over generic digit runs).
+    priority: int = 0
+    examples: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.pattern is not None:
+            _check_re2(self.pattern, self.entity)
+
+    @property
+    def anchored_pattern(self) -> str | None:
+        return None if self.pattern is None else f"^(?:{self.pattern})$"
+
+    def valid_mask(self, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        """Which values are valid instances of this entity, and their normalised form.
+
+        ``values`` is a string array (nulls allowed). Returns a numpy bool array of the same
+        length (nulls are False) and the normalised array.
+        """
+        values = _as_string(values)
+        normalised = self.normalise(strip_whitespace(values))
+        if self.pattern is None:
+            return np.zeros(len(values), dtype=bool), normalised
+        matched = pc.match_substring_regex(normalised, self.anchored_pattern)
+        ok = matched.fill_null(False).to_numpy(zero_copy_only=False)
+        if self.validate is not None and ok.any():
+            idx = np.flatnonzero(ok)
+            candidates = normalised.take(pa.array(idx))
+            ok[idx] = np.asarray(self.validate(candidates), dtype=bool)
+        return ok, normalised
+
+    def canonical_keys(self, normalised: pa.Array) -> pa.Array:
+        """The canonical form of already normalised, valid values (for person linking)."""
+        return self.canonical(normalised) if self.canonical is not None else normalised
+
+
+def _as_string(values: pa.Array) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_string(values.type):
+        return values
+    if pa.types.is_large_string(values.type):
+        return values.cast(pa.string())
+    return values.cast(pa.string())
+
+
+_RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?>|[*+?}]\+")
+
+
+def _check_re2(pattern: str, name: str) -> None:
+    """Refuse patterns RE2 cannot run (look-around, back-references, possessives).
+
+    Patterns are compiled by Arrow's RE2 engine, which guarantees linear time: no
+    catastrophic backtracking can come from a detector definition.
+    """
+    if _RE2_UNSUPPORTED.search(pattern):
+        raise ValueError(f"detector {name}: pattern uses a construct RE2 does not support (look-around, back-reference or possessive quantifier)")
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise ValueError(f"detector {name}: pattern is not valid RE2: {exc}") from None
+
+
+def digits_matrix(values: pa.Array, width: int) -> np.ndarray:
+    """View a string array whose values are all ``width`` ASCII characters as a uint8 matrix.
+
+    Used by vectorised checksum validators: no Python loop per value.
+    """
+    values = _as_string(values)
+    n = len(values)
+    if n == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=n + 1, offset=values.offset * 4)
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    starts = offsets[:-1]
+    if not np.all(offsets[1:] - starts == width):
+        raise ValueError("digits_matrix needs values of equal width")
+    index = starts[:, None] + np.arange(width)[None, :]
+    return data[index]

@@ -1,0 +1,102 @@
+"""银行卡号 (bank card / account number).
+
+Most Chinese cards are UnionPay: 16 to 19 digits starting with 62 and Luhn-valid. Some legacy
+domestic cards (e.g. 9558…) do not pass Luhn, so a column whose header says 银行卡 / 账号 and
+whose values are 16-19 digit runs is a bank-card column too.
+
+Trap: about one in ten valid 18-digit resident ID numbers also passes Luhn; an ID column must
+not be read as bank cards. The classifier resolves that conflict by priority (the ID check is
+stricter) and by the share of values starting with a card BIN.
+
+>>> is_luhn("6222021234567890128")
+True
+>>> is_valid("6222021234567890128"), is_valid("6222021234567890127")
+(True, False)
+>>> mask("6222021234567890128")
+'622202*********0128'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.base import Detector, keep_ends_mask, remove_separators
+
+ENTITY = "CN_BANK_CARD"
+SENSITIVE = True
+CATEGORY = "financial_account"
+
+# Issuer prefixes seen on Chinese cards: UnionPay 62, 60 (Discover-UnionPay), legacy domestic
+# 9 (e.g. 9558 ICBC), and co-branded Visa/Master/JCB (4, 5, 35, 37).
+PATTERN = r"(?:62|60|4\d|5[1-5]|3[57]|9\d)\d{14,17}"
+
+HEADER_WORDS = (
+    "银行卡", "银行卡号", "卡号", "银行账号", "银行账户", "开户账号", "账号", "收款账号", "结算账户",
+    "bankcard", "cardno", "cardnumber", "accountno", "bankaccount", "iban", "yinhangka",
+)
+HEADER_EXACT = ("yhkh", "yhzh", "khzh", "skzh", "acct")
+
+
+def compact(number: str) -> str:
+    return "".join(number.split()).replace("-", "")
+
+
+def is_luhn(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def is_valid(number: str) -> bool:
+    number = compact(number)
+    return number.isdigit() and 16 <= len(number) <= 19 and number[:2] == "62" and is_luhn(number)
+
+
+mask = keep_ends_mask(6, 4)
+
+
+def luhn_array(values: pa.Array) -> np.ndarray:
+    """Vectorised Luhn over digit strings of mixed lengths."""
+    lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(values), dtype=bool)
+    from detectors.base import digits_matrix
+
+    for width in np.unique(lengths):
+        idx = np.flatnonzero(lengths == width)
+        digits = digits_matrix(values.take(pa.array(idx)), int(width)).astype(np.int64) - 48
+        rev = digits[:, ::-1]
+        doubled = rev[:, 1::2] * 2
+        doubled = np.where(doubled > 9, doubled - 9, doubled)
+        total = rev[:, 0::2].sum(axis=1) + doubled.sum(axis=1)
+        out[idx] = total % 10 == 0
+    return out
+
+
+def validate_array(values: pa.Array) -> np.ndarray:
+    """Luhn-valid; legacy non-Luhn cards are accepted only through a header (see classify)."""
+    return luhn_array(values)
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="银行卡号 / 银行账户 — bank card or account number (UnionPay 62, Luhn)",
+    pattern=PATTERN,
+    validate=validate_array,
+    normalise=lambda v: remove_separators(v, "[\\s\\-\u3000\u00a0]"),
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    header_negative=("订单", "order", "运单", "waybill", "流水", "批次", "身份证", "证件"),
+    person_key=True,
+    min_share=0.9,
+    priority=60,
+    examples=("6222021234567890128",),
+)

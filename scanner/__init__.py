@@ -1,0 +1,13 @@
+"""chujing's scanner: files in, report out.  ``from scanner import scan``."""
+
+__version__ = "0.1.0"
+
+
+def scan(*args, **kwargs):
+    """Scan files, folders, globs or datasets; see :func:`scanner.pipeline.scan`."""
+    from scanner.pipeline import scan as _scan
+
+    return _scan(*args, **kwargs)
+
+
+__all__ = ["scan", "__version__"]

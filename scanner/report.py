@@ -1,0 +1,158 @@
+"""The report: what a scan found, in the contract's shape (schema ``chujing.report/1``).
+
+The report object is what the Python API returns; it serialises to the contract's JSON and
+gives its tables as pandas DataFrames for notebooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scanner import __version__
+
+SCHEMA = "chujing.report/1"
+
+# The contract's exit codes.
+EXIT_NONE = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BY_PATH = {
+    "none": 0,
+    "standard_contract_or_certification": 10,
+    "security_assessment": 20,
+    "other_legal_path": 30,
+}
+PATH_ORDER = ["none", "standard_contract_or_certification", "other_legal_path", "security_assessment"]
+
+
+@dataclass
+class ColumnReport:
+    name: str
+    entity: str | None
+    entities: list[str]
+    sensitive: bool
+    category: str | None
+    confidence: float
+    match_rate: float
+    samples: list[str]
+    # profile
+    type: str = ""
+    rows: int = 0
+    nulls: int = 0
+    distinct_estimate: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    evidence: str = ""
+    decision: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str | None = None
+    encoding: str | None = None
+    rows: int = 0
+    error: str | None = None
+    columns: list[ColumnReport] = field(default_factory=list)
+    size_bytes: int | None = None
+    delimiter: str | None = None
+    subject: str | None = None
+    tables: list[dict[str, Any]] = field(default_factory=list)  # table-level findings (trajectories)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["columns"] = [c.to_dict() for c in self.columns]
+        return d
+
+
+@dataclass
+class PersonsReport:
+    personal: int = 0
+    sensitive: int = 0
+    by_subject: dict[str, dict[str, int]] = field(default_factory=dict)
+    year_to_date: dict[str, Any] | None = None
+    by_entity: dict[str, int] = field(default_factory=dict)
+    keyless_rows: int = 0
+    keyless_policy: str = "each_row_is_a_person"
+    minors: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    ruleset: str
+    context: dict[str, Any]
+    files: list[FileReport] = field(default_factory=list)
+    persons: PersonsReport = field(default_factory=PersonsReport)
+    important_data: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    verdict: dict[str, Any] = field(default_factory=lambda: {"path": "none", "items": []})
+    errors: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- contract ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "tool": {"name": "chujing", "version": __version__},
+            "ruleset": self.ruleset,
+            "context": self.context,
+            "files": [f.to_dict() for f in self.files],
+            "persons": self.persons.to_dict(),
+            "important_data": self.important_data,
+            "items": self.items,
+            "verdict": self.verdict,
+            "errors": self.errors,
+        }
+        d.update(self.extra)
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
+
+    @property
+    def path(self) -> str:
+        return self.verdict.get("path", "none")
+
+    @property
+    def exit_code(self) -> int:
+        """The contract's exit status: an incomplete scan (any file error) wins over the path."""
+        if self.errors:
+            return EXIT_ERROR
+        return EXIT_BY_PATH.get(self.path, EXIT_NONE)
+
+    # --- notebooks --------------------------------------------------------------------------
+    def columns_frame(self):
+        """One row per column of every file, as a pandas DataFrame."""
+        import pandas as pd
+
+        rows = []
+        for f in self.files:
+            for c in f.columns:
+                rows.append({"file": f.path, **c.to_dict()})
+        return pd.DataFrame(rows)
+
+    def files_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: v for k, v in f.to_dict().items() if k not in ("columns", "tables")} for f in self.files])
+
+    def items_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.items)
+
+    def _repr_markdown_(self) -> str:  # pragma: no cover - notebook display
+        from scanner.render import render_markdown
+
+        return render_markdown(self)
+
+    def __repr__(self) -> str:
+        return f"<Report {self.path} files={len(self.files)} persons={self.persons.personal}/{self.persons.sensitive}>"
