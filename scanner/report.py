@@ -156,3 +156,12 @@ class Report:
 
     def __repr__(self) -> str:
         return f"<Report {self.path} files={len(self.files)} persons={self.persons.personal}/{self.persons.sensitive}>"
+
+
+def apply_assessment(report: Report, assessment) -> Report:
+    """Copy an engine :class:`mappings.engine.Assessment` into the report's items and verdict."""
+    report.items = [i.to_dict() for i in assessment.items]
+    report.verdict = assessment.verdict()
+    if getattr(assessment, "notes", None):
+        report.extra["notes"] = assessment.notes
+    return report
