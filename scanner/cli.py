@@ -1,0 +1,201 @@
+"""The ``chujing`` command: a thin layer over :func:`scanner.pipeline.scan`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from scanner import __version__
+from scanner.report import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
+
+SECTORS = {
+    "automotive": ["vehicle_rd", "vehicle_testing", "connected_vehicle_services", "charging_station", "ota", "after_sales", "other"],
+    "pharmaceutical": ["clinical_trial", "drug_rd", "pharmacovigilance", "product_complaint", "medical_inquiry",
+                       "hcp_management", "diagnosis_treatment", "business_partner_management", "other"],
+    "civil_aviation": ["aircraft_safety", "aircraft_maintenance", "rd_manufacturing", "customer_service", "other"],
+    "retail_services": ["member_management", "other"],
+    "ai_training": ["model_training", "algorithm_development", "product_testing", "other"],
+    "other": ["other"],
+}
+SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]
+MODALITIES = ["text", "image", "audio", "video"]
+FORMATS = ["table", "json", "md", "html"]
+ALL_SCENARIOS = sorted({s for v in SECTORS.values() for s in v})
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": self.formatTime(record), "level": record.levelname.lower(),
+                           "message": record.getMessage()}, ensure_ascii=False)
+
+
+def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
+    logger = logging.getLogger("chujing")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level.upper(), logging.WARNING))
+    logger.propagate = False
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print one line on stderr and exit: user mistakes never show a traceback."""
+    click.echo(f"chujing: {message}", err=True)
+    sys.exit(code)
+
+
+def check_scenario(sector: str, scenario: str) -> None:
+    if scenario not in SECTORS.get(sector, ["other"]):
+        fail(f"scenario '{scenario}' is not one of sector '{sector}': choose from {', '.join(SECTORS[sector])}")
+
+
+def context_options(f):
+    """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
+    opts = [
+        click.option("--ruleset", default="beijing-ftz-2024", show_default=True,
+                     help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule file."),
+        click.option("--sector", type=click.Choice(list(SECTORS)), default="other", show_default=True, help="The exporter's sector."),
+        click.option("--scenario", type=click.Choice(ALL_SCENARIOS), default="other", show_default=True, help="The list's scenario (场景)."),
+        click.option("--subject", type=click.Choice(SUBJECTS), default=None, help="The data subjects' role, where the list distinguishes roles."),
+        click.option("--modality", type=click.Choice(MODALITIES), default=None, help="AI training data modality."),
+        click.option("--ciio", is_flag=True, help="The exporter is a critical information infrastructure operator."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Report format (default: table on a terminal, json otherwise)."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to this file instead of stdout."),
+        click.option("--year", type=int, default=None, help="Calendar year counted (default: this year)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the HTML report."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
+    from scanner.render import render_report
+
+    if fmt is None:
+        fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
+    if lang is None:
+        import locale
+
+        lang = "zh" if (locale.getlocale()[0] or "").lower().startswith("zh") else "en"
+    text = render_report(report, fmt, lang=lang)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="chujing")
+def main() -> None:
+    """chujing (出境): scan data exports before they cross China's border.
+
+    \b
+    Finds Chinese personal and sensitive data in CSV and Parquet exports, counts the distinct
+    persons, and tells which item of the Beijing FTZ negative list (2024) or the national rules
+    (CAC 2024 Provisions) applies, with the path it requires and why.
+
+    \b
+    Examples:
+      chujing scan exports/ --sector automotive --scenario vehicle_rd
+      chujing scan members.parquet --sector retail_services --scenario member_management --format json -o report.json
+      chujing assess --sector pharmaceutical --scenario clinical_trial --subject trial_subject --personal 30000 --sensitive 30000
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@context_options
+@click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
+              help="A column that identifies a person besides the detected identifiers (repeatable), e.g. member_id.")
+@click.option("--sample-rows", type=click.IntRange(min=100), default=5000, show_default=True,
+              help="Values per column sampled (spread over the file) to classify columns.")
+@click.option("--full", is_flag=True, help="Classify columns on every row, not a sample (persons are always counted on every row).")
+@click.option("--detectors", "detector_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A YAML file of your own detectors (repeatable).")
+@click.option("--important", multiple=True, metavar="ITEM", help="Confirm an important-data item applies (e.g. automotive.3).")
+@click.option("--not-important", multiple=True, metavar="ITEM", help="Dismiss an important-data candidate after review.")
+@click.option("--ledger", default=None, type=click.Path(dir_okay=False), help="Year-to-date ledger (SQLite) to read and update.")
+@click.option("--ledger-key", "ledger_key_file", default=None, type=click.Path(dir_okay=False),
+              help="Key file for the ledger's keyed hashes (default: beside the user data dir, or $CHUJING_LEDGER_KEY).")
+@click.option("--record", is_flag=True, help="Record this transfer's persons in the ledger.")
+@click.option("--transfer-id", default=None, help="Id of the transfer to record (re-recording the same id changes nothing).")
+@click.option("--recipient", default=None, help="Overseas recipient of the transfer.")
+@click.option("--purpose", default=None, help="Purpose of the transfer.")
+@click.option("--exempt", default=None, help="Exemption under the Provisions (art3, art4, art5_1, art5_2, art5_3, art6): not counted.")
+@click.option("--fail-on", type=click.Choice(PATH_ORDER), default=None,
+              help="Exit non-zero only when the verdict is this path or stricter (CI gates).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)
+@click.option("--log-json", is_flag=True, help="Log as JSON lines on stderr (for schedulers).")
+def scan(paths, ruleset, sector, scenario, subject, modality, ciio, fmt, output, year, lang, person_keys, sample_rows,
+         full, detector_files, important, not_important, ledger, ledger_key_file, record, transfer_id, recipient,
+         purpose, exempt, fail_on, log_level, log_json):
+    """Scan files, folders, globs or Parquet datasets and report what must be done before export.
+
+    \b
+    Examples:
+      chujing scan exports/owners.csv --sector automotive --scenario after_sales
+      chujing scan 'lake/**/*.parquet' --person-key member_id --format md -o review.md
+      chujing scan trial.csv --sector pharmaceutical --scenario clinical_trial --subject trial_subject \\
+          --ledger ~/chujing.db --record --transfer-id T-2026-07 --recipient "Acme GmbH"
+
+    \b
+    Exit status: 0 no path required; 10 standard contract or certification; 20 security
+    assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error.
+    """
+    from scanner.pipeline import ScanOptions
+    from scanner.pipeline import scan as run_scan
+
+    setup_logging(log_level, log_json)
+    check_scenario(sector, scenario)
+    if record and not ledger:
+        ledger = None  # the default ledger under the user's data directory
+    options = ScanOptions(
+        ruleset=ruleset, sector=sector, scenario=scenario, subject=subject, modality=modality, ciio=ciio, year=year,
+        person_keys=list(person_keys), sample_rows=sample_rows, full=full, detector_files=list(detector_files),
+        important=list(important), not_important=list(not_important), ledger=ledger, ledger_key_file=ledger_key_file,
+        record=record, transfer_id=transfer_id, recipient=recipient, purpose=purpose, exempt=exempt,
+    )
+    try:
+        report = run_scan(list(paths), options)
+    except (ValueError, LookupError) as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except Exception as exc:  # a ledger or rule-set problem: one line, never a traceback
+        if type(exc).__name__ in ("LedgerError", "RulesetError", "RuleSetError"):
+            fail(str(exc).splitlines()[0], EXIT_ERROR)
+        raise
+    emit(report, fmt, output, lang)
+    code = report.exit_code
+    if fail_on is not None and code != EXIT_ERROR:
+        code = EXIT_BY_PATH[report.path] if PATH_ORDER.index(report.path) >= PATH_ORDER.index(fail_on) else 0
+    sys.exit(code)
+
+
+def _add_optional_commands() -> None:
+    """Commands owned by other modules; each is added when its module is present."""
+    for module, attr in (("scanner.cli_rules", "assess_command"), ("scanner.cli_rules", "rules_group"),
+                         ("scanner.cli_detectors", "detectors_command"), ("scanner.cli_ledger", "ledger_group"),
+                         ("scanner.cli_review", "review_command")):
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ImportError:
+            continue
+        command = getattr(mod, attr, None)
+        if command is not None:
+            main.add_command(command)
+
+
+_add_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,487 @@
+"""The scan: read → detect → count → map → report.
+
+For each input the pipeline (1) classifies every column from a sample spread over the file,
+(2) streams every row once, turning classified columns into per-row person keys and flags for
+the person counter, and (3) hands the counts and the entities seen to the rule engine.
+Files that fail are reported with a one-line reason and the others are still scanned.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import io
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from detectors.base import Detector, strip_whitespace
+from detectors.classify import NON_NULL, ColumnClassification, as_text, classify_column
+from mappings import engine
+from scanner.profile import ColumnProfile
+from scanner.report import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
+from scanner.sources import Source, SourceError, describe_read_error, discover, open_source
+
+log = logging.getLogger("chujing")
+
+DEFAULT_SAMPLE_ROWS = 5000
+FULL_SAMPLE_CAP = 200_000
+SPREAD_CHUNKS = 8
+SPREAD_CHUNK_BYTES = 256 * 1024
+NON_PERSONAL_CATEGORIES = {"organisation", "organization"}
+
+
+@dataclass
+class ScanOptions:
+    """Everything a scan needs beyond the paths. The CLI and the Python API both build one."""
+
+    ruleset: str = "beijing-ftz-2024"
+    sector: str = "other"
+    scenario: str = "other"
+    subject: str | None = None
+    modality: str | None = None
+    ciio: bool = False
+    year: int | None = None
+    person_keys: list[str] = field(default_factory=list)
+    subjects: dict[str, str] = field(default_factory=dict)  # path (or glob) → subject role
+    sample_rows: int = DEFAULT_SAMPLE_ROWS
+    full: bool = False
+    detector_files: list[str] = field(default_factory=list)
+    detectors: list[Detector] | None = None
+    important: list[str] = field(default_factory=list)
+    not_important: list[str] = field(default_factory=list)
+    ledger: str | None = None
+    ledger_key_file: str | None = None
+    record: bool = False
+    transfer_id: str | None = None
+    recipient: str | None = None
+    purpose: str | None = None
+    exempt: str | None = None
+    keyless_policy: str = "each_row_is_a_person"
+    scan_date: _dt.date | None = None
+    block_size: int = 16 * 1024 * 1024
+    progress: Callable[[dict[str, Any]], None] | None = None
+
+    def context(self) -> engine.Context:
+        return engine.Context(ruleset=self.ruleset, sector=self.sector, scenario=self.scenario,
+                              subject=self.subject, modality=self.modality, ciio=self.ciio,
+                              year=self.year or (self.scan_date or _dt.date.today()).year)
+
+
+@dataclass
+class _ColumnPlan:
+    """How one classified column turns into person keys and flags on every batch."""
+
+    index: int
+    name: str
+    classification: ColumnClassification
+    detectors: list[Detector]  # the column's entities, highest priority first
+    valid_rows: int = 0
+    non_null_rows: int = 0
+
+
+def load_detectors(files: Iterable[str] = ()) -> list[Detector]:
+    """Built-in detectors plus the user's (YAML files, entry points)."""
+    registry = importlib.import_module("detectors.registry")
+    loader = getattr(registry, "load_detectors", None)
+    if loader is not None:
+        return list(loader(list(files)))
+    if list(files):
+        raise ValueError("custom detector files are not supported by this build")
+    return registry.builtin_detectors()
+
+
+def _birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
+    out: dict[str, Callable[[pa.Array], pa.Array]] = {}
+    for entity, module in (("CN_RESIDENT_ID", "detectors.cn_resident_id"), ("BIRTH_DATE", "detectors.birth_date")):
+        try:
+            fn = getattr(importlib.import_module(module), "birth_dates_array", None)
+        except ImportError:
+            fn = None
+        if fn is not None:
+            out[entity] = fn
+    return out
+
+
+def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOptions | None = None, **kwargs: Any) -> Report:
+    """Scan files, folders, globs or hive-partitioned datasets and return a :class:`Report`.
+
+    >>> from scanner import scan                                       # doctest: +SKIP
+    >>> report = scan(["exports/"], sector="automotive", scenario="vehicle_rd")  # doctest: +SKIP
+    >>> report.verdict["path"], report.columns_frame().head()          # doctest: +SKIP
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    options = options or ScanOptions(**kwargs)
+    if options.scan_date is None:
+        options.scan_date = _dt.date.today()
+    context = options.context()
+    detectors = options.detectors or load_detectors(options.detector_files)
+    from scanner.persons import PersonCounter
+
+    counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
+    report = Report(ruleset=options.ruleset, context=context.to_dict())
+
+    sources, errors = discover([os.fspath(p) for p in paths])
+    for message in errors:
+        log.error(message)
+        report.errors.append(message)
+        report.files.append(FileReport(path=message.split(": ")[0], error=message.split(": ", 1)[-1]))
+
+    started = time.monotonic()
+    for i, source in enumerate(sources):
+        if options.progress:
+            options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path, "bytes": source.size})
+        file_report = _scan_source(source, options, detectors, counter)
+        report.files.append(file_report)
+        if file_report.error:
+            message = f"{source.path}: {file_report.error}"
+            log.error(message)
+            report.errors.append(message)
+    report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
+                              "bytes": sum(s.size for s in sources)}
+
+    counts = counter.result()
+    report.persons = PersonsReport(
+        personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
+        by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
+        keyless_policy=counts.keyless_policy, minors=getattr(counts, "minors", 0),
+    )
+    judged = engine.Counts(personal=counts.personal, sensitive=counts.sensitive,
+                           by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
+
+    if options.ledger is not None or options.record:
+        judged = _apply_ledger(report, options, counter, context, sources)
+
+    entities = {e for f in report.files for c in f.columns for e in c.entities}
+    columns = [(f.path, c.name, c.entity) for f in report.files for c in f.columns]
+    candidates = engine.important_candidates(context, columns)
+    candidates = _apply_important_review(candidates, options)
+    report.important_data = [c.to_dict() for c in candidates]
+    apply_assessment(report, engine.assess(context, judged, entities, candidates))
+    return report
+
+
+def _apply_important_review(candidates: list[engine.ImportantCandidate], options: ScanOptions) -> list[engine.ImportantCandidate]:
+    review = getattr(engine, "apply_review", None)
+    if review is not None:
+        return review(candidates, important=options.important, not_important=options.not_important)
+    by_item = {c.item: c for c in candidates}
+    for item in options.important:
+        by_item.setdefault(item, engine.ImportantCandidate(item=item, evidence=["confirmed by the user"])).status = "confirmed"
+    for item in options.not_important:
+        if item in by_item:
+            by_item[item].status = "dismissed"
+    return list(by_item.values())
+
+
+def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine.Context, sources: list[Source]) -> engine.Counts:
+    from scanner import ledger as ledger_mod
+
+    ctx = dict(context.to_dict(), ruleset=options.ruleset)
+    year = context.year
+    files = [{"path": f.path, "size": f.size_bytes, "rows": f.rows, "fingerprint": _fingerprint(f.path)}
+             for f in report.files if f.error is None and f.size_bytes is not None]
+    ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
+    if options.record:
+        ytd = ledger.record(counter, ctx, year, transfer_id=options.transfer_id, recipient=options.recipient,
+                            purpose=options.purpose, files=files, exempt=options.exempt)
+    else:
+        ytd = ledger.year_to_date(counter, ctx, year)
+    report.persons.year_to_date = ytd
+    return engine.Counts(personal=ytd.get("personal", 0), sensitive=ytd.get("sensitive", 0),
+                         by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})))
+
+
+def _fingerprint(path: str) -> str | None:
+    """Content fingerprint of a file: BLAKE2 of its size, first and last MiB."""
+    import hashlib
+
+    try:
+        size = os.path.getsize(path)
+        h = hashlib.blake2b(str(size).encode(), digest_size=16)
+        with open(path, "rb") as f:
+            h.update(f.read(1 << 20))
+            if size > 2 << 20:
+                f.seek(-(1 << 20), os.SEEK_END)
+                h.update(f.read(1 << 20))
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+# --- one file -----------------------------------------------------------------------------------
+
+def _subject_for(source: Source, options: ScanOptions) -> str | None:
+    import fnmatch
+
+    for pattern, role in options.subjects.items():
+        if source.path == pattern or fnmatch.fnmatch(source.path, pattern) or source.path.endswith("/" + pattern):
+            return role
+    return options.subject
+
+
+def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter) -> FileReport:
+    file_report = FileReport(path=source.path, size_bytes=source.size, subject=_subject_for(source, options))
+    try:
+        sample, meta = _read_sample(source, options)
+        file_report.format = meta.format
+        file_report.encoding = meta.encoding
+        file_report.delimiter = meta.delimiter
+        schema = meta.schema
+        plans, classifications = _classify(schema, sample, detectors, options)
+        key_columns = _user_key_columns(schema, options.person_keys)
+        profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
+        _count_rows(source, options, plans, key_columns, profiles, counter, file_report)
+    except SourceError as exc:
+        file_report.error = str(exc).split(": ", 1)[-1] if str(exc).startswith(source.path) else str(exc)
+        return file_report
+    except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError, ValueError) as exc:
+        file_report.error = describe_read_error(exc)
+        log.debug("read failure in %s: %s", source.path, type(exc).__name__)
+        return file_report
+
+    plan_by_name = {p.name: p for p in plans}
+    for f in schema:
+        c = classifications[f.name]
+        prof = profiles[f.name]
+        plan = plan_by_name.get(f.name)
+        match_rate = c.match_rate
+        if plan is not None and options.full and plan.non_null_rows:
+            match_rate = round(plan.valid_rows / plan.non_null_rows, 4)
+        file_report.columns.append(ColumnReport(
+            name=f.name, entity=c.entity, entities=list(c.entities), sensitive=c.sensitive, category=c.category,
+            confidence=c.confidence, match_rate=match_rate, samples=list(c.samples), type=str(f.type),
+            rows=prof.rows, nulls=prof.nulls, distinct_estimate=prof.distinct_estimate,
+            min_length=prof.min_length, max_length=prof.max_length, evidence=c.evidence,
+        ))
+        if f.name in key_columns and c.entity is None:
+            file_report.columns[-1].evidence = "named as a person key (--person-key)"
+    return file_report
+
+
+@dataclass
+class _Meta:
+    schema: pa.Schema
+    format: str
+    encoding: str | None
+    delimiter: str | None
+
+
+def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]:
+    """A sample of rows spread over the input, for classification."""
+    stream = open_source(source, block_size=options.block_size)
+    meta = _Meta(stream.schema, stream.format, stream.encoding, stream.delimiter)
+    target = FULL_SAMPLE_CAP if options.full else options.sample_rows
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    stride = 1
+    try:
+        if options.full:
+            # Every row is looked at; what is kept for the decision is thinned evenly so that
+            # memory stays bounded on any size of file.
+            for batch in stream.batches:
+                batch = batch.take(pa.array(np.arange(0, batch.num_rows, stride))) if stride > 1 else batch
+                batches.append(batch)
+                rows += batch.num_rows
+                while rows > target:
+                    stride *= 2
+                    table = pa.Table.from_batches(batches, schema=stream.schema)
+                    table = table.take(pa.array(np.arange(0, table.num_rows, 2)))
+                    batches = table.to_batches()
+                    rows = table.num_rows
+        elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
+            batches = _parquet_spread(source, target)
+        else:
+            for batch in stream.batches:
+                batches.append(batch)
+                rows += batch.num_rows
+                if rows >= target:
+                    break
+            if source.kind == "csv" and source.compression is None and source.size > options.block_size \
+                    and stream.encoding not in ("utf-16",):
+                batches.extend(_csv_spread(source, stream, options))
+    finally:
+        close = getattr(stream.batches, "close", None)
+        if close:
+            close()
+    table = pa.Table.from_batches(batches, schema=stream.schema) if batches else stream.schema.empty_table()
+    if table.num_rows > target:
+        table = table.take(pa.array(np.linspace(0, table.num_rows - 1, target).astype(np.int64)))
+    return table, meta
+
+
+def _parquet_spread(source: Source, target: int) -> list[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(source.path)
+    groups = pf.num_row_groups
+    picks = sorted(set(np.linspace(0, groups - 1, min(groups, 8)).astype(int).tolist()))
+    per_group = max(1, target // len(picks))
+    out = []
+    for g in picks:
+        for batch in pf.iter_batches(batch_size=per_group, row_groups=[g]):
+            out.append(batch)
+            break
+    pf.close()
+    return out
+
+
+def _csv_spread(source: Source, stream, options: ScanOptions) -> list[pa.RecordBatch]:
+    """Rows from evenly spaced chunks of an uncompressed text file, read by seeking.
+
+    Each chunk is cut to whole lines and parsed with the file's header; a chunk that does not
+    parse (a quoted newline straddling the cut) is skipped. Costs a few MB of reading.
+    """
+    out: list[pa.RecordBatch] = []
+    names = stream.schema.names
+    encoding = stream.encoding or "utf-8"
+    with open(source.path, "rb") as f:
+        for k in range(1, SPREAD_CHUNKS + 1):
+            offset = int(source.size * k / (SPREAD_CHUNKS + 1))
+            f.seek(offset)
+            chunk = f.read(SPREAD_CHUNK_BYTES)
+            first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
+            if first < 0 or last <= first:
+                continue
+            body = chunk[first + 1: last + 1]
+            try:
+                text = body.decode(encoding.replace("utf-8-sig", "utf-8"))
+                table = pacsv.read_csv(
+                    io.BytesIO(text.encode("utf-8")),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    parse_options=pacsv.ParseOptions(delimiter=stream.delimiter or ","),
+                    convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                         strings_can_be_null=True),
+                )
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                continue
+            out.extend(table.to_batches())
+    return out
+
+
+def _classify(schema: pa.Schema, sample: pa.Table, detectors: list[Detector],
+              options: ScanOptions) -> tuple[list[_ColumnPlan], dict[str, ColumnClassification]]:
+    by_entity = {d.entity: d for d in detectors}
+    plans: list[_ColumnPlan] = []
+    classifications: dict[str, ColumnClassification] = {}
+    for index, f in enumerate(schema):
+        column = sample.column(index) if sample.num_rows else pa.array([], f.type)
+        c = classify_column(f.name, column, detectors)
+        classifications[f.name] = c
+        if c.entity is None:
+            continue
+        dets = sorted((by_entity[e] for e in c.entities if e in by_entity), key=lambda d: -d.priority)
+        if dets:
+            plans.append(_ColumnPlan(index=index, name=f.name, classification=c, detectors=dets))
+    return plans, classifications
+
+
+def _user_key_columns(schema: pa.Schema, person_keys: list[str]) -> dict[str, int]:
+    names = schema.names
+    return {k: names.index(k) for k in person_keys if k in names}
+
+
+def _is_personal(det: Detector) -> bool:
+    return getattr(det, "personal", det.category not in NON_PERSONAL_CATEGORIES)
+
+
+def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], key_columns: dict[str, int],
+                profiles: dict[str, ColumnProfile], counter, file_report: FileReport) -> None:
+    """Stream every row once: profile, turn classified columns into keys and flags, count."""
+    stream = open_source(source, block_size=options.block_size)
+    birth_fns = _birth_date_extractors()
+    subject = file_report.subject
+    rows = 0
+    for batch in stream.batches:
+        n = batch.num_rows
+        rows += n
+        for i, f in enumerate(batch.schema):
+            if f.name in profiles:
+                profiles[f.name].add(batch.column(i))
+        if not plans and not key_columns:
+            continue
+        keys: dict[str, pa.Array] = {}
+        flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
+        birth: pa.Array | None = None
+        for plan in plans:
+            text = as_text(batch.column(plan.index))
+            if text is None:
+                present = batch.column(plan.index).is_valid().to_numpy(zero_copy_only=False)
+                _flag(flags, plan.detectors[0], present)
+                plan.non_null_rows += int(present.sum())
+                plan.valid_rows += int(present.sum())
+                continue
+            trimmed = strip_whitespace(text)
+            present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
+            plan.non_null_rows += int(present.sum())
+            claimed = np.zeros(n, bool)
+            for det in plan.detectors:
+                if plan.classification.row_rule == NON_NULL or det.pattern is None:
+                    ok = present & ~claimed
+                    normalised = det.normalise(trimmed)
+                else:
+                    ok, normalised = det.valid_mask(trimmed)
+                    ok &= ~claimed
+                claimed |= ok
+                _flag(flags, det, ok)
+                if det.person_key:
+                    canon = det.canonical_keys(normalised)
+                    key = pc.if_else(pa.array(ok), canon, pa.scalar(None, pa.string()))
+                    ns = det.entity
+                    suffix = 2
+                    while ns in keys:
+                        ns = f"{det.entity}#{suffix}"
+                        suffix += 1
+                    keys[ns] = key
+                    if det.entity in birth_fns and ok.any():
+                        dates = _birth(birth_fns[det.entity], key)
+                        birth = dates if birth is None else pc.coalesce(birth, dates)
+                elif det.entity in birth_fns and ok.any():
+                    dates = _birth(birth_fns[det.entity], pc.if_else(pa.array(ok), normalised, pa.scalar(None, pa.string())))
+                    birth = dates if birth is None else pc.coalesce(birth, dates)
+            plan.valid_rows += int(claimed.sum())
+        for name, index in key_columns.items():
+            text = as_text(batch.column(index))
+            if text is None:
+                continue
+            trimmed = pc.utf8_upper(strip_whitespace(text))
+            trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+            keys[f"user:{name}"] = trimmed
+            present = trimmed.is_valid().to_numpy(zero_copy_only=False)
+            flags["personal"] |= present
+        counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
+        if options.progress:
+            options.progress({"event": "rows", "path": source.path, "rows": n})
+    file_report.rows = rows
+
+
+def _flag(flags: dict[str, np.ndarray], det: Detector, ok: np.ndarray) -> None:
+    if not _is_personal(det):
+        return
+    flags["personal"] |= ok
+    if det.sensitive:
+        flags["sensitive"] |= ok
+    key = f"entity:{det.entity}"
+    flags[key] = flags[key] | ok if key in flags else ok.copy()
+
+
+def _birth(fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:
+    """Birth dates for the valid rows; nulls elsewhere (date32)."""
+    valid = values.is_valid()
+    idx = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    out = pa.nulls(len(values), pa.date32())
+    if not len(idx):
+        return out
+    dates = fn(values.take(pa.array(idx))).cast(pa.date32())
+    positions = np.zeros(len(values), dtype=np.int64)
+    positions[idx] = np.arange(len(idx))
+    return pc.if_else(valid, dates.take(pa.array(positions)), pa.scalar(None, pa.date32()))

@@ -1,0 +1,108 @@
+"""Per-column profile accumulated over record batches: type, rows, nulls, distinct estimate,
+length range. Everything is vectorised; memory per column is a fixed-size sketch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_SKETCH_K = 1024
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads bits so that the sketch sees uniform hashes."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def string_fingerprints(values: pa.Array) -> np.ndarray:
+    """A 64-bit fingerprint per string, vectorised (no Python loop per value).
+
+    Built from the length, the first 8 and the last 16 bytes of each value: exact enough for a
+    distinct-count estimate of identifier-like columns, and cheap on long text. Not a
+    cryptographic hash and never stored anywhere.
+    """
+    values = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
+    values = values.drop_null() if values.null_count else values
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    bufs = values.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=values.offset * 4).astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    data = np.concatenate([data, np.zeros(24, dtype=np.uint8)])
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
+    head_idx = starts[:, None] + np.arange(8)[None, :]
+    tail_idx = np.maximum(ends - 16, starts)[:, None] + np.arange(16)[None, :]
+    head = data[head_idx]
+    tail = data[tail_idx]
+    # Zero the bytes past each value's end (they belong to the next value).
+    head = np.where(np.arange(8)[None, :] < lengths[:, None], head, 0).astype(np.uint8)
+    tail = np.where(np.arange(16)[None, :] < (ends - np.maximum(ends - 16, starts))[:, None], tail, 0).astype(np.uint8)
+    words = np.concatenate([head, tail], axis=1).copy().view(np.uint64)
+    h = lengths.astype(np.uint64)
+    for j in range(words.shape[1]):
+        h = _mix64(h ^ words[:, j])
+    return h
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    type: str
+    rows: int = 0
+    nulls: int = 0
+    min_length: int | None = None
+    max_length: int | None = None
+    _sketch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    _exact_below_k: bool = True
+
+    def add(self, values: pa.Array) -> None:
+        self.rows += len(values)
+        self.nulls += values.null_count
+        t = values.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+            lengths = pc.utf8_length(values) if pa.types.is_string(t) or pa.types.is_large_string(t) else pc.binary_length(values)
+            mm = pc.min_max(lengths)
+            lo, hi = mm["min"].as_py(), mm["max"].as_py()
+            if lo is not None:
+                self.min_length = lo if self.min_length is None else min(self.min_length, lo)
+                self.max_length = hi if self.max_length is None else max(self.max_length, hi)
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            uniq = pc.unique(values.cast(pa.string()))
+            hashes = string_fingerprints(uniq)
+        elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_boolean(t):
+            uniq = pc.unique(values).drop_null()
+            raw = uniq.cast(pa.float64()) if not pa.types.is_integer(uniq.type) else uniq.cast(pa.int64())
+            if pa.types.is_temporal(t):
+                raw = uniq.cast(pa.int64()) if not pa.types.is_date32(t) else uniq.cast(pa.int32()).cast(pa.int64())
+            arr = raw.to_numpy(zero_copy_only=False)
+            hashes = _mix64(arr.astype(np.float64).view(np.uint64) if arr.dtype.kind == "f" else arr.astype(np.int64).view(np.uint64))
+        else:
+            return
+        merged = np.union1d(self._sketch, hashes)
+        if len(merged) > _SKETCH_K:
+            self._exact_below_k = False
+            merged = merged[:_SKETCH_K]
+        self._sketch = merged
+
+    @property
+    def distinct_estimate(self) -> int | None:
+        """K-minimum-values estimate; exact while fewer than 1024 distinct values were seen."""
+        if self._exact_below_k:
+            return int(len(self._sketch)) if len(self._sketch) or self.rows else 0
+        kth = float(self._sketch[-1]) / float(_MASK64)
+        estimate = int(round((_SKETCH_K - 1) / kth)) if kth > 0 else None
+        if estimate is not None:
+            estimate = min(estimate, self.rows - self.nulls)
+        return estimate

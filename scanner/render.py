@@ -1,0 +1,214 @@
+"""Drawing a report: a terminal table, Markdown for pull requests and tickets, JSON.
+
+Everything that comes from the data (file names, column names, masked samples, evidence) is
+escaped for the target format. The verdict always comes first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from scanner.report import Report
+
+PATH_LABELS = {
+    "security_assessment": ("数据出境安全评估", "security assessment"),
+    "standard_contract_or_certification": ("个人信息出境标准合同备案 / 个人信息保护认证", "standard contract or certification"),
+    "other_legal_path": ("其他合法合规路径", "other legal path"),
+    "none": ("无需申报", "no path required"),
+}
+
+
+def render_report(report: Report, fmt: str, lang: str = "en") -> str:
+    """The report in ``fmt``: ``json``, ``table``, ``md`` or ``html``."""
+    if fmt == "json":
+        return report.to_json()
+    if fmt == "md":
+        return render_markdown(report)
+    if fmt == "html":
+        from scanner.html import render_html
+
+        return render_html(report, lang=lang)
+    return render_table(report)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
+
+
+def _safe_terminal(text: Any) -> str:
+    """Drop control characters (terminal escape injection from a column name)."""
+    return _CONTROL.sub("?", str(text))
+
+
+def text_table(headers: list[str], rows: list[list[Any]], max_width: int = 40) -> str:
+    cells = [[_clip(_safe_terminal("" if v is None else v), max_width) for v in row] for row in rows]
+    widths = [display_width(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], display_width(v))
+    def join(values: list[str]) -> str:
+        return "  ".join(_pad(v, widths[i]) for i, v in enumerate(values)).rstrip()
+
+    rule = "  ".join("─" * w for w in widths)
+    return "\n".join([join(headers), rule, *(join(row) for row in cells)])
+
+
+def _fmt_count(n: Any) -> str:
+    return f"{n:,}" if isinstance(n, int) else ("—" if n is None else str(n))
+
+
+def _triggered(report: Report) -> list[dict[str, Any]]:
+    return [i for i in report.items if i.get("triggered")]
+
+
+def _context_line(report: Report) -> str:
+    c = report.context
+    parts = [f"ruleset {report.ruleset}", f"sector {c.get('sector')}", f"scenario {c.get('scenario')}"]
+    for key in ("subject", "modality"):
+        if c.get(key):
+            parts.append(f"{key} {c[key]}")
+    if c.get("ciio"):
+        parts.append("CIIO")
+    parts.append(f"year {c.get('year')}")
+    return ", ".join(parts)
+
+
+# --- terminal -----------------------------------------------------------------------------------
+
+def render_table(report: Report) -> str:
+    path = report.verdict.get("path", "none")
+    zh, en = PATH_LABELS.get(path, (path, path))
+    out: list[str] = []
+    out.append(f"VERDICT: {en.upper()} ({zh})")
+    items = report.verdict.get("items") or []
+    out.append(f"  required by: {', '.join(items) if items else 'no item of the rule set'}")
+    out.append(f"  {_context_line(report)}")
+    p = report.persons
+    out.append(f"  persons in this export: {p.personal:,} (sensitive {p.sensitive:,})"
+               + (f"; {p.keyless_rows:,} rows without a person key counted one person each" if p.keyless_rows else ""))
+    if p.year_to_date:
+        y = p.year_to_date
+        out.append(f"  year to date (this transfer included): {_fmt_count(y.get('personal'))} (sensitive {_fmt_count(y.get('sensitive'))})")
+    if report.errors:
+        out.append(f"  INCOMPLETE: {len(report.errors)} input(s) could not be scanned (see errors below)")
+    unreviewed = [c for c in report.important_data if c.get("status", "unreviewed") == "unreviewed"]
+    if unreviewed:
+        out.append(f"  ⚠ {len(unreviewed)} important-data candidate(s) await review and count in the verdict")
+    out.append("")
+
+    triggered = _triggered(report)
+    if triggered:
+        out.append("Triggered items")
+        out.append(text_table(["item", "path", "count", "threshold", "headroom", "reason"], [
+            [i["id"], i["path"], _fmt_count(i.get("count")), i.get("threshold") or "—", _fmt_count(i.get("headroom")),
+             (i.get("reason") or {}).get("en", "")] for i in triggered], max_width=70))
+        out.append("")
+    if report.important_data:
+        out.append("Important-data candidates")
+        out.append(text_table(["item", "status", "evidence"], [
+            [c["item"], c.get("status", "unreviewed"), "; ".join(c.get("evidence", []))] for c in report.important_data],
+            max_width=80))
+        out.append("")
+    if p.by_entity:
+        out.append("Persons by entity: " + ", ".join(f"{k} {v:,}" for k, v in sorted(p.by_entity.items())))
+        out.append("")
+
+    for f in report.files:
+        if f.error:
+            continue
+        enc = f" {f.encoding}" if f.encoding else ""
+        out.append(f"{f.path}  ({f.format}{enc}, {f.rows:,} rows)")
+        rows = [[c.name, c.entity or "", "yes" if c.sensitive else "", f"{c.confidence:.2f}" if c.entity else "",
+                 f"{c.match_rate:.0%}" if c.entity else "", ", ".join(c.samples)]
+                for c in f.columns if c.entity]
+        others = [c.name for c in f.columns if not c.entity]
+        if rows:
+            out.append(text_table(["column", "entity", "sensitive", "conf", "valid", "samples (masked)"], rows, max_width=64))
+        if others:
+            out.append(_clip("  not personal: " + ", ".join(_safe_terminal(o) for o in others), 160))
+        out.append("")
+    if report.errors:
+        out.append("Errors")
+        out.extend(f"  {_safe_terminal(e)}" for e in report.errors)
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- markdown -----------------------------------------------------------------------------------
+
+def md_escape(value: Any) -> str:
+    """Escape text for a Markdown table cell: pipes, backticks, HTML, emphasis, new lines."""
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Report) -> str:
+    path = report.verdict.get("path", "none")
+    zh, en = PATH_LABELS.get(path, (path, path))
+    p = report.persons
+    out = [f"# chujing report: **{en}** ({zh})", ""]
+    items = report.verdict.get("items") or []
+    out.append(f"- Required by: {', '.join(md_escape(i) for i in items) if items else 'no item of the rule set'}")
+    out.append(f"- Context: {md_escape(_context_line(report))}")
+    out.append(f"- Persons in this export: {p.personal:,} (sensitive {p.sensitive:,})")
+    if p.keyless_rows:
+        out.append(f"- Rows without a person key: {p.keyless_rows:,} (policy: {md_escape(p.keyless_policy)})")
+    if p.year_to_date:
+        out.append(f"- Year to date, this transfer included: {_fmt_count(p.year_to_date.get('personal'))} "
+                   f"(sensitive {_fmt_count(p.year_to_date.get('sensitive'))})")
+    if report.errors:
+        out.append(f"- **Incomplete**: {len(report.errors)} input(s) could not be scanned")
+    out.append("")
+    triggered = _triggered(report)
+    if triggered:
+        out += ["## Triggered items", "", _md_table(["item", "path", "count", "threshold", "headroom", "reason"], [
+            [i["id"], i["path"], _fmt_count(i.get("count")), i.get("threshold") or "—", _fmt_count(i.get("headroom")),
+             (i.get("reason") or {}).get("en", "")] for i in triggered]), ""]
+    if report.important_data:
+        out += ["## Important-data candidates", "", _md_table(["item", "status", "evidence"], [
+            [c["item"], c.get("status", "unreviewed"), "; ".join(c.get("evidence", []))] for c in report.important_data]), ""]
+    out += ["## Files", ""]
+    for f in report.files:
+        if f.error:
+            continue
+        out.append(f"### {md_escape(f.path)}")
+        out.append("")
+        out.append(f"{md_escape(f.format)}, {md_escape(f.encoding or '')}, {f.rows:,} rows")
+        out.append("")
+        out.append(_md_table(["column", "entity", "sensitive", "confidence", "valid", "samples (masked)"], [
+            [c.name, c.entity or "—", "yes" if c.sensitive else "", f"{c.confidence:.2f}" if c.entity else "",
+             f"{c.match_rate:.0%}" if c.entity else "", ", ".join(c.samples)] for c in f.columns]))
+        out.append("")
+    if report.errors:
+        out += ["## Errors", ""] + [f"- {md_escape(e)}" for e in report.errors] + [""]
+    return "\n".join(out)
