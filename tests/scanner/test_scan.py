@@ -1,0 +1,123 @@
+"""The end-to-end scan through the real CLI: contract shape, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+from scanner.pipeline import scan
+
+CONTRACT_KEYS = {"schema", "tool", "ruleset", "context", "files", "persons", "important_data", "items", "verdict"}
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result
+
+
+def test_json_report_has_the_contract_shape(people_csv):
+    result = run("scan", str(people_csv), "--format", "json")
+    report = json.loads(result.stdout)
+    assert CONTRACT_KEYS <= report.keys()
+    assert report["schema"] == "chujing.report/1"
+    assert report["tool"]["name"] == "chujing"
+    assert set(report["context"]) >= {"sector", "scenario", "subject", "modality", "year", "ciio"}
+    f = report["files"][0]
+    assert {"path", "format", "encoding", "rows", "error", "columns"} <= f.keys()
+    col = next(c for c in f["columns"] if c["name"] == "证件号码")
+    assert {"name", "entity", "entities", "sensitive", "category", "confidence", "match_rate", "samples"} <= col.keys()
+    assert col["entity"] == "CN_RESIDENT_ID" and col["sensitive"] is True
+    assert set(report["persons"]) >= {"personal", "sensitive", "by_subject", "year_to_date", "by_entity"}
+    assert set(report["verdict"]) == {"path", "items"}
+
+
+def test_verdict_and_exit_code(people_csv, people):
+    result = run("scan", str(people_csv), "--format", "json")
+    report = json.loads(result.stdout)
+    # 40 persons, each with sensitive data (ID, bank card), sector other: the national baseline.
+    assert report["persons"]["personal"] == len(people)
+    assert report["persons"]["sensitive"] == len(people)
+    assert report["verdict"]["path"] == "standard_contract_or_certification"
+    assert result.exit_code == 10
+
+
+def test_samples_are_masked_and_no_identifier_leaks(people_csv, people):
+    for fmt in ("json", "table", "md"):
+        out = run("scan", str(people_csv), "--format", fmt).stdout
+        for person in people:
+            for value in person.values():
+                assert value not in out, f"{fmt} report shows a whole identifier"
+
+
+def test_decoys_are_not_personal(people_csv):
+    report = json.loads(run("scan", str(people_csv), "--format", "json").stdout)
+    columns = {c["name"]: c["entity"] for c in report["files"][0]["columns"]}
+    assert columns["订单号"] is None
+    assert columns["批次号"] is None
+    assert columns["create_time_ms"] is None
+
+
+def test_the_same_person_across_files_counts_once(tmp_path, people):
+    a = tmp_path / "a.csv"
+    a.write_text("id,mobile\n" + "".join(f"{p['id']},{p['phone']}\n" for p in people[:30]))
+    b = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"手机号": [p["phone"] for p in people[20:]]}), b)
+    report = scan([tmp_path])
+    assert report.persons.personal == len(people)
+
+
+def test_integer_and_float_typed_identifiers(tmp_path, people):
+    path = tmp_path / "typed.parquet"
+    ids = [p["id"] for p in people if not p["id"].endswith("X")]
+    pq.write_table(pa.table({
+        "c1": pa.array([int(i) for i in ids], pa.int64()),
+        "c2": pa.array([float(p["phone"]) for p in people[: len(ids)]], pa.float64()),
+    }), path)
+    report = scan([path])
+    entities = {c.name: c.entity for c in report.files[0].columns}
+    assert entities == {"c1": "CN_RESIDENT_ID", "c2": "CN_MOBILE_PHONE"}
+
+
+def test_bad_inputs_are_one_line_errors_and_the_rest_is_scanned(tmp_path, people_csv):
+    (tmp_path / "empty_dir").mkdir()
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 10)
+    truncated = tmp_path / "cut.parquet"
+    pq.write_table(pa.table({"x": list(range(1000))}), truncated)
+    truncated.write_bytes(truncated.read_bytes()[:-100])
+    result = CliRunner().invoke(main, ["scan", str(people_csv), str(tmp_path / "missing.csv"), str(tmp_path / "empty_dir"),
+                                       str(junk), str(truncated), "--format", "json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    errors = report["errors"]
+    assert len(errors) == 4
+    assert all(": " in e and "\n" not in e for e in errors)
+    for name in ("missing.csv", "empty_dir", "junk.csv", "cut.parquet"):
+        assert any(name in e for e in errors), name
+        assert any(name in line for line in result.stderr.splitlines())
+    scanned = [f for f in report["files"] if f["error"] is None]
+    assert len(scanned) == 1 and scanned[0]["rows"] == 40
+
+
+def test_usage_errors_exit_2():
+    result = CliRunner().invoke(main, ["scan", "x.csv", "--sector", "automotive", "--scenario", "clinical_trial"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_fail_on_lowers_the_gate(people_csv):
+    result = run("scan", str(people_csv), "--format", "json", "--fail-on", "security_assessment")
+    assert result.exit_code == 0
+
+
+def test_report_gives_dataframes(people_csv):
+    report = scan([people_csv])
+    frame = report.columns_frame()
+    assert {"file", "name", "entity", "confidence"} <= set(frame.columns)
+    assert report.to_dict()["schema"] == "chujing.report/1"
