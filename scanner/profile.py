@@ -27,8 +27,8 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 def string_fingerprints(values: pa.Array) -> np.ndarray:
     """A 64-bit fingerprint per string, vectorised (no Python loop per value).
 
-    Built from the length, the first 8 and the last 16 bytes of each value: exact enough for a
-    distinct-count estimate of identifier-like columns, and cheap on long text. Not a
+    Built from the length and the last 16 bytes of each value (identifiers differ at their
+    end): exact enough for a distinct-count estimate, and cheap on long text. Not a
     cryptographic hash and never stored anywhere.
     """
     values = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
@@ -39,21 +39,16 @@ def string_fingerprints(values: pa.Array) -> np.ndarray:
     bufs = values.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=values.offset * 4).astype(np.int64)
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
-    data = np.concatenate([data, np.zeros(24, dtype=np.uint8)])
-    starts, ends = offsets[:-1], offsets[1:]
-    lengths = ends - starts
-    head_idx = starts[:, None] + np.arange(8)[None, :]
-    tail_idx = np.maximum(ends - 16, starts)[:, None] + np.arange(16)[None, :]
-    head = data[head_idx]
-    tail = data[tail_idx]
-    # Zero the bytes past each value's end (they belong to the next value).
-    head = np.where(np.arange(8)[None, :] < lengths[:, None], head, 0).astype(np.uint8)
-    tail = np.where(np.arange(16)[None, :] < (ends - np.maximum(ends - 16, starts))[:, None], tail, 0).astype(np.uint8)
-    words = np.concatenate([head, tail], axis=1).copy().view(np.uint64)
-    h = lengths.astype(np.uint64)
-    for j in range(words.shape[1]):
-        h = _mix64(h ^ words[:, j])
-    return h
+    ends = offsets[1:]
+    lengths = ends - offsets[:-1]
+    # Right-align each value's last 16 bytes in a zero-padded row: index -1 reads a zero byte.
+    padded = np.concatenate([data, np.zeros(1, dtype=np.uint8)])
+    take = np.minimum(lengths, 16)
+    index = ends[:, None] - 16 + np.arange(16)[None, :]
+    index = np.where(np.arange(16)[None, :] >= 16 - take[:, None], index, len(padded) - 1)
+    words = padded[index].view(np.uint64)
+    h = _mix64(lengths.astype(np.uint64) ^ words[:, 0])
+    return _mix64(h ^ words[:, 1])
 
 
 @dataclass
@@ -90,6 +85,10 @@ class ColumnProfile:
             hashes = _mix64(arr.astype(np.float64).view(np.uint64) if arr.dtype.kind == "f" else arr.astype(np.int64).view(np.uint64))
         else:
             return
+        if len(self._sketch) >= _SKETCH_K:
+            hashes = hashes[hashes < self._sketch[-1]]
+            if not len(hashes):
+                return
         merged = np.union1d(self._sketch, hashes)
         if len(merged) > _SKETCH_K:
             self._exact_below_k = False
