@@ -1,23 +1,63 @@
 """The small engine that applies a rule set to what a scan found.
 
-It receives a context, person counts and the entities seen; it knows nothing of files.
+It receives a context, person counts and the entities seen; it knows nothing of files. The law
+itself lives in the rule files under ``mappings/rules`` (see :mod:`mappings.schema`).
 
-INTERIM: this first version hard-codes the national baseline so that the spine has a real
-verdict. Issue "The law as data" replaces the body with rule files under ``mappings/rules``;
-the dataclasses and ``assess`` signature below are the interface the scanner relies on.
+How a context is judged:
+
+1. The rule set's sector items apply when the sector is covered and in scope (automotive
+   without autonomous driving, AI training data without video...). Each item is judged on the
+   persons of the subject roles and modalities it names: inside a covered scenario, a count
+   below every threshold is off the list and exempt (the list's relaxation).
+2. Personal information the list does not cover falls back to the baseline (``cac-2024``),
+   never to "free": a sector outside the list, a type outside what a relaxed item enumerates
+   (ID numbers in a retail member export), a kind of personal information the scenario's items
+   do not name. The reason says which and why.
+3. A CIIO needs a security assessment for any personal information or important data.
+4. Important data is never decided by a count: candidates (from :func:`important_candidates`
+   or the user) that are confirmed or still unreviewed trigger their item; dismissed ones do not.
+
+The verdict is the strictest path of the triggered items, and lists every triggered item.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
-PATH_RANK = {"none": 0, "standard_contract_or_certification": 1, "other_legal_path": 2, "security_assessment": 3}
+from mappings.schema import PATHS, Clause, Item, Ruleset, RulesetError, Sector, parse_ruleset, read_ruleset
+
+PATH_RANK = {path: rank for rank, path in enumerate(PATHS)}
+PATH_TEXT = {
+    "none": ("无需申报、订立标准合同或认证", "no path required"),
+    "standard_contract_or_certification": ("个人信息出境标准合同备案或个人信息保护认证", "standard contract or certification"),
+    "other_legal_path": ("其他合法合规路径", "other legal path"),
+    "security_assessment": ("数据出境安全评估", "security assessment"),
+}
+MEASURE_TEXT = {
+    "personal": ("个人信息", "personal information"),
+    "sensitive": ("敏感个人信息", "sensitive personal information"),
+}
+DEFAULT_RULESET = "beijing-ftz-2024"
+
+__all__ = [
+    "Assessment", "Context", "ContextError", "Counts", "ImportantCandidate", "ItemResult", "RulesetError",
+    "apply_review", "assess", "available_rulesets", "important_candidates", "important_item_ids", "load_ruleset",
+]
+
+
+class ContextError(ValueError):
+    """A context the rule set does not know (sector, scenario, subject, modality)."""
 
 
 @dataclass
 class Context:
-    ruleset: str = "beijing-ftz-2024"
+    ruleset: str = DEFAULT_RULESET
     sector: str = "other"
     scenario: str = "other"
     subject: str | None = None
@@ -66,6 +106,9 @@ class ItemResult:
     headroom: int | None = None
     category: str | None = None
     title: dict[str, str] | None = None
+    applies: bool = True
+    measure: str | None = None
+    clauses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -77,39 +120,736 @@ class Assessment:
     verdict_path: str
     verdict_items: list[str]
     notes: list[dict[str, str]] = field(default_factory=list)
+    ruleset: str = DEFAULT_RULESET
 
     def verdict(self) -> dict[str, Any]:
         return {"path": self.verdict_path, "items": self.verdict_items}
 
+    def triggered(self) -> list[ItemResult]:
+        return [i for i in self.items if i.triggered]
+
+
+# ----------------------------------------------------------------------------- rule sets
+
+
+def available_rulesets() -> list[str]:
+    """The rule sets shipped with chujing (names usable as ``--ruleset``)."""
+    folder = resources.files("mappings") / "rules"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_ruleset(name_or_path: str | os.PathLike[str] | Ruleset) -> Ruleset:
+    """A shipped rule set by name (``beijing-ftz-2024``, ``cac-2024``) or a user's YAML file.
+
+    Raises :class:`RulesetError` naming the file, the item and the reason.
+    """
+    if isinstance(name_or_path, Ruleset):
+        return name_or_path
+    text = os.fspath(name_or_path)
+    if text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+        path = Path(text).expanduser().resolve()
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            raise RulesetError(f"{text}: no such rule file") from None
+        return _read_file(str(path), mtime)
+    if text not in available_rulesets():
+        raise RulesetError(f"unknown rule set {text!r}: choose {', '.join(available_rulesets())} "
+                           "or give the path of a YAML rule file")
+    return _read_packaged(text)
+
+
+@lru_cache(maxsize=16)
+def _read_file(path: str, mtime: int) -> Ruleset:  # mtime: an edited file is read again
+    return read_ruleset(Path(path))
+
+
+@lru_cache(maxsize=8)
+def _read_packaged(name: str) -> Ruleset:
+    resource = resources.files("mappings") / "rules" / f"{name}.yaml"
+    return parse_ruleset(resource.read_text(encoding="utf-8"), f"mappings/rules/{name}.yaml")
+
+
+def baseline_of(ruleset: Ruleset) -> Ruleset:
+    """The rule set that applies where ``ruleset`` does not (itself for the baseline)."""
+    if not ruleset.baseline:
+        return ruleset
+    baseline = load_ruleset(ruleset.baseline)
+    if baseline.baseline:
+        raise RulesetError(f"{ruleset.id}: its baseline {baseline.id} must not have a baseline of its own")
+    return baseline
+
+
+def important_item_ids(ruleset: str | Ruleset = DEFAULT_RULESET) -> list[str]:
+    """Items a user may confirm or dismiss as important data (``--important ITEM``)."""
+    rs = load_ruleset(ruleset)
+    ids = [i.id for i in rs.items if i.category == "important_data"]
+    return ids + [i.id for i in baseline_of(rs).items if i.important_data and i.id not in ids]
+
+
+def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict[str, str]]:
+    """Raise :class:`ContextError` for values the rule set does not know; notes for ignored ones."""
+    rs = ruleset or load_ruleset(context.ruleset)
+    notes: list[dict[str, str]] = []
+    if not rs.sectors or context.sector == "other":
+        return notes  # only the baseline applies: any sector and scenario is fine
+    sector = rs.sectors.get(context.sector)
+    if sector is None:
+        raise ContextError(f"unknown sector {context.sector!r} for {rs.id}: choose "
+                           f"{', '.join([*rs.sectors, 'other'])}")
+    scenarios = [*sector.scenarios, *sector.out_of_scope_scenarios]
+    if context.scenario not in scenarios:
+        raise ContextError(f"unknown scenario {context.scenario!r} for {context.sector}: choose {', '.join(scenarios)}")
+    if context.subject is not None:
+        if sector.subjects and context.subject not in sector.subjects:
+            raise ContextError(f"unknown subject {context.subject!r} for {context.sector}: choose "
+                               f"{', '.join(sector.subjects)}")
+        if not sector.subjects:
+            notes.append(_text(f"{context.sector} 清单不区分数据主体角色，已忽略 subject={context.subject}",
+                               f"the {context.sector} list does not distinguish subject roles: subject "
+                               f"{context.subject} ignored"))
+    if context.modality is not None:
+        modalities = [*sector.modalities, *sector.out_of_scope_modalities]
+        if modalities and context.modality not in modalities:
+            raise ContextError(f"unknown modality {context.modality!r} for {context.sector}: choose {', '.join(modalities)}")
+        if not modalities:
+            notes.append(_text(f"{context.sector} 清单不区分模态，已忽略 modality={context.modality}",
+                               f"the {context.sector} list does not distinguish modalities: modality "
+                               f"{context.modality} ignored"))
+    return notes
+
+
+# ----------------------------------------------------------------------------- assessment
+
+
+@dataclass
+class _Population:
+    """Persons of one subject role (``None``: the role is not known)."""
+
+    role: str | None
+    personal: int
+    sensitive: int
+    by_entity: dict[str, int]
+
+    def measure(self, clause: Clause) -> int:
+        if clause.measure == "personal":
+            return self.personal
+        if clause.measure == "sensitive":
+            return self.sensitive
+        # Persons having any of the item's own types: the per-entity counts are summed (an
+        # upper bound of their union, the strict side), never more than the persons sent.
+        return min(self.personal, sum(self.by_entity.get(e, 0) for e in clause.entities))
+
+
+@dataclass
+class _Fallback:
+    personal: int = 0
+    sensitive: int = 0
+    why: list[tuple[str, str]] = field(default_factory=list)
+
 
 def assess(context: Context, counts: Counts, entities: set[str] | None = None,
            important: list[ImportantCandidate] | None = None) -> Assessment:
-    """Every applicable item with its judgement, and the strictest path as the verdict."""
-    important = important or []
-    items: list[ItemResult] = []
-    p, s = counts.personal, counts.sensitive
-    non_sensitive = p - s
-    if context.ciio and p > 0:
-        items.append(ItemResult("cac-2024.7", "security_assessment", True, p, "> 0",
-                                {"zh": "关键信息基础设施运营者向境外提供个人信息", "en": "A CIIO sends personal information abroad"}))
-    if any(c.status != "dismissed" for c in important):
-        ids = ", ".join(c.item for c in important if c.status != "dismissed")
-        items.append(ItemResult("cac-2024.7", "security_assessment", True, None, None,
-                                {"zh": f"重要数据（候选：{ids}）", "en": f"Important data (candidates: {ids})"}))
-    items.append(ItemResult("cac-2024.7", "security_assessment", non_sensitive >= 1_000_000 or s >= 10_000, s, ">= 10000",
-                            {"zh": "个人信息≥100万人或敏感个人信息≥1万人", "en": ">= 1,000,000 persons' PI or >= 10,000 persons' sensitive PI"}))
-    items.append(ItemResult("cac-2024.8", "standard_contract_or_certification",
-                            (100_000 <= non_sensitive < 1_000_000) or (0 < s < 10_000), s, "< 10000",
-                            {"zh": "个人信息10万至100万人或敏感个人信息不满1万人", "en": "100,000 to < 1,000,000 persons' PI, or < 10,000 persons' sensitive PI"}))
-    triggered = [i for i in items if i.triggered]
-    path = max((i.path for i in triggered), key=PATH_RANK.__getitem__, default="none")
-    seen: list[str] = []
-    for i in triggered:
-        if i.id not in seen:
-            seen.append(i.id)
-    return Assessment(items=items, verdict_path=path, verdict_items=seen)
+    """Every item of the context's sector and of the baseline with its judgement, and the verdict.
+
+    ``counts`` are year to date when a ledger is used; ``entities`` the entity names seen (the
+    keys of ``counts.by_entity`` are added); ``important`` the candidates with their review
+    status (see :func:`important_candidates` and :func:`apply_review`).
+
+    >>> a = assess(Context(sector="pharmaceutical", scenario="clinical_trial", subject="trial_subject"),
+    ...            Counts(personal=30000, sensitive=30000))
+    >>> a.verdict()
+    {'path': 'standard_contract_or_certification', 'items': ['pharmaceutical.9']}
+    """
+    ruleset = load_ruleset(context.ruleset)
+    baseline = baseline_of(ruleset)
+    notes = check_context(context, ruleset)
+    candidates = list(important or [])
+    seen = _entities_seen(counts, entities)
+    live = [c for c in candidates if c.status != "dismissed"]
+
+    results: list[ItemResult] = []
+    fallback = _Fallback()
+    scope_gap = _scope_gap(ruleset, context, seen)
+    if scope_gap is None:
+        sector = ruleset.sectors[context.sector]
+        modalities, modality_note = _modalities(sector, context, seen)
+        if modality_note:
+            notes.append(modality_note)
+        populations = _populations(context, counts)
+        if any(p.role is None for p in populations) and any(i.subjects for i in ruleset.sector_items(context.sector)):
+            notes.append(_unknown_role_note(context))
+        results += _judge_sector(ruleset, sector, context, populations, modalities, candidates)
+        fallback = _fallbacks(ruleset, baseline, sector, context, populations, modalities, seen)
+        list_important = {i.id for i in ruleset.items if i.category == "important_data"}
+        baseline_important = [c for c in live if c.item not in list_important]
+    else:
+        fallback = _Fallback(counts.personal, counts.sensitive, [scope_gap])
+        baseline_important = live
+        if ruleset is not baseline:
+            # Important data the user confirmed under an item of the list is still important data.
+            results += [_judge_important(ruleset.item(c.item), candidates, scope_gap)
+                        for c in _unique_items(candidates) if _has_item(ruleset, c.item)]
+
+    results += _judge_baseline(baseline, context, counts, fallback, baseline_important,
+                               list_applies=scope_gap is None and ruleset is not baseline)
+
+    triggered = [r for r in results if r.triggered]
+    path = max((r.path for r in triggered), key=PATH_RANK.__getitem__, default="none")
+    verdict_items = list(dict.fromkeys(r.id for r in triggered))
+    notes += _closing_notes(ruleset, baseline, context, counts, path, scope_gap, live)
+    return Assessment(items=results, verdict_path=path, verdict_items=verdict_items, notes=notes,
+                      ruleset=ruleset.id)
 
 
-def important_candidates(context: Context, columns: list[tuple[str, str, str | None]]) -> list[ImportantCandidate]:
-    """Important-data candidates from (file, column name, entity) triples. Interim: none."""
-    return []
+def _entities_seen(counts: Counts, entities: set[str] | None) -> set[str]:
+    seen = set(entities or ())
+    seen |= {e for e, n in counts.by_entity.items() if n}
+    for role_counts in counts.by_subject.values():
+        seen |= {e for e, n in (role_counts.get("by_entity") or {}).items() if n}
+    return seen
+
+
+def _scope_gap(ruleset: Ruleset, context: Context, seen: set[str]) -> tuple[str, str] | None:
+    """Why the list does not cover this context at all (zh, en), or ``None`` when it does."""
+    if not ruleset.sectors:
+        return (f"规则集 {ruleset.id} 为国家基线", f"rule set {ruleset.id} is the national baseline")
+    sector = ruleset.sectors.get(context.sector)
+    if sector is None:
+        return (f"行业 {context.sector} 不在清单范围内，仅适用国家基线",
+                f"sector {context.sector} is not on the list: only the national baseline applies")
+    if context.scenario in sector.out_of_scope_scenarios:
+        note = sector.out_of_scope_scenarios[context.scenario]
+        return (f"{note.zh}适用国家基线", f"{note.en} The national baseline applies")
+    modality = context.modality
+    if modality is None and sector.modalities:
+        inferred = [m for m, ents in sector.out_of_scope_modalities.items() if seen & set(ents)]
+        in_scope = [m for m, ents in sector.modalities.items() if seen & set(ents)]
+        modality = inferred[0] if inferred and not in_scope else None
+    if modality in sector.out_of_scope_modalities:
+        return (f"{sector.title.zh}清单不包括{modality}模态，适用国家基线",
+                f"the {context.sector} list does not cover the {modality} modality: the national baseline applies")
+    return None
+
+
+def _modalities(sector: Sector, context: Context, seen: set[str]) -> tuple[list[str], dict[str, str] | None]:
+    """The modalities judged: the given one, else those whose entities were seen (else text)."""
+    if not sector.modalities:
+        return [], None
+    if context.modality:
+        return [context.modality], None
+    found = [m for m, ents in sector.modalities.items() if seen & set(ents)]
+    if not found:
+        found = [m for m, ents in sector.modalities.items() if not ents][:1]
+    return found, _text(f"未指定模态，按所见数据推定为：{'、'.join(found)}（可用 --modality 指定）",
+                        f"modality not given: judged as {', '.join(found)} from the data seen (set --modality)")
+
+
+def _populations(context: Context, counts: Counts) -> list[_Population]:
+    """Persons split by subject role; persons of no stated role keep the context's role."""
+    if not counts.by_subject:
+        return [_Population(context.subject, counts.personal, counts.sensitive, dict(counts.by_entity))]
+    populations = [
+        _Population(role, int(c.get("personal", 0)), int(c.get("sensitive", 0)), dict(c.get("by_entity") or {}))
+        for role, c in counts.by_subject.items()
+    ]
+    rest_personal = counts.personal - sum(p.personal for p in populations)
+    rest_sensitive = counts.sensitive - sum(p.sensitive for p in populations)
+    if rest_personal > 0 or rest_sensitive > 0:
+        rest_entities = {e: n - sum(p.by_entity.get(e, 0) for p in populations) for e, n in counts.by_entity.items()}
+        populations.append(_Population(context.subject, max(rest_personal, rest_sensitive, 0), max(rest_sensitive, 0),
+                                       {e: n for e, n in rest_entities.items() if n > 0}))
+    return populations
+
+
+def _unknown_role_note(context: Context) -> dict[str, str]:
+    return _text(
+        f"{context.sector}/{context.scenario}：清单按数据主体角色区分，但部分人员角色未知；按从严原则，这些人员在每一角色的条目下都计算一次（可用 --subject 指定）",
+        f"{context.sector}/{context.scenario}: the list distinguishes subject roles but some persons' role is not "
+        "known; leaning strict, they are counted under every role's items (set --subject)",
+    )
+
+
+# --- the list's own items ---------------------------------------------------------------
+
+
+def _applies(ruleset: Ruleset, item: Item, scenario: str, role: str | None, modalities: list[str],
+             *, certain: bool = False) -> tuple[bool, tuple[str, str]]:
+    """Whether ``item`` governs persons of ``role`` in ``scenario``, and why not.
+
+    With an unknown role, an item limited to roles applies (lean strict), but it does not
+    *certainly* apply, so the items "except the scenarios of items X" apply too.
+    """
+    reading = item.scenarios.reading
+    if reading == "only" and scenario not in item.scenarios.keys:
+        keys = ", ".join(item.scenarios.keys)
+        return False, (f"仅限于 {keys} 场景；当前场景为 {scenario}", f"only in {keys} (仅限于); the scenario is {scenario}")
+    if reading == "except_items":
+        for other_id in item.scenarios.items:
+            if _applies(ruleset, ruleset.item(other_id), scenario, role, modalities, certain=True)[0]:
+                who = f"/{role}" if role else ""
+                return False, (f"{scenario}{who} 由 {other_id} 调整（除第…项涉及场景以外）",
+                               f"{scenario}{who} is governed by {other_id} (this item covers the other scenarios)")
+    if item.subjects:
+        roles = ", ".join(item.subjects)
+        if role is None and certain:
+            return False, ("数据主体角色未知", "subject role unknown")
+        if role is not None and role not in item.subjects:
+            return False, (f"仅适用于 {roles}；数据主体为 {role}", f"only for {roles}; the subjects are {role}")
+    if item.modalities and not set(item.modalities) & set(modalities):
+        wanted = ", ".join(item.modalities)
+        have = ", ".join(modalities) or "-"
+        return False, (f"仅适用于 {wanted} 模态；当前为 {have}", f"only for {wanted} data; the modality is {have}")
+    return True, ("", "")
+
+
+def _judge_sector(ruleset: Ruleset, sector: Sector, context: Context, populations: list[_Population],
+                  modalities: list[str], candidates: list[ImportantCandidate]) -> list[ItemResult]:
+    results = []
+    for item in ruleset.sector_items(context.sector):
+        if item.category == "important_data":
+            results.append(_judge_important(item, candidates))
+        else:
+            results.append(_judge_personal(ruleset, sector, item, context, populations, modalities))
+    # Important-data items of another sector that the user raised still count.
+    own = {r.id for r in results}
+    for candidate in _unique_items(candidates):
+        if candidate.item not in own and _has_item(ruleset, candidate.item):
+            results.append(_judge_important(ruleset.item(candidate.item), candidates))
+    return results
+
+
+def _judge_personal(ruleset: Ruleset, sector: Sector, item: Item, context: Context,
+                    populations: list[_Population], modalities: list[str]) -> ItemResult:
+    base = {"id": item.id, "path": item.path, "category": item.category, "title": item.title.model_dump()}
+    governed = []
+    why_not = ("", "")
+    for population in populations:
+        ok, why = _applies(ruleset, item, context.scenario, population.role, modalities)
+        if ok:
+            governed.append(population)
+        else:
+            why_not = why
+    clauses = [c for c in item.thresholds if not c.modalities or set(c.modalities) & set(modalities)]
+    if not governed or not clauses:
+        first = item.thresholds[0]
+        return ItemResult(**base, triggered=False, count=None, threshold=first.describe(), applies=False,
+                          measure=first.measure, reason=_text(f"{item.id}：不适用：{why_not[0]}",
+                                                              f"{item.id}: does not apply: {why_not[1]}"))
+    judged = []
+    for clause in clauses:
+        count = sum(p.measure(clause) for p in governed)
+        judged.append((clause, count, clause.holds(count), clause.headroom(count)))
+    holding = [j for j in judged if j[2]]
+    far = 10**18
+    clause, count, hit, headroom = holding[0] if holding else min(judged, key=lambda j: j[3] if j[3] is not None else far)
+    roles = {p.role for p in governed}
+    role = roles.pop() if len(roles) == 1 and item.subjects else None
+    who_zh, who_en = _who(sector, role, clause)
+    reason = _threshold_reason(item.id, item.path, clause, count, hit, headroom, who_zh, who_en)
+    return ItemResult(**base, triggered=hit, count=count, threshold=clause.describe(), headroom=headroom,
+                      measure=clause.measure, reason=reason, clauses=[
+                          {"measure": c.measure, "entities": c.entities, "modalities": c.modalities, "count": n,
+                           "threshold": c.describe(), "triggered": h, "headroom": room}
+                          for c, n, h, room in judged])
+
+
+def _judge_important(item: Item, candidates: list[ImportantCandidate],
+                     scope_gap: tuple[str, str] | None = None) -> ItemResult:
+    mine = [c for c in candidates if c.item == item.id]
+    evidence = [e for c in mine for e in c.evidence]
+    shown = "; ".join(evidence[:3]) + (" …" if len(evidence) > 3 else "")
+    path_zh, path_en = PATH_TEXT[item.path]
+    base = {"id": item.id, "path": item.path, "category": item.category, "title": item.title.model_dump(),
+            "count": None, "threshold": None}
+    if scope_gap is not None:
+        # The list does not apply here: the item only names the data; the baseline decides.
+        return ItemResult(**base, triggered=False, applies=False, reason=_text(
+            f"{item.id}：{scope_gap[0]}；该重要数据按国家基线（第七条）判断。证据：{shown or '用户确认'}",
+            f"{item.id}: {scope_gap[1]}; this important data is judged under the national baseline "
+            f"(Article 7). Evidence: {shown or 'confirmed by the user'}"))
+    if any(c.status == "confirmed" for c in mine):
+        return ItemResult(**base, triggered=True, reason=_text(
+            f"{item.id}：用户确认为重要数据，须{path_zh}。证据：{shown}",
+            f"{item.id}: confirmed as important data by the user: {path_en}. Evidence: {shown}"))
+    if any(c.status == "unreviewed" for c in mine):
+        return ItemResult(**base, triggered=True, reason=_text(
+            f"{item.id}：疑似重要数据（未复核），在确认或排除前按{path_zh}从严计入结论。证据：{shown}。"
+            f"用 --important {item.id} 确认或 --not-important {item.id} 排除",
+            f"{item.id}: UNREVIEWED important-data candidate, counted as {path_en} until reviewed "
+            f"(lean strict). Evidence: {shown}. Confirm with --important {item.id} or dismiss with "
+            f"--not-important {item.id}"))
+    if mine:
+        return ItemResult(**base, triggered=False, reason=_text(
+            f"{item.id}：用户已排除（非重要数据）。证据：{shown}",
+            f"{item.id}: dismissed by the user (not important data). Evidence: {shown}"))
+    return ItemResult(**base, triggered=False, reason=_text(
+        f"{item.id}：重要数据不以数量判断；未见相关证据。如适用，请用 --important {item.id} 确认",
+        f"{item.id}: important data is not decided by a count; no evidence seen. If it applies, "
+        f"confirm it with --important {item.id}"))
+
+
+# --- what the list does not cover ---------------------------------------------------------
+
+
+def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Context,
+               populations: list[_Population], modalities: list[str], seen: set[str]) -> _Fallback:
+    """Persons whose personal information no applicable item covers: the baseline judges them."""
+    fallback = _Fallback()
+    personal_items = [i for i in ruleset.sector_items(context.sector) if i.category == "personal_information"]
+    sensitive_entities = set(baseline.sensitive_entities)
+    not_personal = set(baseline.non_personal_entities)
+    out_of_scope = {e for ents in sector.out_of_scope_modalities.values() for e in ents}
+    for population in populations:
+        if population.personal <= 0 and population.sensitive <= 0:
+            continue
+        governing = [i for i in personal_items
+                     if _applies(ruleset, i, context.scenario, population.role, modalities)[0]]
+        where = f"{context.scenario}" + (f"/{population.role}" if population.role else "")
+        if not governing:
+            _add(fallback, population.personal, population.sensitive,
+                 (f"{where} 无清单条目覆盖", f"no item of the list covers {where}"))
+            continue
+        ids = ", ".join(i.id for i in governing)
+        dimensions = set().union(*(i.covered_dimensions() for i in governing))
+        if "non_sensitive" not in dimensions and population.personal > 0:
+            _add(fallback, population.personal, 0, (
+                f"{where} 的清单条目（{ids}）仅列明敏感个人信息，一般个人信息按国家基线判断",
+                f"the items for {where} ({ids}) name only sensitive personal information: ordinary "
+                "personal information there is judged by the national baseline"))
+        if "sensitive" not in dimensions and population.sensitive > 0:
+            _add(fallback, 0, population.sensitive, (
+                f"{where} 的清单条目（{ids}）未列明敏感个人信息，按国家基线判断",
+                f"the items for {where} ({ids}) do not name sensitive personal information: the "
+                "national baseline judges it"))
+        entities_here = {e for e, n in population.by_entity.items() if n} or seen
+        closed = [i for i in governing if i.data_types.closed]
+        allowed = {e for i in closed for e in i.data_types.entities}
+        excluded = {e for i in governing for e in i.data_types.excludes} | out_of_scope
+        outside = sorted(e for e in entities_here - not_personal if closed and e not in allowed)
+        named_out = sorted(e for e in entities_here - not_personal if e in excluded)
+        if outside:
+            # Ordinary types outside the enumeration count as ordinary personal information,
+            # sensitive ones as sensitive: the persons' enumerated data stays with the items.
+            persons = _persons_having(population, outside)
+            sensitive_types = [e for e in outside if e in sensitive_entities]
+            ordinary_types = [e for e in outside if e not in sensitive_entities]
+            sensitive = _persons_having(population, sensitive_types) if sensitive_types else 0
+            ordinary = _persons_having(population, ordinary_types) if ordinary_types else 0
+            _add(fallback, ordinary, sensitive, (
+                f"{', '.join(outside)} 不在 {', '.join(i.id for i in closed)} 列举的数据类型内，"
+                f"涉及的 {persons} 人按更严格的国家基线判断",
+                f"{', '.join(outside)} is not among the data types {', '.join(i.id for i in closed)} "
+                f"enumerate: the stricter national rule applies to those {persons} persons"))
+        if named_out:
+            persons = _persons_having(population, named_out)
+            # Once these types are sent, the item no longer covers these persons' data at all.
+            sensitive = min(persons, population.sensitive)
+            _add(fallback, persons, sensitive, (
+                f"{where} 的清单条目不包括 {', '.join(named_out)}，涉及的 {persons} 人按国家基线判断",
+                f"the items for {where} exclude {', '.join(named_out)}: the national baseline judges "
+                f"those {persons} persons"))
+        if closed and population.sensitive > 0 and not (entities_here & sensitive_entities):
+            _add(fallback, 0, population.sensitive, (
+                f"{population.sensitive} 人的敏感个人信息类型未知，无法确认属于 {ids} 列举的类型，从严按国家基线判断",
+                f"the type of {population.sensitive} persons' sensitive personal information is not known, "
+                f"so it cannot be shown to be among the types {ids} enumerate: leaning strict, the "
+                "national baseline judges it (give --by-entity)"))
+    return fallback
+
+
+def _persons_having(population: _Population, entity_names: list[str]) -> int:
+    """Persons having any of these entities; all of the population when a count is missing."""
+    if any(e not in population.by_entity for e in entity_names):
+        return population.personal
+    return min(population.personal, sum(population.by_entity[e] for e in entity_names))
+
+
+def _add(fallback: _Fallback, personal: int, sensitive: int, why: tuple[str, str]) -> None:
+    fallback.personal += personal
+    fallback.sensitive += sensitive
+    fallback.why.append(why)
+
+
+# --- the baseline -----------------------------------------------------------------------
+
+
+def _judge_baseline(baseline: Ruleset, context: Context, counts: Counts, fallback: _Fallback,
+                    important: list[ImportantCandidate], *, list_applies: bool) -> list[ItemResult]:
+    # Several reasons may name the same persons: never count more than were sent.
+    sent = max(counts.personal, counts.sensitive)
+    personal = min(fallback.personal, sent)
+    sensitive = min(fallback.sensitive, sent)
+    judged_population = _Population(None, personal, sensitive, {})
+    prefix_zh = "；".join(w[0] for w in fallback.why)
+    prefix_en = "; ".join(w[1] for w in fallback.why)
+    results = []
+    for item in baseline.items:
+        base = {"id": item.id, "path": item.path, "category": item.category, "title": item.title.model_dump()}
+        reasons_zh: list[str] = []
+        reasons_en: list[str] = []
+        triggered = False
+        count = threshold = headroom = measure = None
+        clauses: list[dict[str, Any]] = []
+        applies = bool(fallback.why)
+        if applies:
+            judged = [(c, judged_population.measure(c)) for c in item.thresholds]
+            judged = [(c, n, c.holds(n), c.headroom(n)) for c, n in judged]
+            holding = [j for j in judged if j[2]]
+            far = 10**18
+            if judged:
+                clause, count, hit, headroom = holding[0] if holding else min(
+                    judged, key=lambda j: j[3] if j[3] is not None else far)
+                threshold, measure = clause.describe(), clause.measure
+                who_zh, who_en = _who(None, None, clause)
+                r = _threshold_reason(item.id, item.path, clause, count, hit, headroom, who_zh, who_en)
+                reasons_zh.append(f"{prefix_zh}：{r['zh']}")
+                reasons_en.append(f"{prefix_en}: {r['en']}")
+                triggered = hit
+                clauses = [{"measure": c.measure, "entities": c.entities, "modalities": c.modalities, "count": n,
+                            "threshold": c.describe(), "triggered": h, "headroom": room} for c, n, h, room in judged]
+        live = [c for c in important if c.status != "dismissed"]
+        if item.ciio_any and context.ciio and (counts.personal > 0 or live):
+            applies = triggered = True
+            reasons_zh.append(f"{item.id}：关键信息基础设施运营者向境外提供个人信息（{counts.personal} 人）或重要数据，须数据出境安全评估")
+            reasons_en.append(f"{item.id}: a critical information infrastructure operator sends personal information "
+                              f"({counts.personal} persons) or important data abroad: security assessment")
+        if item.important_data and live:
+            applies = triggered = True
+            listed = ", ".join(f"{c.item} ({c.status})" for c in live)
+            reasons_zh.append(f"{item.id}：重要数据（{listed}）须数据出境安全评估；未复核的候选从严计入")
+            reasons_en.append(f"{item.id}: important data ({listed}) needs a security assessment; unreviewed "
+                              "candidates count until reviewed (lean strict)")
+        if not reasons_en:
+            why_zh = "清单条目已覆盖该情形，国家基线仅适用于清单未覆盖的数据" if list_applies else "无个人信息"
+            why_en = ("the list's items cover this context; the baseline applies only to what they do not cover"
+                      if list_applies else "no personal information")
+            reasons_zh.append(f"{item.id}：{why_zh}")
+            reasons_en.append(f"{item.id}: {why_en}")
+        results.append(ItemResult(**base, triggered=triggered, count=count, threshold=threshold, headroom=headroom,
+                                  measure=measure, applies=applies, clauses=clauses,
+                                  reason=_text("；".join(reasons_zh), "; ".join(reasons_en))))
+    return results
+
+
+def _closing_notes(ruleset: Ruleset, baseline: Ruleset, context: Context, counts: Counts, path: str,
+                   scope_gap: tuple[str, str] | None, live: list[ImportantCandidate]) -> list[dict[str, str]]:
+    notes = []
+    unreviewed = [c.item for c in live if c.status == "unreviewed"]
+    if unreviewed:
+        ids = ", ".join(dict.fromkeys(unreviewed))
+        notes.append(_text(f"有 {len(set(unreviewed))} 项疑似重要数据未复核（{ids}），已从严计入结论；请确认（--important）或排除（--not-important）",
+                           f"{len(set(unreviewed))} important-data candidate(s) not reviewed ({ids}) count in the verdict "
+                           "(lean strict): confirm with --important or dismiss with --not-important"))
+    if path == "none" and counts.personal > 0:
+        if scope_gap is None and ruleset is not baseline:
+            notes.append(_text(f"{context.sector}/{context.scenario}：未达到适用条目的任何门槛，不在清单内，可免予申报安全评估、订立标准合同或认证（规定第六条）",
+                               f"{context.sector}/{context.scenario}: below every threshold of the items that cover "
+                               "this context: off the list, exempt from assessment, contract and certification "
+                               "(Provisions Art 6)"))
+        else:
+            notes.append(_text("国家基线：非关键信息基础设施运营者累计向境外提供不满10万人个人信息（不含敏感个人信息），免予申报（第五条第一款第四项）",
+                               "national baseline: a non-CIIO sending fewer than 100,000 persons' non-sensitive "
+                               "personal information since 1 January is exempt (Art 5(1)(4))"))
+    return notes
+
+
+# --- wording ----------------------------------------------------------------------------
+
+
+def _who(sector: Sector | None, role: str | None, clause: Clause) -> tuple[str, str]:
+    """Who was counted, e.g. ('受试者（个人信息）', 'trial subjects (personal information)')."""
+    if clause.measure == "entities":
+        measure_zh = measure_en = "/".join(clause.entities)
+    else:
+        measure_zh, measure_en = MEASURE_TEXT[clause.measure]
+    if clause.modalities:
+        measure_zh += f"，{'/'.join(clause.modalities)}"
+        measure_en += f", {'/'.join(clause.modalities)}"
+    if sector is not None and role is not None and role in sector.subjects:
+        label = sector.subjects[role]
+        # The hcp role's full Chinese label is a sentence: keep the reason readable.
+        return f"{label.zh.split('、')[0]}（{measure_zh}）", f"{label.en} ({measure_en})"
+    return f"人（{measure_zh}）", f"persons ({measure_en})"
+
+
+def _threshold_reason(item_id: str, path: str, clause: Clause, count: int, hit: bool, headroom: int | None,
+                      who_zh: str, who_en: str) -> dict[str, str]:
+    bounds_en = " and ".join(p for p in (f"≥ {clause.min}" if clause.min is not None else "",
+                                         f"< {clause.max}" if clause.max is not None else "") if p)
+    bounds_zh = "且".join(p for p in (f"{clause.min}人以上" if clause.min is not None else "",
+                                       f"不满{clause.max}人" if clause.max is not None else "") if p)
+    path_zh, path_en = PATH_TEXT[path]
+    if hit:
+        room_zh = f"；再增加 {headroom} 人将越过下一门槛" if headroom is not None else ""
+        room_en = f"; {headroom} more persons reach the next threshold" if headroom is not None else ""
+        return _text(f"{item_id}：{who_zh} {count} 人，{bounds_zh}，须{path_zh}{room_zh}",
+                     f"{item_id}: {count} {who_en} {bounds_en}: {path_en}{room_en}")
+    if headroom is not None:
+        return _text(f"{item_id}：{who_zh} {count} 人，未达到门槛（{bounds_zh}）；再增加 {headroom} 人即适用",
+                     f"{item_id}: {count} {who_en}, below its threshold ({bounds_en}); {headroom} more persons "
+                     "and it applies")
+    return _text(f"{item_id}：{who_zh} {count} 人，超出本条范围（{bounds_zh}），由更严格的条目调整",
+                 f"{item_id}: {count} {who_en}, beyond this item's range ({bounds_en}): a stricter item applies")
+
+
+def _text(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+def _has_item(ruleset: Ruleset, item_id: str) -> bool:
+    return any(i.id == item_id for i in ruleset.items)
+
+
+def _unique_items(candidates: list[ImportantCandidate]) -> list[ImportantCandidate]:
+    return list({c.item: c for c in candidates}.values())
+
+
+# ----------------------------------------------------------------------------- important data
+
+
+def important_candidates(context: Context, columns: list[tuple[str, str, str | None]],
+                         counts: Counts | None = None) -> list[ImportantCandidate]:
+    """Important-data candidates of the context's sector from (file, column name, entity) triples.
+
+    The header words and entity combinations live in the rule file (``candidates`` of each
+    important-data item). Rules with ``min_persons`` need ``counts`` (persons per entity).
+
+    >>> cands = important_candidates(Context(sector="automotive", scenario="charging_station"),
+    ...     [("charging_stations.csv", "充电桩经度", "GEO_LONGITUDE"), ("charging_stations.csv", "充电桩纬度", None)])
+    >>> [(c.item, c.evidence) for c in cands]
+    [('automotive.3', ['charging_stations.csv: 充电桩经度, 充电桩纬度'])]
+    """
+    ruleset = load_ruleset(context.ruleset)
+    if context.sector not in ruleset.sectors:
+        return []
+    by_file: dict[str, list[tuple[str, str | None]]] = {}
+    for file, name, entity in columns:
+        by_file.setdefault(file, []).append((name, entity))
+    found = []
+    for item in ruleset.sector_items(context.sector):
+        evidence: list[str] = []
+        why_zh: list[str] = []
+        why_en: list[str] = []
+        for rule in item.candidates:
+            for file, file_columns in by_file.items():
+                matched = _match_rule(rule.all, file_columns)
+                if matched is None:
+                    continue
+                if rule.min_persons is not None:
+                    persons = _persons_with(rule.all, matched, counts)
+                    if persons < rule.min_persons:
+                        continue
+                line = f"{file}: {', '.join(dict.fromkeys(name for name, _ in matched))}"
+                if rule.min_persons is not None:
+                    line += f" ({persons} persons ≥ {rule.min_persons})"
+                if line not in evidence:
+                    evidence.append(line)
+                    why_zh.append(rule.why.zh)
+                    why_en.append(rule.why.en)
+        if evidence:
+            found.append(ImportantCandidate(item.id, evidence, "unreviewed",
+                                            _text("；".join(dict.fromkeys(why_zh)), "; ".join(dict.fromkeys(why_en)))))
+    return found
+
+
+def _match_rule(groups: list[list[str]], columns: list[tuple[str, str | None]]) -> list[tuple[str, str | None]] | None:
+    """The columns matching every group (each group by at least one column), else ``None``."""
+    matched: list[tuple[str, str | None]] = []
+    for group in groups:
+        hits = [col for col in columns if any(_word_matches(word, *col) for word in group)]
+        if not hits:
+            return None
+        matched += hits
+    return matched
+
+
+def _persons_with(groups: list[list[str]], matched: list[tuple[str, str | None]], counts: Counts | None) -> int:
+    if counts is None:
+        return 0
+    wanted = {w.removeprefix("entity:") for g in groups for w in g if w.startswith("entity:")}
+    entities = {entity for _, entity in matched if entity and entity in wanted}
+    return min(counts.personal or 10**18, sum(counts.by_entity.get(e, 0) for e in entities))
+
+
+_SEPARATORS = re.compile(r"[\s_\-./:()（）]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _word_matches(word: str, header: str, entity: str | None) -> bool:
+    """Whether a header word or ``entity:NAME`` matches a column.
+
+    Short Latin words (``ota``, ``ecu``, ``fdr``) must be a whole token of the header, so that
+    ``lat`` does not match ``platform``; longer words and Chinese match anywhere.
+
+    >>> _word_matches("ecu", "ECU_status", None), _word_matches("lat", "platform", None)
+    (True, False)
+    >>> _word_matches("charging pile", "ChargingPile_Lon", None), _word_matches("entity:GEO_*", "x", "GEO_POINT")
+    (True, True)
+    """
+    if word.startswith("entity:"):
+        name = word.removeprefix("entity:")
+        if entity is None:
+            return False
+        return entity.startswith(name[:-1]) if name.endswith("*") else entity == name
+    key = _SEPARATORS.sub("", word.lower())
+    if key.isascii() and len(key) <= 4:
+        tokens = {t for t in _SEPARATORS.split(_CAMEL.sub(" ", header).lower()) if t}
+        return key in tokens
+    return key in _SEPARATORS.sub("", header.lower())
+
+
+def apply_review(candidates: list[ImportantCandidate], important: list[str] | tuple[str, ...] = (),
+                 not_important: list[str] | tuple[str, ...] = (),
+                 ruleset: str | Ruleset = DEFAULT_RULESET) -> list[ImportantCandidate]:
+    """The candidates with the user's decisions: ``--important ITEM`` / ``--not-important ITEM``.
+
+    A confirmed item without a candidate is added (the user knows what the scan cannot see).
+    Raises :class:`ValueError` for an id that is not an important-data item of the rule set.
+
+    >>> [c.status for c in apply_review([ImportantCandidate("automotive.3", ["a.csv: 充电桩经度"])],
+    ...                                 important=["automotive.5"], not_important=["automotive.3"])]
+    ['dismissed', 'confirmed']
+    """
+    valid = important_item_ids(ruleset)
+    for item_id in [*important, *not_important]:
+        if item_id not in valid:
+            rs = load_ruleset(ruleset)
+            kind = "a personal-information item" if _has_item(rs, item_id) or _has_item(baseline_of(rs), item_id) else "not an item"
+            raise ValueError(f"{item_id} is {kind} of {rs.id}: --important and --not-important take "
+                             f"important-data items: {_ranges(valid)}")
+    both = sorted(set(important) & set(not_important))
+    if both:
+        raise ValueError(f"{', '.join(both)} is given both as important and as not important")
+    reviewed = []
+    for candidate in candidates:
+        if candidate.item in important:
+            candidate = replace(candidate, status="confirmed")
+        elif candidate.item in not_important:
+            candidate = replace(candidate, status="dismissed")
+        reviewed.append(candidate)
+    present = {c.item for c in reviewed}
+    for item_id in dict.fromkeys(important):
+        if item_id not in present:
+            reviewed.append(ImportantCandidate(item_id, ["confirmed by the user (--important)"], "confirmed"))
+    return reviewed
+
+
+def _ranges(ids: list[str]) -> str:
+    """``automotive.1–7, pharmaceutical.1–3, pharmaceutical.14`` rather than 20 ids."""
+    groups: dict[str, list[int]] = {}
+    for item_id in ids:
+        sector, number = item_id.rsplit(".", 1)
+        groups.setdefault(sector, []).append(int(number))
+    parts = []
+    for sector, numbers in groups.items():
+        numbers.sort()
+        start = prev = numbers[0]
+        for n in [*numbers[1:], None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            parts.append(f"{sector}.{start}" + (f"–{prev}" if prev != start else ""))
+            if n is not None:
+                start = prev = n
+    return ", ".join(parts)
