@@ -1,0 +1,323 @@
+"""``chujing review``: walk a scan's open questions in the terminal and record the decisions.
+
+The open questions of a report are: columns classified with low confidence (< 0.9) or from
+their header alone, sensitive columns nobody has decided on yet, important-data candidates not
+yet reviewed, and recorded decisions that no longer match anything (a renamed column). Each
+answer is written to the decisions file (docs/review.md) that ``chujing scan --decisions``
+applies next time, with who decided, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from scanner.decisions import (
+    ColumnDecision,
+    Decisions,
+    ImportantDecision,
+    load_decisions,
+    match_rank,
+    relative_to_root,
+    scan_root,
+)
+from scanner.render import PATH_LABELS, _safe_terminal
+from scanner.report import EXIT_USAGE, SCHEMA
+
+DEFAULT_DECISIONS = "chujing-decisions.yaml"
+LOW_CONFIDENCE = 0.9
+_ENTITY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class ReviewStopped(Exception):
+    """The answers ran out (no terminal, end of input) or the reviewer pressed Ctrl-C."""
+
+
+@dataclass
+class Question:
+    kind: str  # column | important | stale
+    why_asked: list[str] = field(default_factory=list)
+    file: str = ""
+    column: dict[str, Any] = field(default_factory=dict)
+    candidate: dict[str, Any] = field(default_factory=dict)
+    stale: dict[str, Any] = field(default_factory=dict)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"chujing: {message}", err=True)
+    sys.exit(code)
+
+
+def _t(value: Any) -> str:
+    """Text from the report, safe on a terminal."""
+    return _safe_terminal("" if value is None else value)
+
+
+def _header_only(evidence: str) -> bool:
+    return evidence.startswith("header names it") or evidence.startswith("named as a person key")
+
+
+def _detected(column: dict[str, Any]) -> str | None:
+    decision = column.get("decision") or {}
+    return decision["detected_entity"] if "detected_entity" in decision else column.get("entity")
+
+
+def open_questions(report: dict[str, Any], decisions: Decisions, review_all: bool = False) -> list[Question]:
+    """What the reviewers still have to decide for this report, in the order they are asked."""
+    questions: list[Question] = []
+    seen_columns: set[tuple[str, str]] = set()
+    for f in report.get("files") or []:
+        if f.get("error"):
+            continue
+        for c in f.get("columns") or []:
+            seen_columns.add((f["path"], c["name"]))
+            detected = _detected(c)
+            if detected is None:
+                continue
+            existing = decisions.column(f["path"], c["name"])
+            if existing is not None and not (existing.action == "confirm" and existing.entity
+                                             and existing.entity != detected):
+                continue
+            reasons = []
+            if existing is not None:
+                reasons.append(f"confirmed as {existing.entity} on {existing.when}, now detected as {detected}")
+            if float(c.get("confidence") or 0) < LOW_CONFIDENCE:
+                reasons.append(f"low confidence ({float(c.get('confidence') or 0):.2f})")
+            if _header_only(c.get("evidence") or ""):
+                reasons.append("found from the header alone")
+            if c.get("sensitive"):
+                reasons.append("sensitive, not yet decided")
+            if reasons or review_all:
+                questions.append(Question("column", reasons or ["--all"], file=f["path"], column=c))
+    seen_items: set[str] = set()
+    for candidate in report.get("important_data") or []:
+        seen_items.add(candidate.get("item"))
+        if decisions.important(candidate.get("item")) is not None:
+            continue
+        if candidate.get("status", "unreviewed") == "unreviewed":
+            questions.append(Question("important", ["important-data candidate not yet reviewed"], candidate=candidate))
+    for entry in decisions.stale(seen_columns, seen_items):
+        questions.append(Question("stale", [entry["reason"]], stale=entry))
+    return questions
+
+
+# --- the conversation ---------------------------------------------------------------------------
+
+def _ask(text: str, **kwargs: Any) -> Any:
+    try:
+        return click.prompt(text, **kwargs)
+    except click.Abort:
+        raise ReviewStopped() from None
+
+
+def _ask_why(required: bool) -> str:
+    if required:
+        return _ask("Why (one line, kept for the auditor)", type=str).strip()
+    return _ask("Why (optional)", default="", show_default=False, type=str).strip()
+
+
+def _ask_entity(known: list[str]) -> str:
+    while True:
+        entity = _ask("Entity the column really holds (e.g. CN_PASSPORT)", type=str).strip().upper()
+        if entity and entity[0].isalpha() and set(entity) <= _ENTITY_CHARS:
+            if known and entity not in known:
+                click.echo(f"  note: {entity} is not one of the built-in detectors' entities; recorded as typed")
+            return entity
+        click.echo("  an entity name is letters, digits and _ (like CN_RESIDENT_ID)")
+
+
+def _show_column(q: Question, index: int, total: int) -> None:
+    c = q.column
+    detected = _detected(c)
+    click.echo("")
+    click.secho(f"[{index}/{total}] column {_t(c['name'])} in {_t(q.file)}", bold=True)
+    facts = [f"{_t(detected)}" + (" (sensitive)" if c.get("sensitive") else "")
+             + (f", {_t(c.get('category'))}" if c.get("category") else ""),
+             f"confidence {float(c.get('confidence') or 0):.2f}, {float(c.get('match_rate') or 0):.0%} of values valid"]
+    click.echo(f"  detected : {facts[0]}; {facts[1]}")
+    if c.get("evidence"):
+        click.echo(f"  evidence : {_t(c['evidence'])}")
+    samples = ", ".join(_t(s) for s in c.get("samples") or [])
+    click.echo(f"  samples  : {samples or '—'}  (masked)")
+    click.echo(f"  asked as : {'; '.join(q.why_asked)}")
+
+
+def _show_important(q: Question, index: int, total: int) -> None:
+    c = q.candidate
+    click.echo("")
+    click.secho(f"[{index}/{total}] important-data candidate {_t(c.get('item'))}", bold=True)
+    reason = c.get("reason")
+    if isinstance(reason, dict):
+        reason = reason.get("en") or reason.get("zh")
+    if reason:
+        click.echo(f"  reason   : {_t(reason)}")
+    for e in c.get("evidence") or []:
+        click.echo(f"  evidence : {_t(e)}")
+
+
+def _show_stale(q: Question, index: int, total: int) -> None:
+    s = q.stale
+    what = s.get("item") if s.get("kind") == "important" else f"column {s.get('column')} in {s.get('file')}"
+    click.echo("")
+    click.secho(f"[{index}/{total}] stale decision on {_t(what)}", bold=True)
+    click.echo(f"  decided  : {_t(s.get('action') or s.get('status'))}"
+               + (f" {_t(s.get('entity'))}" if s.get("entity") else "")
+               + f" by {_t(s.get('who') or '?')} on {_t(s.get('when') or '?')}: {_t(s.get('why'))}")
+    click.echo(f"  now      : {_t(s.get('reason'))}")
+
+
+def _columns_for(report: dict[str, Any], pattern: str) -> list[str]:
+    """Column names of the files ``pattern`` matches (of every file when it matches none)."""
+    files = [f for f in report.get("files") or [] if not f.get("error")]
+    matching = [f for f in files if match_rank(pattern, f["path"]) is not None] or files
+    return list(dict.fromkeys(c["name"] for f in matching for c in f.get("columns") or []))
+
+
+def _known_entities() -> list[str]:
+    try:
+        from detectors.registry import builtin_detectors
+
+        return sorted({d.entity for d in builtin_detectors()})
+    except Exception:  # a broken detector must not stop a review
+        return []
+
+
+def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, review_all: bool = False,
+               today: _dt.date | None = None) -> tuple[int, int]:
+    """Ask every open question; record the answers in ``decisions``. Returns (answered, left)."""
+    questions = open_questions(report, decisions, review_all)
+    if not questions:
+        return 0, 0
+    when = (today or _dt.date.today()).isoformat()
+    total = len(questions)
+    root = scan_root([f["path"] for f in report.get("files") or [] if f.get("path")])
+    known = _known_entities()
+    path = report.get("verdict", {}).get("path", "none")
+    click.echo(f"Verdict: {PATH_LABELS.get(path, (path, path))[1]}; {total} open question(s). "
+               "[q] stops and saves what was decided so far.")
+    if not who:
+        who = _ask("Your name (recorded as who decided)", default=_default_who()).strip()
+    answered = 0
+    for index, q in enumerate(questions, 1):
+        if q.kind == "column":
+            _show_column(q, index, total)
+            choice = _ask("[c]onfirm  [o]verride the entity  [n]ot personal  [s]kip  [q]uit",
+                          type=click.Choice(["c", "o", "n", "s", "q"]), show_choices=False)
+            if choice == "q":
+                return answered, total - index + 1
+            if choice == "s":
+                continue
+            detected = _detected(q.column)
+            file_pattern = relative_to_root(q.file, root)
+            if choice == "c":
+                decision = ColumnDecision(file_pattern, q.column["name"], "confirm", detected, who, when, _ask_why(False))
+            elif choice == "o":
+                entity = _ask_entity(known)
+                decision = ColumnDecision(file_pattern, q.column["name"], "override", entity, who, when, _ask_why(True))
+            else:
+                decision = ColumnDecision(file_pattern, q.column["name"], "not_personal", None, who, when, _ask_why(True))
+            decisions.set_column(decision)
+        elif q.kind == "important":
+            _show_important(q, index, total)
+            choice = _ask("[c]onfirm it is important data  [d]ismiss  [s]kip  [q]uit",
+                          type=click.Choice(["c", "d", "s", "q"]), show_choices=False)
+            if choice == "q":
+                return answered, total - index + 1
+            if choice == "s":
+                continue
+            status = "confirmed" if choice == "c" else "dismissed"
+            decisions.set_important(ImportantDecision(q.candidate["item"], status, who, when, _ask_why(status == "dismissed")))
+        else:
+            _show_stale(q, index, total)
+            is_column = q.stale.get("kind") == "column"
+            options = ["k", "r", "m", "q"] if is_column else ["k", "r", "q"]
+            prompt = "[k]eep  [r]emove  " + ("[m]ove to a renamed column  " if is_column else "") + "[q]uit"
+            choice = _ask(prompt, type=click.Choice(options), show_choices=False)
+            if choice == "q":
+                return answered, total - index + 1
+            if choice == "k":
+                continue
+            if choice == "m":
+                names = _columns_for(report, q.stale["file"])
+                click.echo("  columns  : " + ", ".join(_t(n) for n in names))
+                new_name = _ask("New column name", type=click.Choice(names), show_choices=False)
+                old = q.stale
+                decisions.remove_stale(old)
+                note = f"moved from column '{old['column']}' by {who} on {when}"
+                decisions.set_column(ColumnDecision(old["file"], new_name, old["action"], old.get("entity"), old.get("who", ""),
+                                                    old.get("when", ""), f"{old.get('why', '')} ({note})".strip()))
+            else:
+                decisions.remove_stale(q.stale)
+        answered += 1
+    return answered, 0
+
+
+def _default_who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container
+        return "reviewer"
+
+
+@click.command("review")
+@click.argument("report_path", metavar="REPORT.json", type=click.Path(exists=True, dir_okay=False))
+@click.option("--decisions", "decisions_path", type=click.Path(dir_okay=False), default=None,
+              help=f"The decisions file to write or update (default: the one the report was scanned with, else ./{DEFAULT_DECISIONS}).")
+@click.option("--who", default=None, envvar="CHUJING_REVIEWER",
+              help="Who decides, recorded with each decision (default: asked; or $CHUJING_REVIEWER).")
+@click.option("--all", "review_all", is_flag=True, help="Ask about every personal column, not only the open questions.")
+def review_command(report_path: str, decisions_path: str | None, who: str | None, review_all: bool) -> None:
+    """Walk a report's open questions and record the decisions for the next scan.
+
+    Asks about columns found with low confidence or from their header alone, sensitive
+    columns not yet decided, important-data candidates not yet reviewed, and decisions that no
+    longer match anything. Shows the masked samples and the evidence; writes each answer, with
+    who, when and why, to the decisions file, which `chujing scan --decisions` applies.
+
+    \b
+    Examples:
+      chujing scan exports/ --sector automotive --format json -o report.json
+      chujing review report.json --decisions exports/chujing-decisions.yaml --who "Li Wei"
+      chujing scan exports/ --sector automotive --decisions exports/chujing-decisions.yaml
+    """
+    try:
+        with open(report_path, encoding="utf-8") as fh:
+            report = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{report_path}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
+    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
+        _fail(f"{report_path}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
+    if decisions_path is None:
+        decisions_path = (report.get("decisions") or {}).get("file") or DEFAULT_DECISIONS
+    try:
+        decisions = load_decisions(decisions_path)
+    except ValueError as exc:
+        _fail(str(exc))
+    before = decisions.dumps()
+    try:
+        answered, left = run_review(report, decisions, who, review_all)
+    except ReviewStopped:
+        # Nothing answered: leave the file as it was. A partial review keeps what was decided.
+        if decisions.dumps() != before:
+            decisions.save(decisions_path)
+            _fail(f"review stopped before the end; the decisions made so far are saved in {decisions_path}")
+        _fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
+    if answered == 0 and left == 0 and decisions.dumps() == before:
+        n = len(decisions)
+        click.echo(f"Nothing to review: no open question in {report_path}"
+                   + (f" ({n} decision(s) in {decisions_path})." if n else "."))
+        return
+    click.echo("")
+    if decisions.dumps() == before:
+        click.echo(f"No change to {decisions_path}; {left} question(s) left for later.")
+        return
+    decisions.save(decisions_path)
+    click.echo(f"Saved {len(decisions)} decision(s) in {decisions_path}" + (f"; {left} question(s) left for later." if left else "."))
+    click.echo(f"Apply them: chujing scan ... --decisions {os.fspath(decisions_path)}")
