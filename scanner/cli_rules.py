@@ -1,0 +1,329 @@
+"""``chujing assess`` (the what-if from counts alone) and ``chujing rules list|show|check``.
+
+Thin layers over :mod:`mappings.engine`: everything here is also a Python call away.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from typing import Any
+
+import click
+
+from mappings import engine
+from mappings.schema import Item, Ruleset, RulesetError
+from scanner.report import EXIT_BY_PATH, EXIT_USAGE, PersonsReport, Report, apply_assessment
+
+FORMATS = ["table", "json", "md", "html"]
+MODALITIES = ["text", "image", "audio", "video"]
+
+
+def _fail(message: str) -> None:
+    """One line on stderr and the usage exit status: a user's mistake never shows a traceback."""
+    click.echo(f"chujing: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, number = value.partition("=")
+        if not sep or not key.strip() or not number.strip():
+            _fail(f"{option} takes NAME=N, not {value!r}")
+        pairs[key.strip()] = number.strip()
+    return pairs
+
+
+def _count(text: str, option: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        _fail(f"{option}: {text!r} is not a number of persons")
+    return value
+
+
+def _by_subject(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """``trial_subject=30000/30000`` -> {"trial_subject": {"personal": 30000, "sensitive": 30000}}."""
+    result = {}
+    for role, numbers in _pairs(values, "--by-subject").items():
+        personal, _, sensitive = numbers.partition("/")
+        p = _count(personal, "--by-subject")
+        s = _count(sensitive, "--by-subject") if sensitive else 0
+        if s > p:
+            _fail(f"--by-subject {role}: sensitive {s} exceeds personal {p} (sensitive persons are among the persons)")
+        result[role] = {"personal": p, "sensitive": s, "by_entity": {}}
+    return result
+
+
+@click.command("assess")
+@click.option("--ruleset", default=engine.DEFAULT_RULESET, show_default=True,
+              help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or the path of your own YAML rule file.")
+@click.option("--sector", default="other", show_default=True, help="The exporter's sector (see `chujing rules list`).")
+@click.option("--scenario", default="other", show_default=True, help="The list's scenario (场景).")
+@click.option("--subject", default=None, help="The data subjects' role, where the list distinguishes roles.")
+@click.option("--modality", type=click.Choice(MODALITIES), default=None, help="AI training data modality.")
+@click.option("--ciio", is_flag=True, help="The exporter is a critical information infrastructure operator.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report format (default: table on a terminal, json otherwise).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report there.")
+@click.option("--year", type=int, default=None, help="Calendar year counted (default: this year).")
+@click.option("--personal", default=None, metavar="N", help="Distinct persons whose personal information is sent (year to date).")
+@click.option("--sensitive", default="0", metavar="N", help="Of them, persons whose sensitive personal information is sent.")
+@click.option("--by-entity", multiple=True, metavar="ENTITY=N",
+              help="Persons having an entity, e.g. MAC_ADDRESS=200000 (repeatable): items that enumerate types count these.")
+@click.option("--by-subject", multiple=True, metavar="ROLE=N[/S]",
+              help="Persons (and sensitive persons) of a subject role, e.g. hcp=12000/0 (repeatable).")
+@click.option("--important", multiple=True, metavar="ITEM", help="An important-data item that applies (repeatable), e.g. automotive.3.")
+@click.option("--not-important", multiple=True, metavar="ITEM", hidden=True, help="Accepted for symmetry with scan.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", help="Language of the HTML report.")
+def assess_command(ruleset, sector, scenario, subject, modality, ciio, fmt, output, year, personal, sensitive,
+                   by_entity, by_subject, important, not_important, lang):
+    """Decide the path from counts alone: the what-if before signing a contract (reads no data).
+
+    \b
+    Examples:
+      chujing assess --sector pharmaceutical --scenario clinical_trial --subject trial_subject \\
+          --personal 30000 --sensitive 30000
+      chujing assess --sector retail_services --scenario member_management --subject member \\
+          --personal 600000 --by-entity MAC_ADDRESS=200000 --by-entity CN_RESIDENT_ID=3000
+      chujing assess --sector automotive --important automotive.3 --format json
+
+    \b
+    Exit status: 0 no path required; 10 standard contract or certification; 20 security
+    assessment; 30 other legal path; 2 usage error.
+    """
+    sensitive_n = _count(sensitive, "--sensitive")
+    personal_n = _count(personal, "--personal") if personal is not None else sensitive_n
+    if sensitive_n > personal_n:
+        _fail(f"--sensitive {sensitive_n} exceeds --personal {personal_n}: sensitive persons are among the persons")
+    entities = {name: _count(n, "--by-entity") for name, n in _pairs(by_entity, "--by-entity").items()}
+    context = engine.Context(ruleset=ruleset, sector=sector, scenario=scenario, subject=subject, modality=modality,
+                             ciio=ciio, year=year or _dt.date.today().year)
+    counts = engine.Counts(personal=personal_n, sensitive=sensitive_n, by_entity=entities, by_subject=_by_subject(by_subject))
+    try:
+        rules = engine.load_ruleset(ruleset)
+        candidates = engine.apply_review([], important=list(important), not_important=list(not_important), ruleset=rules)
+        assessment = engine.assess(context, counts, set(entities), candidates)
+    except (RulesetError, ValueError) as exc:
+        _fail(str(exc).splitlines()[0])
+        return
+    report = Report(ruleset=rules.id, context=context.to_dict())
+    report.persons = PersonsReport(personal=personal_n, sensitive=sensitive_n, by_entity=dict(entities),
+                                   by_subject={r: {k: v for k, v in c.items() if k != "by_entity"}
+                                               for r, c in counts.by_subject.items()})
+    report.important_data = [c.to_dict() for c in candidates]
+    apply_assessment(report, assessment)
+    _emit(report, fmt, output, lang)
+    sys.exit(EXIT_BY_PATH.get(report.path, 0))
+
+
+def _emit(report: Report, fmt: str | None, output: str | None, lang: str) -> None:
+    if fmt is None:
+        fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
+    text = render(report, fmt, lang)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def render(report: Report, fmt: str, lang: str = "en") -> str:
+    """The shared renderer when present; a small table/Markdown of the items otherwise."""
+    if fmt == "json":
+        return report.to_json()
+    try:
+        from scanner.render import render_report
+    except ImportError:
+        return _render_items(report, fmt)
+    return render_report(report, fmt, lang=lang)
+
+
+def _render_items(report: Report, fmt: str) -> str:
+    path = report.verdict.get("path", "none")
+    triggered = [i for i in report.items if i.get("triggered")]
+    rows = [[i["id"], i["path"], _n(i.get("count")), i.get("threshold") or "—", _n(i.get("headroom")),
+             (i.get("reason") or {}).get("en", "")] for i in triggered]
+    headers = ["item", "path", "count", "threshold", "headroom", "reason"]
+    if fmt == "md":
+        lines = [f"# chujing assess: **{path}**", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    lines = [f"VERDICT: {path.upper()}  items: {', '.join(report.verdict.get('items') or []) or '-'}", ""]
+    lines += ["  ".join(str(v) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else "—"
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+@click.group("rules")
+def rules_group():
+    """The rule sets and their items, bilingual, with the original text.
+
+    \b
+    Examples:
+      chujing rules list --sector pharmaceutical
+      chujing rules show pharmaceutical.9
+      chujing rules check my-ftz-list.yaml
+    """
+
+
+def _load(ruleset: str) -> Ruleset:
+    try:
+        return engine.load_ruleset(ruleset)
+    except RulesetError as exc:
+        _fail(str(exc).splitlines()[0])
+        raise  # unreachable: _fail exits
+
+
+@rules_group.command("list")
+@click.option("--ruleset", default=None, help="One rule set (name or path); default: every shipped rule set.")
+@click.option("--sector", default=None, help="Only this sector's items.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
+def rules_list(ruleset, sector, fmt):
+    """Every item: id, path, thresholds and title in Chinese and English."""
+    names = [ruleset] if ruleset else engine.available_rulesets()
+    sets = [_load(name) for name in names]
+    if sector and not any(sector in rs.sectors for rs in sets):
+        known = sorted({s for rs in sets for s in rs.sectors})
+        _fail(f"unknown sector {sector!r}: choose {', '.join(known)}")
+    if fmt == "json":
+        click.echo(json.dumps([{"id": rs.id, "title": rs.title.model_dump(), "baseline": rs.baseline,
+                                "items": [_item_summary(i) for i in rs.items if not sector or i.sector == sector]}
+                               for rs in sets], ensure_ascii=False, indent=2))
+        return
+    out = []
+    for rs in sets:
+        items = [i for i in rs.items if not sector or i.sector == sector]
+        if not items:
+            continue
+        out.append(f"{'## ' if fmt == 'md' else ''}{rs.id}: {rs.title.zh} / {rs.title.en}")
+        if rs.baseline:
+            out.append(f"  outside the list's scope: {rs.baseline}")
+        out.append("")
+        rows = [[i.id, i.category, i.path, _thresholds(i), i.title.zh, i.title.en] for i in items]
+        headers = ["item", "category", "path", "thresholds", "标题", "title"]
+        if fmt == "md":
+            out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            out += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+        else:
+            out += ["  ".join(str(v) for v in row) for row in rows]
+        out.append("")
+    click.echo("\n".join(out).rstrip())
+
+
+@rules_group.command("show")
+@click.argument("item_id", metavar="ITEM")
+@click.option("--ruleset", default=None, help="Rule set (name or path); default: the one that has ITEM.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_show(item_id, ruleset, fmt):
+    """One item in full: original Chinese text, English summary, scope, thresholds, evidence words."""
+    names = [ruleset] if ruleset else engine.available_rulesets()
+    for rs in (_load(name) for name in names):
+        try:
+            item = rs.item(item_id)
+        except KeyError:
+            continue
+        if fmt == "json":
+            click.echo(json.dumps({"ruleset": rs.id, **item.model_dump(exclude_defaults=True)}, ensure_ascii=False, indent=2))
+        else:
+            click.echo(describe_item(rs, item))
+        return
+    known = [i.id for name in names for i in _load(name).items]
+    near = [k for k in known if k.split(".")[0] == item_id.split(".")[0]] or known[:6]
+    _fail(f"no item {item_id!r}: e.g. {', '.join(near[:14])}")
+
+
+@rules_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def rules_check(path):
+    """Check your own rule file (e.g. another FTZ's list): says the file, the item and the reason."""
+    rs = _load(path)
+    counts = {s: len(rs.sector_items(s)) for s in rs.sectors}
+    click.echo(f"{path}: {rs.id}: {len(rs.items)} items" + (f" ({', '.join(f'{s} {n}' for s, n in counts.items())})"
+                                                          if counts else "") + ": OK")
+
+
+def _item_summary(item: Item) -> dict[str, Any]:
+    return {"id": item.id, "category": item.category, "path": item.path, "thresholds": _thresholds(item) or None,
+            "title": item.title.model_dump()}
+
+
+def _thresholds(item: Item) -> str:
+    parts = []
+    for clause in item.thresholds:
+        what = "/".join(clause.entities) if clause.measure == "entities" else clause.measure
+        if clause.modalities:
+            what += f" [{'/'.join(clause.modalities)}]"
+        parts.append(f"{what} {clause.describe()}")
+    return " or ".join(parts)
+
+
+READINGS = {
+    "all": ("所有场景", "all scenarios"),
+    "examples": ("包括但不限于", "including but not limited to"),
+    "only": ("仅限于", "only"),
+    "except_items": ("除…项涉及场景以外", "every scenario except those of"),
+}
+
+
+def describe_item(rs: Ruleset, item: Item) -> str:
+    """A bilingual plain-text page for one item."""
+    sector = rs.sectors.get(item.sector)
+    lines = [f"{item.id}  [{rs.id}]", f"  {item.title.zh}", f"  {item.title.en}", "",
+             f"category: {item.category}    path: {item.path}"]
+    reading_zh, reading_en = READINGS[item.scenarios.reading]
+    scope = item.scenarios.keys or item.scenarios.items
+    labels = [f"{k} ({sector.scenarios[k].zh})" if sector and k in sector.scenarios else k for k in scope]
+    lines.append(f"scenarios: {reading_en} / {reading_zh}" + (f": {', '.join(labels)}" if labels else ""))
+    if item.subjects:
+        lines.append("subjects: " + ", ".join(f"{s} ({sector.subjects[s].zh})" if sector else s for s in item.subjects))
+    if item.modalities:
+        lines.append(f"modalities: {', '.join(item.modalities)}")
+    for clause in item.thresholds:
+        what = "/".join(clause.entities) if clause.measure == "entities" else clause.measure
+        bounds = []
+        if clause.min is not None:
+            bounds.append(f"{clause.min}人以上 (>= {clause.min})")
+        if clause.max is not None:
+            bounds.append(f"不满{clause.max}人 (< {clause.max})")
+        if clause.min is None:
+            bounds.append("no lower bound: one person is enough")
+        modal = f" [{'/'.join(clause.modalities)}]" if clause.modalities else ""
+        lines.append(f"threshold: {what}{modal}: {'; '.join(bounds)}")
+    if item.ciio_any:
+        lines.append("also: a CIIO sending any personal information or important data")
+    if item.important_data:
+        lines.append("also: any important data")
+    if item.data_types.zh or item.data_types.en:
+        closed = " (closed: other types fall back to the baseline)" if item.data_types.closed else ""
+        lines.append(f"data types{closed}: {item.data_types.zh}")
+        lines.append(f"            {item.data_types.en}")
+        if item.data_types.entities:
+            lines.append(f"            entities: {', '.join(item.data_types.entities)}")
+        if item.data_types.excludes:
+            lines.append(f"            not covered: {', '.join(item.data_types.excludes)}")
+    if item.exceptions:
+        lines += [f"exception: {item.exceptions.zh}", f"           {item.exceptions.en}"]
+    if sector and sector.scope:
+        lines += [f"sector scope: {sector.scope.zh}", f"              {sector.scope.en}"]
+    lines += ["", "原文 (original text):", f"  {item.text_zh.strip()}", "", "Summary:", f"  {item.summary_en.strip()}"]
+    if item.candidates:
+        lines += ["", "Important-data evidence (candidates for review):"]
+        for rule in item.candidates:
+            need = " AND ".join("[" + ", ".join(group) + "]" for group in rule.all)
+            more = f", at least {rule.min_persons} persons" if rule.min_persons else ""
+            lines.append(f"  - {rule.why.en}: {need}{more}")
+    return "\n".join(lines)
