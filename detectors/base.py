@@ -11,6 +11,12 @@ A detector knows how to recognise one kind of value (an entity) in a whole Arrow
 * ``mask``: how one value is shown in a report: never the whole identifier.
 * ``header_words``: words in a column header (Chinese, English, pinyin initials) that say the
   column holds this entity. A header alone never labels a column whose values contradict it.
+* ``header_pattern``: a looser shape that values may take when the header names the entity
+  (a legacy non-Luhn bank card under 银行卡号, a 12-digit file number under 档案编号, an MD5
+  under 密码). Values must still have that shape: a header cannot label contradicting values.
+* ``column_check``: a plausibility test over a column's valid values taken together (a batch
+  code column whose "phone numbers" are consecutive, "birth dates" that all fall in the last
+  two years); below 0.5 the values alone do not label the column.
 
 Detectors know nothing of files or of the law (see STYLE.md).
 """
@@ -70,6 +76,23 @@ def keep_ends_mask(head: int, tail: int) -> Callable[[str], str]:
     return mask
 
 
+def upper_compact(values: pa.Array) -> pa.Array:
+    """Remove separators and upper-case: the normaliser of letter-and-digit identifiers."""
+    return pc.utf8_upper(remove_separators(values))
+
+
+def digits_text_pattern(pattern: str) -> str:
+    """An unanchored form of ``pattern`` for prose: no letter or digit may touch the match.
+
+    A word boundary is useless in Chinese text (a Han character and a digit are both word characters),
+    so explicit look-arounds are used (Python's ``re``/``regex``, as Presidio runs them).
+
+    >>> digits_text_pattern("[0-9]{6}")
+    '(?<![0-9A-Za-z])(?:[0-9]{6})(?![0-9A-Za-z])'
+    """
+    return f"(?<![0-9A-Za-z])(?:{pattern})(?![0-9A-Za-z])"
+
+
 def normalise_header(name: str) -> str:
     """Lower-case a header and drop separators so that ``Mobile_No`` matches ``mobileno``.
 
@@ -113,31 +136,51 @@ class Detector:
     # identifiers over generic digit runs).
     priority: int = 0
     examples: tuple[str, ...] = field(default=())
+    header_pattern: str | None = None
+    column_check: Callable[[pa.Array], float] | None = None
+    # Free text (Presidio): an unanchored pattern for prose and the words that raise the score
+    # when they stand shortly before a match. ``text_pattern=None`` derives one from
+    # ``pattern``; ``in_free_text=False`` keeps dictionary entities (names, genders) out.
+    text_pattern: str | None = None
+    context_words: tuple[str, ...] = ()
+    in_free_text: bool = True
+    # Base score in free text before context: checksummed identifiers score 1.0 once valid.
+    text_score: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.pattern is not None:
-            _check_re2(self.pattern, self.entity)
+        for pattern in (self.pattern, self.header_pattern):
+            if pattern is not None:
+                _check_re2(pattern, self.entity)
+        if self.pattern is None and self.header_pattern is None and not self.header_words and not self.header_exact:
+            raise ValueError(f"detector {self.entity}: needs a pattern, a header_pattern or header words")
 
     @property
     def anchored_pattern(self) -> str | None:
         return None if self.pattern is None else f"^(?:{self.pattern})$"
 
-    def valid_mask(self, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    @property
+    def anchored_header_pattern(self) -> str | None:
+        return None if self.header_pattern is None else f"^(?:{self.header_pattern})$"
+
+    def valid_mask(self, values: pa.Array, header_named: bool = False) -> tuple[np.ndarray, pa.Array]:
         """Which values are valid instances of this entity, and their normalised form.
 
         ``values`` is a string array (nulls allowed). Returns a numpy bool array of the same
-        length (nulls are False) and the normalised array.
+        length (nulls are False) and the normalised array. With ``header_named`` (the column's
+        header names this entity), values of the looser ``header_pattern`` shape count too.
         """
         values = _as_string(values)
         normalised = self.normalise(strip_whitespace(values))
         if self.pattern is None:
-            return np.zeros(len(values), dtype=bool), normalised
-        matched = pc.match_substring_regex(normalised, self.anchored_pattern)
-        ok = matched.fill_null(False).to_numpy(zero_copy_only=False)
-        if self.validate is not None and ok.any():
-            idx = np.flatnonzero(ok)
-            candidates = normalised.take(pa.array(idx))
-            ok[idx] = np.asarray(self.validate(candidates), dtype=bool)
+            ok = np.zeros(len(values), dtype=bool)
+        else:
+            ok = pc.match_substring_regex(normalised, self.anchored_pattern).fill_null(False).to_numpy(zero_copy_only=False)
+            if self.validate is not None and ok.any():
+                idx = np.flatnonzero(ok)
+                ok[idx] = np.asarray(self.validate(normalised.take(pa.array(idx))), dtype=bool)
+        if header_named and self.header_pattern is not None:
+            loose = pc.match_substring_regex(normalised, self.anchored_header_pattern)
+            ok |= loose.fill_null(False).to_numpy(zero_copy_only=False)
         return ok, normalised
 
     def canonical_keys(self, normalised: pa.Array) -> pa.Array:

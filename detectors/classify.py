@@ -1,9 +1,15 @@
 """Deciding what a column holds, from the share of its values that validate and its header.
 
 A column is never labelled from a single hit: the share of non-null values that validate must
-reach the detector's ``min_share`` (or, with a header naming the entity, half of that), and values
+reach the detector's ``min_share`` (or, under a header naming the entity, half of it), values
 claimed by a stricter detector are not counted again by a looser one (an ID number that happens
-to pass Luhn is an ID, not a bank card).
+to pass Luhn is an ID, not a bank card), a header never labels values that contradict it, and a
+detector's ``column_check`` can refuse values that pass one by one but not together
+(consecutive batch codes that look like phone numbers, order dates that look like births).
+
+Columns of prose are ``FREE_TEXT``: a sample of their values is analysed by the Presidio
+recognizers built from the same detectors (:mod:`detectors.presidio`), and ``entities`` lists
+what was found there.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from detectors.base import Detector, normalise_header, strip_whitespace
 
 # How a column's rows are judged once the column is classified.
 VALID = "valid"  # rows whose value validates for the entity
-NON_NULL = "non_null"  # every non-empty value (header-led entities with no checkable pattern)
+NON_NULL = "non_null"  # every non-empty value (header-led entities whose values cannot be checked)
+
+FREE_TEXT = "FREE_TEXT"
+FREE_TEXT_SAMPLE = 200
 
 
 @dataclass
@@ -45,10 +54,17 @@ class ColumnClassification:
     row_rule: str = VALID
     header_entity: str | None = None
     shares: list[EntityShare] = field(default_factory=list)
+    # The header names the entity: rows are judged with ``valid_mask(values, header_named=True)``.
+    header_named: bool = False
 
 
 def header_matches(name: str, detector: Detector) -> int:
-    """1 when the header names the detector's entity, -1 when it vetoes it, else 0."""
+    """1 when the header names the detector's entity, -1 when it vetoes it, else 0.
+
+    >>> from detectors.cn_mobile_phone import DETECTOR as phone
+    >>> header_matches("联系电话", phone), header_matches("sjh", phone), header_matches("批次号", phone)
+    (1, 1, -1)
+    """
     header = normalise_header(name)
     if not header:
         return 0
@@ -64,8 +80,12 @@ def header_matches(name: str, detector: Detector) -> int:
 def as_text(values: pa.Array) -> pa.Array | None:
     """Values as strings for pattern work; None for types no identifier can hide in.
 
-    Integers are formatted as digits; floats that are whole numbers (a phone read as float)
-    lose their ``.0``.
+    Integers are formatted as digits; floats that are whole numbers (a phone read as float) and
+    strings such as ``13800138000.0`` lose their ``.0``; dates become ``YYYY-MM-DD`` and
+    timestamps at midnight too.
+
+    >>> as_text(pa.array([13800138000.0, None])).to_pylist()
+    ['13800138000', None]
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -73,21 +93,40 @@ def as_text(values: pa.Array) -> pa.Array | None:
     if pa.types.is_dictionary(t):
         values = values.cast(t.value_type)
         t = values.type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return values.cast(pa.string())
-    if pa.types.is_integer(t):
-        return values.cast(pa.string())
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        text = values.cast(pa.string())
+        return pc.replace_substring_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1")
+    if pa.types.is_integer(t) or pa.types.is_decimal(t):
+        text = values.cast(pa.string())
+        return pc.replace_substring_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1") if pa.types.is_decimal(t) else text
     if pa.types.is_floating(t):
         finite = pc.is_finite(values).fill_null(False)
         whole = pc.and_(finite, pc.equal(pc.floor(values), values).fill_null(False))
         as_int = pc.if_else(whole, values, pa.scalar(None, t))
         return pc.cast(as_int, pa.int64(), safe=False).cast(pa.string())
-    if pa.types.is_decimal(t):
-        return values.cast(pa.string())
+    if pa.types.is_date(t):
+        return pc.strftime(values.cast(pa.timestamp("s")), format="%Y-%m-%d")
+    if pa.types.is_timestamp(t):
+        text = pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
+        return pc.replace_substring_regex(text, pattern=r" 00:00:00$", replacement="")
+    if pa.types.is_large_binary(t) or pa.types.is_binary(t):
+        return None
     return None
 
 
-def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_samples: int = 3) -> ColumnClassification:
+def looks_like_prose(values: pa.Array, present: np.ndarray) -> bool:
+    """Long values with Chinese characters and sentence punctuation or spaces: free text."""
+    sample = values.filter(pa.array(present))
+    if len(sample) == 0:
+        return False
+    lengths = pc.utf8_length(sample).to_numpy(zero_copy_only=False)
+    cjk = pc.match_substring_regex(sample, r"\p{Han}").to_numpy(zero_copy_only=False)
+    punct = pc.match_substring_regex(sample, r"[，。！？；、,.!?;:：]|\p{Han} |\S \S").to_numpy(zero_copy_only=False)
+    return bool(np.median(lengths) >= 12 and cjk.mean() >= 0.3 and (punct.mean() >= 0.3 or np.median(lengths) >= 30))
+
+
+def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_samples: int = 3,
+                    free_text: bool = True) -> ColumnClassification:
     """Classify one column from a sample of its values."""
     text = as_text(values)
     if text is None:
@@ -96,7 +135,8 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
     non_null = int(present.sum())
     header_hits = {d.entity: header_matches(name, d) for d in detectors}
-    header_entity = next((d.entity for d in detectors if header_hits[d.entity] == 1), None)
+    ordered = sorted(detectors, key=lambda d: -d.priority)
+    header_entity = next((d.entity for d in ordered if header_hits[d.entity] == 1), None)
     if non_null == 0:
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "no values", header_entity=header_entity)
 
@@ -104,19 +144,31 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     shares: list[EntityShare] = []
     valid_masks: dict[str, np.ndarray] = {}
     normalised_of: dict[str, pa.Array] = {}
-    for det in sorted(detectors, key=lambda d: -d.priority):
-        if det.pattern is None:
+    plausible: dict[str, bool] = {}
+    loose_used: dict[str, bool] = {}
+    for det in ordered:
+        header = header_hits[det.entity]
+        if det.pattern is None and (det.header_pattern is None or header != 1):
             continue
-        ok, normalised = det.valid_mask(trimmed)
+        if header < 0:
+            continue
+        ok, normalised = det.valid_mask(trimmed, header_named=header == 1)
         ok &= ~claimed
         count = int(ok.sum())
-        if count:
-            valid_masks[det.entity] = ok
-            normalised_of[det.entity] = normalised
-            shares.append(EntityShare(det.entity, count, count / non_null))
+        if not count:
+            continue
+        valid_masks[det.entity] = ok
+        normalised_of[det.entity] = normalised
+        shares.append(EntityShare(det.entity, count, count / non_null))
+        if header == 1 and det.header_pattern is not None:
+            strict, _ = det.valid_mask(trimmed, header_named=False)
+            loose_used[det.entity] = bool((ok & ~strict).any())
+        plausible[det.entity] = True
+        if det.column_check is not None and header != 1:
+            plausible[det.entity] = det.column_check(normalised.filter(pa.array(ok))) >= 0.5
         # Only a convincing detector claims values: a stray match in a column of something
         # else must not hide those values from the detector that really explains them.
-        if count / non_null >= 0.5 * det.min_share:
+        if count / non_null >= 0.5 * det.min_share and plausible[det.entity]:
             claimed |= ok
 
     by_entity = {d.entity: d for d in detectors}
@@ -124,26 +176,25 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     for s in shares:
         det = by_entity[s.entity]
         header = header_hits[s.entity]
-        if header < 0:
-            continue
         if det.requires_header and header < 1:
+            continue
+        if not plausible[s.entity]:
             continue
         threshold = det.min_share * (0.5 if header == 1 else 1.0)
         if s.share >= threshold:
-            confidence = min(0.99, 0.5 + 0.5 * s.share + (0.2 if header == 1 else 0.0))
+            confidence = min(0.99, 0.5 + 0.5 * s.share + (0.2 if header == 1 else 0.0) - (0.1 if loose_used.get(s.entity) else 0.0))
             why = f"{s.share:.0%} of values valid" + (", header names it" if header == 1 else "")
-            candidates.append((confidence, det.priority, s.entity, why, VALID))
+            rule = NON_NULL if loose_used.get(s.entity) else VALID
+            candidates.append((confidence, det.priority, s.entity, why, rule))
     if not candidates and header_entity is not None:
         det = by_entity[header_entity]
-        share = next((s.share for s in shares if s.entity == header_entity), 0.0)
-        # A header alone never labels a column whose values contradict it: a checkable
-        # entity needs at least some values of its shape.
-        if det.pattern is None:
+        # Only an entity with nothing to check is labelled by its header alone.
+        if det.pattern is None and det.header_pattern is None:
             candidates.append((0.6, det.priority, header_entity, "header names it; values cannot be checked", NON_NULL))
-        elif _looks_like(det, trimmed, present) >= 0.5 and share > 0:
-            candidates.append((0.55, det.priority, header_entity, f"header names it; {share:.0%} of values pass the check", NON_NULL))
 
     if not candidates:
+        if free_text and looks_like_prose(trimmed, present):
+            return _classify_free_text(name, trimmed, present, detectors, header_entity, shares, max_samples)
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "no detector reached its share",
                                     header_entity=header_entity, shares=shares)
     candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
@@ -151,30 +202,64 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     det = by_entity[entity]
     main_share = next((s.share for s in shares if s.entity == entity), 0.0)
     entities = [entity] + [s.entity for s in shares if s.entity != entity and s.share >= 0.05 and s.valid >= 2
-                           and header_hits[s.entity] >= 0 and not by_entity[s.entity].requires_header]
+                           and plausible.get(s.entity, True)
+                           and (header_hits[s.entity] == 1 or not by_entity[s.entity].requires_header)]
     sensitive = any(by_entity[e].sensitive for e in entities)
     samples = _masked_samples(det, valid_masks.get(entity), normalised_of.get(entity), trimmed, present, max_samples)
     return ColumnClassification(
         name=name, entity=entity, entities=entities, sensitive=sensitive, category=det.category,
         confidence=round(confidence, 3), match_rate=round(main_share, 4), samples=samples, non_null=non_null,
         evidence=why, row_rule=rule, header_entity=header_entity, shares=shares,
+        header_named=header_hits[entity] == 1,
     )
 
 
-def _looks_like(det: Detector, values: pa.Array, present: np.ndarray) -> float:
-    """Share of non-null values matching the pattern, before the checksum."""
-    normalised = det.normalise(values)
-    matched = pc.match_substring_regex(normalised, det.anchored_pattern).fill_null(False).to_numpy(zero_copy_only=False)
-    return float(matched.sum() / max(1, present.sum()))
+def _classify_free_text(name: str, values: pa.Array, present: np.ndarray, detectors: list[Detector],
+                        header_entity: str | None, shares: list[EntityShare], max_samples: int) -> ColumnClassification:
+    """Prose: what the recognizers find in an evenly spread sample of values."""
+    idx = np.flatnonzero(present)
+    if len(idx) > FREE_TEXT_SAMPLE:
+        idx = idx[np.linspace(0, len(idx) - 1, FREE_TEXT_SAMPLE).astype(int)]
+    texts = [v for v in values.take(pa.array(idx)).to_pylist() if v]
+    try:
+        from detectors.presidio import analyze_texts
+        found = analyze_texts(texts, detectors=detectors)
+        how = "Presidio"
+    except ImportError:  # Presidio is an optional extra: fall back to the same patterns in plain Python
+        from detectors.presidio import analyze_texts_plain
+        found = analyze_texts_plain(texts, detectors=detectors)
+        how = "patterns"
+    by_entity = {d.entity: d for d in detectors}
+    values_with: dict[str, int] = {}
+    samples: list[str] = []
+    for text, hits in zip(texts, found, strict=True):
+        for entity in {h[0] for h in hits}:
+            values_with[entity] = values_with.get(entity, 0) + 1
+        for entity, start, end, _ in hits:
+            if len(samples) < max_samples and entity in by_entity:
+                samples.append(by_entity[entity].mask(text[start:end]))
+    # One hit is not evidence: an entity must appear in 2 values (or 1% of a large sample).
+    need = max(2, int(0.01 * len(texts)))
+    entities = sorted((e for e, n in values_with.items() if n >= need), key=lambda e: -values_with[e])
+    if not entities:
+        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], int(present.sum()),
+                                    f"free text; {how} found no entities in {len(texts)} values",
+                                    header_entity=header_entity, shares=shares)
+    with_any = sum(1 for hits in found if any(h[0] in entities for h in hits))
+    return ColumnClassification(
+        name=name, entity=FREE_TEXT, entities=entities, sensitive=any(by_entity[e].sensitive for e in entities if e in by_entity),
+        category="free_text", confidence=0.8, match_rate=round(with_any / max(1, len(texts)), 4), samples=samples,
+        non_null=int(present.sum()), evidence=f"free text; {how} found {', '.join(entities)} in {len(texts)} sampled values",
+        row_rule=NON_NULL, header_entity=header_entity, shares=shares,
+    )
 
 
 def _masked_samples(det: Detector, ok: np.ndarray | None, normalised: pa.Array | None, values: pa.Array,
                     present: np.ndarray, k: int) -> list[str]:
     source, mask = (normalised, ok) if ok is not None and ok.any() else (values, present)
-    idx = np.flatnonzero(mask)
+    idx = np.flatnonzero(mask)[: k * 20]
     seen: list[str] = []
-    for i in idx[: k * 20]:
-        v = source[int(i)].as_py()
+    for v in source.take(pa.array(idx)).to_pylist():
         if v is None:
             continue
         masked = det.mask(v)

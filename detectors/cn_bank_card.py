@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from detectors.base import Detector, keep_ends_mask, remove_separators
+from detectors.checks import luhn
 
 ENTITY = "CN_BANK_CARD"
 SENSITIVE = True
@@ -36,7 +36,11 @@ HEADER_WORDS = (
     "银行卡", "银行卡号", "卡号", "银行账号", "银行账户", "开户账号", "账号", "收款账号", "结算账户",
     "bankcard", "cardno", "cardnumber", "accountno", "bankaccount", "iban", "yinhangka",
 )
-HEADER_EXACT = ("yhkh", "yhzh", "khzh", "skzh", "acct")
+HEADER_EXACT = ("yhkh", "yhzh", "khzh", "skzh", "acct", "kh", "zh")
+# Under a bank-card header: any 12-19 digit account number (legacy 9558... cards fail Luhn,
+# and bank account numbers are not card numbers).
+HEADER_PATTERN = r"\d{12,19}"
+TEXT_PATTERN = r"(?<![0-9A-Za-z])(?:62\d{2}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])"
 
 
 def compact(number: str) -> str:
@@ -61,26 +65,12 @@ def is_valid(number: str) -> bool:
 mask = keep_ends_mask(6, 4)
 
 
-def luhn_array(values: pa.Array) -> np.ndarray:
-    """Vectorised Luhn over digit strings of mixed lengths."""
-    lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
-    out = np.zeros(len(values), dtype=bool)
-    from detectors.base import digits_matrix
-
-    for width in np.unique(lengths):
-        idx = np.flatnonzero(lengths == width)
-        digits = digits_matrix(values.take(pa.array(idx)), int(width)).astype(np.int64) - 48
-        rev = digits[:, ::-1]
-        doubled = rev[:, 1::2] * 2
-        doubled = np.where(doubled > 9, doubled - 9, doubled)
-        total = rev[:, 0::2].sum(axis=1) + doubled.sum(axis=1)
-        out[idx] = total % 10 == 0
-    return out
+luhn_array = luhn  # kept for callers of the first version
 
 
 def validate_array(values: pa.Array) -> np.ndarray:
-    """Luhn-valid; legacy non-Luhn cards are accepted only through a header (see classify)."""
-    return luhn_array(values)
+    """Luhn-valid; legacy non-Luhn cards are accepted only under a header (``HEADER_PATTERN``)."""
+    return luhn(values)
 
 
 DETECTOR = Detector(
@@ -94,7 +84,12 @@ DETECTOR = Detector(
     mask=mask,
     header_words=HEADER_WORDS,
     header_exact=HEADER_EXACT,
-    header_negative=("订单", "order", "运单", "waybill", "流水", "批次", "身份证", "证件"),
+    header_negative=("订单", "order", "运单", "waybill", "流水", "批次", "身份证", "证件", "社保", "社会保障", "医保",
+                     "iccid", "sim", "登录", "login", "用户", "user", "会员", "member", "qq", "微信", "wechat"),
+    header_pattern=HEADER_PATTERN,
+    text_pattern=TEXT_PATTERN,
+    context_words=("银行卡", "卡号", "账号", "账户", "card", "account"),
+    text_score=0.3,
     person_key=True,
     min_share=0.9,
     priority=60,

@@ -1,15 +1,18 @@
 """手机号码 (mainland China mobile number).
 
-Eleven digits, ``1[3-9]`` followed by nine digits, often written with a country prefix
-(``+86``, ``0086``, ``86-``) and spaces or dashes (``138 0013 8000``). There is no checksum,
-so the value pattern is strict about the prefix and a column is only labelled when most of its
-values match: an 11-digit batch code column whose codes merely *start* with 1 shows a low share
-of ``1[3-9]`` and a tell-tale spread of second digits (see ``validate_array``).
+Eleven digits in an allocated segment (13x, 14[5-9], 15x but 154, 16[2567], 17[0-8], 18x, 19x),
+often written with a country prefix (``+86``, ``0086``, ``86-``) and spaces or dashes
+(``138 0013 8000``). There is no checksum, so:
+
+* the values must mostly (90%) fall in allocated segments: an 11-digit batch-code column whose
+  codes merely start with 1 has a second and third digit spread over 0-9;
+* the numbers must spread over many number blocks (the first 7 digits): consecutive batch codes
+  or serials all sit in one or two blocks (``column_check``).
 
 >>> compact("+86 138-0013-8000")
 '13800138000'
->>> is_valid("13800138000"), is_valid("12800138000")
-(True, False)
+>>> is_valid("13800138000"), is_valid("12800138000"), is_valid("15400138000")
+(True, False, False)
 >>> mask("13800138000")
 '138****8000'
 """
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,14 +30,15 @@ ENTITY = "CN_MOBILE_PHONE"
 SENSITIVE = False
 CATEGORY = "contact"
 
-PATTERN = r"1[3-9]\d{9}"
-_PREFIX = r"^(?:\+?86|0086)(1[3-9]\d{9})$"
+PATTERN = r"1(?:3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9\d)\d{8}"
+_PREFIX = r"^(?:\+?86|0086)(1\d{10})$"
+TEXT_PATTERN = r"(?<![0-9A-Za-z])(?:(?:\+86|0086|86)[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9A-Za-z])"
 
 HEADER_WORDS = (
     "手机", "手机号", "手机号码", "联系电话", "电话", "联系方式", "移动电话", "mobile", "cellphone",
-    "phone", "tel", "telephone", "contactnumber", "shouji", "dianhua",
+    "phone", "telephone", "contactnumber", "shouji", "dianhua", "联系人电话", "手机号码",
 )
-HEADER_EXACT = ("sjh", "sjhm", "lxdh", "dh", "lxfs", "mobileno", "phoneno")
+HEADER_EXACT = ("sjh", "sjhm", "lxdh", "dh", "lxfs", "mobileno", "phoneno", "tel", "sj", "yddh")
 
 
 def compact(number: str) -> str:
@@ -60,6 +63,21 @@ def normalise(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(values, pattern=_PREFIX, replacement=r"\1")
 
 
+def spread_over_blocks(valid: pa.Array) -> float:
+    """Distinct number blocks (first 7 digits) per distinct number, on columns of 30+ numbers.
+
+    Real phone numbers spread over thousands of blocks (about 1.0); consecutive codes share one.
+
+    >>> spread_over_blocks(pa.array([str(13900000000 + i) for i in range(100)]))
+    0.01
+    """
+    distinct = pc.unique(valid)
+    if len(distinct) < 30:
+        return 1.0
+    blocks = pc.unique(pc.utf8_slice_codeunits(distinct, 0, 7))
+    return round(len(blocks) / len(distinct), 4)
+
+
 DETECTOR = Detector(
     entity=ENTITY,
     sensitive=SENSITIVE,
@@ -71,9 +89,13 @@ DETECTOR = Detector(
     mask=mask,
     header_words=HEADER_WORDS,
     header_exact=HEADER_EXACT,
-    header_negative=("批次", "batch", "订单", "order", "时间", "time", "紧急联系人"),
+    header_negative=("批次", "batch", "订单", "order", "时间", "time", "型号", "编码", "code"),
     person_key=True,
     min_share=0.9,
     priority=50,
     examples=("13800138000",),
+    column_check=lambda valid: 1.0 if spread_over_blocks(valid) >= 0.3 else 0.0,
+    text_pattern=TEXT_PATTERN,
+    context_words=("手机", "电话", "联系", "致电", "tel", "mobile", "phone"),
+    text_score=0.5,
 )

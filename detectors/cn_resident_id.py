@@ -35,7 +35,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, digits_matrix, keep_ends_mask, remove_separators
+from detectors.base import Detector, digits_matrix, digits_text_pattern, keep_ends_mask, remove_separators
+from detectors.checks import valid_ymd
 
 ENTITY = "CN_RESIDENT_ID"
 SENSITIVE = True
@@ -113,17 +114,7 @@ def normalise(values: pa.Array) -> pa.Array:
     return pc.utf8_upper(remove_separators(values))
 
 
-def _valid_dates(years: np.ndarray, months: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Calendar validity (29 Feb in leap years only), and not in the future."""
-    ok = (months >= 1) & (months <= 12) & (days >= 1) & (years >= 1880)
-    month_len = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(months, 0, 12)]
-    leap = ((years % 4 == 0) & (years % 100 != 0)) | (years % 400 == 0)
-    month_len = month_len + ((months == 2) & leap)
-    ok &= days <= month_len
-    today = _dt.date.today()
-    stamp = years * 10000 + months * 100 + days
-    ok &= stamp <= today.year * 10000 + today.month * 100 + today.day
-    return ok
+_valid_dates = valid_ymd
 
 
 def validate_array(values: pa.Array) -> np.ndarray:
@@ -154,12 +145,23 @@ def validate_array(values: pa.Array) -> np.ndarray:
 
 
 def canonical_array(values: pa.Array) -> pa.Array:
-    """Upgrade 15-digit numbers to 18 digits so that both forms of one person link."""
-    lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
-    if not (lengths == 15).any():
+    """Upgrade 15-digit numbers to 18 digits so that both forms of one person link.
+
+    >>> canonical_array(pa.array(["110105491231002", "11010519491231002X", None])).to_pylist()
+    ['11010519491231002X', '11010519491231002X', None]
+    """
+    lengths = pc.utf8_length(values).fill_null(0).to_numpy(zero_copy_only=False)
+    idx = np.flatnonzero(lengths == 15)
+    if not len(idx):
         return values
-    py = values.to_pylist()
-    return pa.array([to_18(v) if v is not None and len(v) == 15 else v for v in py], pa.string())
+    digits = digits_matrix(values.take(pa.array(idx)), 15).astype(np.int64) - 48
+    first17 = np.concatenate([digits[:, :6], np.tile([1, 9], (len(idx), 1)), digits[:, 6:]], axis=1)
+    check = CHECK_CHARS[(first17 * WEIGHTS).sum(axis=1) % 11]
+    upgraded = np.concatenate([(first17 + 48).astype(np.uint8), check[:, None]], axis=1)
+    strings = upgraded.view("S18").ravel().astype(str)
+    is_15 = np.zeros(len(values), dtype=bool)
+    is_15[idx] = True
+    return pc.replace_with_mask(values, pa.array(is_15), pa.array(strings, pa.string()))
 
 
 def birth_dates_array(values: pa.Array) -> pa.Array:
@@ -185,4 +187,6 @@ DETECTOR = Detector(
     canonical=canonical_array,
     priority=100,
     examples=("11010519491231002X",),
+    text_pattern=digits_text_pattern(PATTERN.replace("[0-9X]", "[0-9Xx]")),
+    text_score=0.4,
 )

@@ -1,0 +1,97 @@
+"""地址 (a postal address in mainland China).
+
+An address names a place from the gazetteer (province, city or county: 北京市, 朝阳区, or the
+short forms 北京, 朝阳; 3,511 regions from cpca) and carries detail a place name alone lacks:
+a road, street, lane, village, building, unit or room, or a house number (路, 街, 巷, 弄, 村,
+号, 栋, 单元, 室...). Values are at most 80 characters and hold no sentence punctuation, so a
+comment that mentions an address is free text, not an address column.
+
+>>> is_valid("北京市朝阳区建国路88号"), is_valid("广东省深圳市南山区科技园南区8栋302室")
+(True, True)
+>>> is_valid("北京市"), is_valid("我家住在北京市朝阳区建国路88号，麻烦放门口。")
+(False, False)
+>>> mask("北京市朝阳区建国路88号")
+'北京市朝阳区******'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors import resources
+from detectors.base import Detector
+
+ENTITY = "CN_ADDRESS"
+SENSITIVE = False
+CATEGORY = "contact"
+
+DETAIL = r"(?:路|街|大道|道|巷|弄|胡同|里|村|镇|乡|屯|组|号|栋|幢|座|单元|室|楼|层|小区|花园|苑|公寓|大厦|广场|社区|园区|工业园)"
+PATTERN = r"[^，。！？；!?;\n]{5,80}"
+HEADER_PATTERN = r"[^\n]{4,120}"
+HEADER_WORDS = ("地址", "住址", "居住地", "家庭住址", "通讯地址", "联系地址", "收货地址", "户籍地", "户籍所在地", "现住址",
+                "详细地址", "收件地址", "送货地址", "address", "addr", "residence", "dizhi")
+HEADER_EXACT = ("dz", "zz", "jtzz", "txdz", "shdz", "hjdz")
+HEADER_NEGATIVE = ("ip", "mac", "邮箱", "email", "mail", "网址", "url", "web", "链接", "link")
+
+
+def mask(value: str) -> str:
+    """Keep the leading region names (province, city, district), star the detail."""
+    head = _region_prefix_len(value)
+    head = min(head, len(value) // 2) if head else min(3, len(value) // 3)
+    return value[:head] + "*" * (len(value) - head)
+
+
+def _region_prefix_len(value: str) -> int:
+    m = re.match(r"^(?:.{2,7}?(?:省|自治区|特别行政区|市))?(?:.{1,7}?(?:市|自治州|州|盟|地区))?(?:.{1,7}?(?:区|县|旗))?", value)
+    return m.end() if m else 0
+
+
+@cache
+def _region_regex() -> str:
+    names = resources.alternation(resources.region_names())
+    return f"^(?:{names})"
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    return pc.replace_substring_regex(values, pattern=r"\s+", replacement="")
+
+
+def validate_array(values: pa.Array) -> np.ndarray:
+    starts_with_region = pc.match_substring_regex(values, _region_regex()).to_numpy(zero_copy_only=False)
+    has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
+    han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
+    return starts_with_region & has_detail & han
+
+
+def is_valid(address: str) -> bool:
+    values = normalise(pa.array([address]))
+    if not pc.match_substring_regex(values, f"^(?:{PATTERN})$")[0].as_py():
+        return False
+    return bool(validate_array(values)[0])
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="地址 — postal address (gazetteer region + road / building / number detail)",
+    pattern=PATTERN,
+    validate=validate_array,
+    normalise=normalise,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    header_negative=HEADER_NEGATIVE,
+    header_pattern=HEADER_PATTERN,
+    person_key=False,
+    min_share=0.8,
+    priority=15,
+    examples=("北京市朝阳区建国路88号",),
+    in_free_text=False,
+)

@@ -1,0 +1,86 @@
+"""车牌号 (motor vehicle licence plate, GA 36).
+
+A province character (京 津 沪 渝 冀 豫 云 辽 黑 湘 皖 鲁 新 苏 浙 赣 鄂 桂 甘 晋 蒙 陕 吉 闽 贵 粤 青 藏
+川 宁 琼), the issuing office's letter (no I or O) and:
+
+* 5 letters or digits (ordinary plates; letters I and O are never used), or one of them
+  replaced by 挂 学 警 港 澳 领 试 超 (trailer, coach, police, HK/Macao cross-border...);
+* new-energy plates: 6 characters, D/F (or A-K) then 5 (small cars: 京AD12345), or 5 digits then
+  D/F (large vehicles: 京A12345D);
+* embassy and consulate plates: 使 + 6 digits, or 6 characters ending 使 / 领.
+
+Plates are often written with "·", "•" or a space after the second character; those are
+removed. Military and armed-police plates are left out (not personal).
+
+>>> compact("京A·12345")
+'京A12345'
+>>> is_valid("京A12345"), is_valid("粤BD12345"), is_valid("沪A12345F"), is_valid("苏E1234学")
+(True, True, True, True)
+>>> is_valid("京I12345"), is_valid("A12345")
+(False, False)
+>>> mask("京AD12345")
+'京A****45'
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.base import Detector
+
+ENTITY = "CN_LICENSE_PLATE"
+SENSITIVE = False
+CATEGORY = "vehicle"
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_P = f"[{PROVINCES}]"
+_L = "[A-HJ-NP-Z]"
+_X = "[A-HJ-NP-Z0-9]"
+PATTERN = (
+    f"{_P}{_L}(?:[DF]{_X}\\d{{4}}|\\d{{5}}[DF]"  # new energy (small / large)
+    f"|{_X}{{5}}"  # ordinary
+    f"|{_X}{{4}}[挂学警港澳领试超])"  # special endings
+    f"|使\\d{{6}}|\\d{{6}}使|{_P}\\d{{4}}领"  # embassy / consulate
+)
+HEADER_WORDS = ("车牌", "车牌号", "车牌号码", "号牌", "号牌号码", "牌照", "licenseplate", "licenceplate", "plateno",
+                "platenumber", "chepai")
+HEADER_EXACT = ("cph", "cphm", "hphm", "plate")
+
+
+def compact(plate: str) -> str:
+    return re.sub(r"[\s·•・.\-]", "", plate).upper()
+
+
+def is_valid(plate: str) -> bool:
+    return re.fullmatch(PATTERN, compact(plate)) is not None
+
+
+def mask(value: str) -> str:
+    return value[:2] + "*" * (len(value) - 4) + value[-2:] if len(value) >= 6 else "*" * len(value)
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    return pc.utf8_upper(pc.replace_substring_regex(values, pattern="[\\s·•・.\\-\u3000]", replacement=""))
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="车牌号 — licence plate (ordinary, new-energy, trailer/coach/police/HK-Macao, embassy)",
+    pattern=PATTERN,
+    normalise=normalise,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    person_key=True,
+    min_share=0.9,
+    priority=75,
+    examples=("京A12345", "粤BD12345"),
+    text_pattern=f"(?<![0-9A-Za-z])(?:{_P}{_L}[·•・ ]?(?:[DF]{_X}\\d{{4}}|\\d{{5}}[DF]|{_X}{{5}}|{_X}{{4}}[挂学警港澳]))(?![0-9A-Za-z])",
+    context_words=("车牌", "牌照", "车辆"),
+    text_score=0.6,
+)

@@ -1,0 +1,60 @@
+"""车辆识别代号 (Vehicle Identification Number, ISO 3779 / GB 16735).
+
+Seventeen characters without I, O or Q. The 9th character is a check digit: letters are
+transliterated (A-H → 1-8, J-N → 1-5, P → 7, R → 9, S-Z → 2-9), weighted 8 7 6 5 4 3 2 10 0 9 8
+7 6 5 4 3 2, summed modulo 11 (10 is written X). The check is mandatory in China; Chinese
+manufacturers' WMIs start with L.
+
+>>> is_valid("LSVAU218XN2183294"), is_valid("LSVAU2180N2183294")
+(True, False)
+>>> mask("LSVAU218XN2183294")
+'LSVAU2*******3294'
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+
+from detectors.base import Detector, digits_text_pattern, keep_ends_mask, upper_compact
+from detectors.checks import vin
+
+ENTITY = "CN_VIN"
+SENSITIVE = False
+CATEGORY = "vehicle"
+
+PATTERN = r"[A-HJ-NPR-Z0-9]{8}[0-9X][A-HJ-NPR-Z0-9]{8}"
+HEADER_WORDS = ("车架号", "车辆识别代号", "车辆识别码", "识别代号", "底盘号", "vin", "vehicleidentification", "chassis",
+                "chejiahao")
+HEADER_EXACT = ("cjh", "clsbdh", "vinno", "vincode")
+
+mask = keep_ends_mask(6, 4)
+
+
+def compact(number: str) -> str:
+    return re.sub(r"[\s\-]", "", number).upper()
+
+
+def is_valid(number: str) -> bool:
+    number = compact(number)
+    return re.fullmatch(PATTERN, number) is not None and bool(vin(pa.array([number]))[0])
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="车辆识别代号 (VIN) — 17 characters with ISO 3779 check digit",
+    pattern=PATTERN,
+    validate=vin,
+    normalise=upper_compact,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    person_key=True,
+    priority=95,
+    examples=("LSVAU218XN2183294",),
+    text_pattern=digits_text_pattern(PATTERN),
+    context_words=("车架号", "vin", "识别代号"),
+)

@@ -1,0 +1,62 @@
+"""电子邮箱 (e-mail address).
+
+``local@domain.tld``: a local part of letters, digits and ``._%+-``, a domain of labels and a
+top-level domain of two or more letters. Chinese users often write ``＠`` (full width) or
+``[at]``; both are normalised.
+
+>>> is_valid("zhang.wei@163.com"), is_valid("zhangwei@qq"), is_valid("a@b.c")
+(True, False, False)
+>>> mask("zhang.wei@163.com")
+'z********@163.com'
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.base import Detector
+
+ENTITY = "EMAIL"
+SENSITIVE = False
+CATEGORY = "contact"
+
+PATTERN = r"[a-z0-9][a-z0-9._%+\-]{0,63}@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+HEADER_WORDS = ("邮箱", "电子邮件", "电邮", "email", "e-mail", "mail", "youxiang")
+HEADER_EXACT = ("yx", "dzyx", "dzyj")
+
+
+def mask(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return (local[:1] + "*" * max(3, len(local) - 1) + "@" + domain) if domain else "*" * len(value)
+
+
+def is_valid(address: str) -> bool:
+    return re.fullmatch(PATTERN, address.strip().lower().replace("＠", "@")) is not None
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    values = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    values = pc.replace_substring_regex(values, pattern=r"＠|\[at\]|\(at\)", replacement="@")
+    return pc.replace_substring(values, pattern="。", replacement=".")
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="电子邮箱 — e-mail address",
+    pattern=PATTERN,
+    normalise=normalise,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    person_key=True,
+    min_share=0.8,
+    priority=90,
+    examples=("zhang.wei@163.com",),
+    text_pattern=r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}",
+    text_score=0.9,
+)

@@ -1,0 +1,75 @@
+"""IP 地址 (IPv4 or IPv6 address).
+
+IPv4: four decimal octets 0-255 without leading zeros (``192.168.1.20``); IPv6: eight groups of
+hex, or a shortened form with ``::``. A software version such as ``1.2.3`` has three parts;
+``1.2.3.4`` is a valid address and so counts: a column needs 80% of such values.
+
+>>> is_valid("192.168.1.20"), is_valid("2001:db8::8a2e:370:7334"), is_valid("256.1.1.1"), is_valid("01.2.3.4")
+(True, True, False, False)
+>>> mask("192.168.1.20")
+'192.168.*.*'
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.base import Detector, strip_whitespace
+
+ENTITY = "IP_ADDRESS"
+SENSITIVE = False
+CATEGORY = "device"
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+IPV6 = r"(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){1,7}:|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}|::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4}"
+PATTERN = f"{IPV4}|{IPV6}"
+HEADER_WORDS = ("ip", "ip地址", "登录ip", "ipaddress", "ipaddr", "clientip", "remoteip", "sourceip", "srcip")
+HEADER_EXACT = ("ip", "ipdz")
+
+
+def is_valid(value: str) -> bool:
+    value = value.strip().lower()
+    if re.fullmatch(PATTERN, value) is None:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    return pc.utf8_lower(strip_whitespace(values))
+
+
+def mask(value: str) -> str:
+    if "." in value:
+        parts = value.split(".")
+        return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
+    parts = value.split(":")
+    return ":".join(parts[:2] + ["*"] * (len(parts) - 2))
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="IP 地址 — IPv4 or IPv6 address",
+    pattern=PATTERN,
+    normalise=normalise,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    header_negative=("版本", "version", "ver"),
+    min_share=0.8,
+    priority=85,
+    examples=("192.168.1.20",),
+    text_pattern=rf"(?<![0-9.])(?:{IPV4})(?![0-9.])",
+    context_words=("ip", "地址"),
+    text_score=0.6,
+)

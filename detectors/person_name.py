@@ -1,0 +1,133 @@
+"""姓名 (a person's name, in Chinese characters or in pinyin).
+
+Chinese names: a surname (single, compound such as 欧阳 / 司马, or a common minority surname)
+and one to three given-name characters, 2-4 characters in all; minority names written with a
+middle dot (阿卜杜拉·艾力) up to 20 characters. A value counts when its surname is known and at
+least half of its given-name characters are common in names, and it is not a place or an
+ethnic group (武汉, 汉族): that keeps product and place columns out.
+
+Pinyin names: a romanised surname and one or two syllables of given name, in either order and
+any case (``Zhang Wei``, ``WANG Xiaoming``, ``Xiaoming Wang``, ``Ouyang Na``).
+
+>>> is_valid("张伟"), is_valid("欧阳娜娜"), is_valid("Zhang Wei"), is_valid("XIAOMING WANG")
+(True, True, True, True)
+>>> is_valid("苹果手机"), is_valid("武汉"), is_valid("Apple Watch")
+(False, False, False)
+>>> mask("张伟"), mask("欧阳娜娜"), mask("Zhang Wei")
+('张*', '欧***', 'Z********')
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors import resources
+from detectors.base import Detector
+
+ENTITY = "PERSON_NAME"
+SENSITIVE = False
+CATEGORY = "identity"
+
+PATTERN = r"\p{Han}{2,4}|\p{Han}{1,8}·\p{Han}{1,12}|[A-Za-z]{2,12}(?: [A-Za-z]{1,12}){1,2}"
+HEADER_PATTERN = r"\p{Han}{2,5}|\p{Han}{1,8}·\p{Han}{1,12}|[A-Za-z]{2,12}(?: [A-Za-z]{1,12}){1,2}"
+
+HEADER_WORDS = ("姓名", "名字", "客户名称", "联系人", "收件人", "收货人", "寄件人", "持卡人", "车主", "患者", "受试者姓名",
+                "员工姓名", "会员姓名", "真实姓名", "申请人", "投保人", "被保险人", "乘客", "旅客", "医生", "经办人",
+                "fullname", "personname", "customername", "contactname", "holdername", "xingming", "firstname",
+                "lastname", "surname", "name", "owner")
+HEADER_EXACT = ("xm", "xingm", "khxm", "lxr", "sjr", "cz", "hzxm")
+HEADER_NEGATIVE = ("产品", "商品", "product", "公司", "company", "企业", "单位", "机构", "组织", "org", "文件", "file",
+                   "品名", "药品", "drug", "项目", "project", "医院", "hospital", "银行", "bank", "城市", "city", "门店",
+                   "store", "shop", "店名", "型号", "model", "车型", "品牌", "brand", "用户名", "username", "昵称", "nick",
+                   "登录", "login", "host", "域名", "domain", "省份", "地区", "区域", "region", "科室", "dept", "部门",
+                   "类别", "category", "类型", "type", "电话", "手机", "phone", "mobile", "邮箱", "mail", "地址", "address",
+                   "证件", "身份证", "号码", "编号", "账号", "卡号", "no", "id", "code", "代码", "sku")
+
+
+def _mask_one(value: str) -> str:
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*"
+
+
+def mask(value: str) -> str:
+    return _mask_one(value)
+
+
+@cache
+def _han_regex() -> tuple[str, str, str]:
+    singles = "".join(sorted(resources.single_surnames()))
+    compounds = resources.alternation(resources.compound_surnames())
+    surname = f"^(?:{compounds}|[{singles}])"
+    places = resources.alternation(resources.region_names() | set(resources.ethnicities())
+                                   | {e.removesuffix("族") for e in resources.ethnicities() if len(e) > 2})
+    return surname, f"[{resources.given_name_chars()}]", f"^(?:{places})$"
+
+
+@cache
+def _pinyin_regex() -> str:
+    syl = resources.alternation(resources.pinyin_syllables())
+    sur = resources.alternation(resources.surname_pinyin())
+    given = f"(?:{syl}){{1,2}}"
+    return f"^(?:(?:{sur}) {given}|{given} (?:{sur})|(?:{sur}) (?:{syl}) (?:{syl}))$"
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    values = pc.replace_substring_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
+    values = pc.replace_substring_regex(values, pattern=r"^([A-Za-z]+)\s*[,，]\s*", replacement=r"\1 ")
+    values = pc.replace_substring_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
+    return pc.replace_substring_regex(values, pattern=r"\s+", replacement=" ")
+
+
+def validate_array(values: pa.Array) -> np.ndarray:
+    surname, common, places = _han_regex()
+    latin = pc.match_substring_regex(values, r"^[A-Za-z ]+$").to_numpy(zero_copy_only=False)
+    out = np.zeros(len(values), dtype=bool)
+    han_idx = np.flatnonzero(~latin)
+    if len(han_idx):
+        han = values.take(pa.array(han_idx))
+        dotted = pc.match_substring(han, "·").to_numpy(zero_copy_only=False)
+        has_surname = pc.match_substring_regex(han, surname).to_numpy(zero_copy_only=False)
+        given = pc.replace_substring_regex(han, pattern=surname, replacement="", max_replacements=1)
+        n_given = pc.utf8_length(given).to_numpy(zero_copy_only=False)
+        n_rare = pc.utf8_length(pc.replace_substring_regex(given, pattern=common, replacement="")).to_numpy(zero_copy_only=False)
+        is_place = pc.match_substring_regex(han, places).to_numpy(zero_copy_only=False)
+        ok = has_surname & (n_given >= 1) & (n_rare * 2 <= n_given) & ~is_place
+        # Minority names with a middle dot are transliterations: any characters.
+        out[han_idx] = np.where(dotted, True, ok)
+    latin_idx = np.flatnonzero(latin)
+    if len(latin_idx):
+        lowered = pc.utf8_lower(values.take(pa.array(latin_idx)))
+        out[latin_idx] = pc.match_substring_regex(lowered, _pinyin_regex()).to_numpy(zero_copy_only=False)
+    return out
+
+
+def is_valid(name: str) -> bool:
+    values = normalise(pa.array([name]))
+    if not pc.match_substring_regex(values, f"^(?:{PATTERN})$")[0].as_py():
+        return False
+    return bool(validate_array(values)[0])
+
+
+DETECTOR = Detector(
+    entity=ENTITY,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="姓名 — a person's name (Chinese with surname list incl. compound and minority names, or pinyin)",
+    pattern=PATTERN,
+    validate=validate_array,
+    normalise=normalise,
+    mask=mask,
+    header_words=HEADER_WORDS,
+    header_exact=HEADER_EXACT,
+    header_negative=HEADER_NEGATIVE,
+    header_pattern=HEADER_PATTERN,
+    person_key=True,
+    min_share=0.8,
+    priority=20,
+    examples=("张伟", "Zhang Wei"),
+    in_free_text=False,
+)

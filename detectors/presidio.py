@@ -1,0 +1,242 @@
+"""Our detectors as Presidio recognizers, for free text and for users' own Presidio analyzers.
+
+Every detector with a text pattern becomes a :class:`DetectorRecognizer` (a Presidio
+``PatternRecognizer`` for language ``zh``) whose ``validate_result`` runs the detector's own
+normaliser, pattern and checksum, so the definitions live once, in the detector modules.
+
+Two Presidio habits are fixed here:
+
+* **No download.** The NLP engine is ``spacy.blank("zh")`` (character segmentation, no model),
+  saved once to a cache directory and loaded from there by path; nothing is fetched.
+* **Context that works in Chinese.** Presidio's ``LemmaContextAwareEnhancer`` compares context
+  words with spaCy lemmas, which a blank Chinese pipeline leaves empty, so context never fires.
+  :class:`CharWindowContextEnhancer` looks at the raw characters just before (and after) a
+  match instead: ``护照号码：E12345678`` is boosted, a bare ``E12345678`` is not.
+
+Adding our recognizers to your own analyzer::
+
+    from presidio_analyzer import AnalyzerEngine
+    from detectors.presidio import build_registry, build_nlp_engine, CharWindowContextEnhancer
+
+    analyzer = AnalyzerEngine(registry=build_registry(), nlp_engine=build_nlp_engine(),
+                              supported_languages=["zh"], context_aware_enhancer=CharWindowContextEnhancer())
+    analyzer.analyze("客户手机 13800138000", language="zh")
+
+or ``registry.add_recognizer(r)`` for each ``r`` in ``recognizers()`` in a registry you already
+have (its language must be ``zh``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from detectors.base import Detector, digits_text_pattern
+
+LANGUAGE = "zh"
+# Scores at or above this are reported by analyze_texts (a bare 8-digit-like passport scores
+# 0.3 and needs a context word to pass).
+SCORE_THRESHOLD = 0.4
+
+
+def text_pattern(det: Detector) -> str | None:
+    """The unanchored pattern a detector uses in prose (None when it stays out of free text)."""
+    if not det.in_free_text or (det.pattern is None and det.text_pattern is None):
+        return None
+    return det.text_pattern or digits_text_pattern(det.pattern)
+
+
+def context_words(det: Detector) -> list[str]:
+    words = det.context_words or tuple(w for w in det.header_words if len(w) >= 2)
+    return sorted({w.lower() for w in words})
+
+
+def _check_value(det: Detector, value: str) -> bool:
+    ok, _ = det.valid_mask(pa.array([value], pa.string()))
+    return bool(ok[0])
+
+
+def recognizers(detectors: list[Detector] | None = None) -> list:
+    """One Presidio ``PatternRecognizer`` per detector that works on free text."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class DetectorRecognizer(PatternRecognizer):
+        """A Presidio recognizer whose validation is the detector's own."""
+
+        def __init__(self, det: Detector, regex: str):
+            self.detector = det
+            super().__init__(
+                supported_entity=det.entity,
+                name=f"chujing_{det.entity.lower()}",
+                supported_language=LANGUAGE,
+                patterns=[Pattern(name=det.entity.lower(), regex=regex, score=det.text_score)],
+                context=context_words(det),
+            )
+
+        def validate_result(self, pattern_text: str) -> bool | None:
+            if not _check_value(self.detector, pattern_text):
+                return False
+            # A checksum that passes is proof (score 1.0); a bare shape keeps its score, so
+            # that context decides.
+            return True if self.detector.validate is not None else None
+
+    if detectors is None:
+        from detectors.registry import builtin_detectors
+        detectors = builtin_detectors()
+    out = []
+    for det in detectors:
+        regex = text_pattern(det)
+        if regex is not None:
+            out.append(DetectorRecognizer(det, regex))
+    return out
+
+
+def build_registry(detectors: list[Detector] | None = None):
+    """A ``RecognizerRegistry`` for ``zh`` holding our recognizers only (no generic ones)."""
+    from presidio_analyzer import RecognizerRegistry
+
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    for recognizer in recognizers(detectors):
+        registry.add_recognizer(recognizer)
+    return registry
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("CHUJING_CACHE_DIR")
+    if base:
+        return Path(base)
+    try:
+        from platformdirs import user_cache_dir
+        return Path(user_cache_dir("chujing"))
+    except ImportError:
+        return Path(tempfile.gettempdir()) / "chujing-cache"
+
+
+def blank_zh_model_path() -> Path:
+    """A saved ``spacy.blank("zh")`` pipeline, written on first use (never downloaded)."""
+    import spacy
+
+    target = _cache_dir() / f"spacy-blank-zh-{spacy.__version__}"
+    if (target / "config.cfg").exists():
+        return target
+    nlp = spacy.blank(LANGUAGE)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".blank-zh-"))
+    except OSError:  # read-only home: a private temporary directory
+        target = Path(tempfile.mkdtemp(prefix="chujing-blank-zh-"))
+        nlp.to_disk(target)
+        return target
+    nlp.to_disk(tmp)
+    try:
+        tmp.rename(target)
+    except OSError:  # another process won the race: use theirs
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def build_nlp_engine():
+    """Presidio's spaCy engine over the saved blank Chinese pipeline."""
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": LANGUAGE, "model_name": str(blank_zh_model_path())}]}
+    return NlpEngineProvider(nlp_configuration=config).create_engine()
+
+
+def _enhancer_class():
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    class CharWindowContextEnhancer(LemmaContextAwareEnhancer):
+        """Context from the raw characters around a match (Chinese has no usable lemmas here)."""
+
+        def __init__(self, window_before: int = 12, window_after: int = 4, **kwargs):
+            super().__init__(**kwargs)
+            self.window_before = window_before
+            self.window_after = window_after
+
+        def _extract_surrounding_words(self, nlp_artifacts, word: str, start: int) -> list[str]:
+            doc = getattr(nlp_artifacts, "tokens", None)
+            text = getattr(doc, "text", None)
+            if not text:
+                return [""]
+            end = start + len(word)
+            before = text[max(0, start - self.window_before):start]
+            after = text[end:end + self.window_after]
+            # Substring matching against one lower-cased window string: 护照 in "持卡人护照号码："
+            return [re.sub(r"\s+", "", before + "|" + after).lower()]
+
+    return CharWindowContextEnhancer
+
+
+def __getattr__(name: str):
+    if name == "CharWindowContextEnhancer":
+        return _enhancer_class()
+    raise AttributeError(name)
+
+
+def build_analyzer(detectors: list[Detector] | None = None):
+    """An ``AnalyzerEngine`` for Chinese: our registry, the blank zh engine, character context."""
+    from presidio_analyzer import AnalyzerEngine
+
+    return AnalyzerEngine(
+        registry=build_registry(detectors),
+        nlp_engine=build_nlp_engine(),
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=_enhancer_class()(),
+    )
+
+
+@cache
+def _default_analyzer():
+    return build_analyzer()
+
+
+def analyze_texts(texts: list[str], detectors: list[Detector] | None = None,
+                  score_threshold: float = SCORE_THRESHOLD) -> list[list[tuple[str, int, int, float]]]:
+    """(entity, start, end, score) for what our recognizers find in each text."""
+    analyzer = _default_analyzer() if detectors is None else _analyzer_for(tuple(detectors))
+    out = []
+    for text in texts:
+        if not text:
+            out.append([])
+            continue
+        results = analyzer.analyze(text=text, language=LANGUAGE, score_threshold=score_threshold)
+        out.append(sorted((r.entity_type, r.start, r.end, round(r.score, 3)) for r in results))
+    return out
+
+
+_ANALYZERS: dict[tuple[str, ...], object] = {}
+
+
+def _analyzer_for(detectors: tuple[Detector, ...]):
+    key = tuple(sorted(d.entity for d in detectors))
+    from detectors.registry import builtin_detectors
+    if key == tuple(sorted(d.entity for d in builtin_detectors())):
+        return _default_analyzer()
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = build_analyzer(list(detectors))
+    return _ANALYZERS[key]
+
+
+def analyze_texts_plain(texts: list[str], detectors: list[Detector] | None = None) -> list[list[tuple[str, int, int, float]]]:
+    """The same patterns and checks without Presidio (used when it is not installed); no context."""
+    if detectors is None:
+        from detectors.registry import builtin_detectors
+        detectors = builtin_detectors()
+    out: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
+    for det in detectors:
+        regex = text_pattern(det)
+        if regex is None or det.text_score < SCORE_THRESHOLD and det.validate is None:
+            continue
+        compiled = re.compile(regex, re.IGNORECASE)
+        for i, text in enumerate(texts):
+            for m in compiled.finditer(text or ""):
+                if _check_value(det, m.group(0)):
+                    out[i].append((det.entity, m.start(), m.end(), 1.0 if det.validate else det.text_score))
+    return [sorted(hits) for hits in out]
