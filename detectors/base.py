@@ -151,8 +151,6 @@ class Detector:
         for pattern in (self.pattern, self.header_pattern):
             if pattern is not None:
                 _check_re2(pattern, self.entity)
-        if self.pattern is None and self.header_pattern is None and not self.header_words and not self.header_exact:
-            raise ValueError(f"detector {self.entity}: needs a pattern, a header_pattern or header words")
 
     @property
     def anchored_pattern(self) -> str | None:

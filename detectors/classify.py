@@ -15,6 +15,7 @@ what was found there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -68,13 +69,18 @@ def header_matches(name: str, detector: Detector) -> int:
     header = normalise_header(name)
     if not header:
         return 0
-    if any(normalise_header(w) in header for w in detector.header_negative):
+    negative, exact, words = _header_vocabulary(detector.header_negative, detector.header_exact, detector.header_words)
+    if any(w in header for w in negative):
         return -1
-    if header in {normalise_header(w) for w in detector.header_exact}:
-        return 1
-    if any(normalise_header(w) in header for w in detector.header_words if len(normalise_header(w)) >= 2):
+    if header in exact or any(w in header for w in words):
         return 1
     return 0
+
+
+@cache
+def _header_vocabulary(negative: tuple[str, ...], exact: tuple[str, ...], words: tuple[str, ...]):
+    norm = [tuple(w for w in (normalise_header(x) for x in group) if w) for group in (negative, exact, words)]
+    return norm[0], frozenset(norm[1]), tuple(w for w in norm[2] if len(w) >= 2)
 
 
 def as_text(values: pa.Array) -> pa.Array | None:

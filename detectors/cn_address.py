@@ -52,9 +52,19 @@ def _region_prefix_len(value: str) -> int:
 
 
 @cache
-def _region_regex() -> str:
-    names = resources.alternation(resources.region_names())
-    return f"^(?:{names})"
+def _region_set() -> tuple[pa.Array, tuple[int, ...]]:
+    names = resources.region_names()
+    return pa.array(sorted(names)), tuple(sorted({len(n) for n in names}))
+
+
+def starts_with_region(values: pa.Array) -> np.ndarray:
+    """Whether each value begins with a gazetteer name: one hash look-up per name length."""
+    names, widths = _region_set()
+    out = np.zeros(len(values), dtype=bool)
+    for width in widths:
+        head = pc.utf8_slice_codeunits(values, 0, width)
+        out |= pc.is_in(head, value_set=names).fill_null(False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def normalise(values: pa.Array) -> pa.Array:
@@ -63,10 +73,10 @@ def normalise(values: pa.Array) -> pa.Array:
 
 
 def validate_array(values: pa.Array) -> np.ndarray:
-    starts_with_region = pc.match_substring_regex(values, _region_regex()).to_numpy(zero_copy_only=False)
+    region = starts_with_region(values)
     has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
     han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
-    return starts_with_region & has_detail & han
+    return region & has_detail & han
 
 
 def is_valid(address: str) -> bool:

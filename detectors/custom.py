@@ -110,6 +110,8 @@ def detector_from_mapping(spec: dict[str, Any], where: str) -> Detector:
 
     pattern = spec.get("pattern")
     header_pattern = spec.get("header_pattern")
+    if pattern is None and header_pattern is None and not words("header_words") and not words("header_exact"):
+        raise ValueError(f"{where}: needs a pattern, a header_pattern or header words")
     try:
         min_share = float(spec.get("min_share", 0.8))
         priority = int(spec.get("priority", 65))

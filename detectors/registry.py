@@ -32,6 +32,7 @@ from detectors import (
     device_serial,
     email,
     ethnicity,
+    free_text,
     gender,
     iccid,
     imei,
@@ -77,6 +78,8 @@ BUILTIN_MODULES = (
     credential,
     # organisations (recognised so that they are not taken for persons)
     cn_uscc,
+    # prose, analysed with the recognizers above
+    free_text,
 )
 
 
