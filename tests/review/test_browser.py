@@ -109,15 +109,64 @@ def test_update_readme_screenshot(tmp_path, sample_report):
 
 
 def _sample_data_report():
-    """A scan of the committed automotive sample export, when there is one."""
-    folder = REPO / "sample_data" / "automotive"
-    if not folder.is_dir():
-        return None
+    """A scan of the committed automotive sample export, else of a small export written here."""
     from scanner.pipeline import scan
 
+    folder = REPO / "sample_data" / "automotive"
+    root = REPO / "sample_data" if folder.is_dir() else _write_demo_export(Path(os.environ.get("TMPDIR", "/tmp")) / "chujing-demo")
     cwd = os.getcwd()
-    os.chdir(REPO / "sample_data")  # short, relative paths in the picture
+    os.chdir(root)  # short, relative paths in the picture
     try:
-        return scan(["automotive"], sector="automotive", scenario=os.environ.get("CHUJING_SCREENSHOT_SCENARIO", "after_sales"))
+        if not _pipeline_takes_decisions():
+            return scan(["automotive"], sector="automotive", scenario="after_sales")
+        decisions = Path("chujing-decisions.yaml")
+        if not decisions.exists():
+            decisions.write_text(DEMO_DECISIONS, encoding="utf-8")
+        return scan(["automotive"], sector="automotive", scenario="after_sales", decisions=str(decisions))
     finally:
         os.chdir(cwd)
+
+
+DEMO_DECISIONS = """\
+version: 1
+columns:
+- file: dealer_accounts.csv
+  column: 结算账户
+  action: not_personal
+  who: Li Wei
+  when: '2026-05-04'
+  why: settlement accounts of dealer companies, not of persons
+"""
+
+
+def _pipeline_takes_decisions() -> bool:
+    import dataclasses
+
+    from scanner.pipeline import ScanOptions
+
+    return "decisions" in {f.name for f in dataclasses.fields(ScanOptions)}
+
+
+def _write_demo_export(root: Path) -> Path:
+    """Synthetic after-sales export: 8,000 vehicle owners (valid, made-up identifiers)."""
+    import random
+
+    from detectors.cn_bank_card import is_luhn
+    from detectors.cn_resident_id import check_char
+
+    rng = random.Random(7)
+    folder = root / "automotive"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["证件号码,手机号,车牌号,维修单号,结算金额"]
+    for i in range(8000):
+        first17 = f"110105{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+        phone = f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}"
+        plate = "京" + rng.choice("ABCEFGHJKLMNPQ") + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(5))
+        lines.append(f"{first17 + check_char(first17)},{phone},{plate},WX{2026000000 + i},{rng.randint(100, 9000)}.00")
+    (folder / "owners.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = ["开户行,结算账户"]
+    for _ in range(300):
+        body = "622202" + f"{rng.randint(0, 10**12 - 1):012d}"
+        lines.append(f"工商银行北京分行,{next(body + str(d) for d in range(10) if is_luhn(body + str(d)))}")
+    (folder / "dealer_accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
