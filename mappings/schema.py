@@ -27,6 +27,9 @@ Path_ = Literal["standard_contract_or_certification", "other_legal_path", "secur
 ITEM_ID = re.compile(r"^(?P<sector>[a-z0-9_-]+)\.(?P<number>[1-9][0-9]*)$")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class RulesetError(ValueError):
     """A rule file that cannot be used, with the file, the item and the reason."""
 
@@ -283,7 +286,7 @@ class Ruleset(_Strict):
 def parse_ruleset(text: str, source: str) -> Ruleset:
     """Parse and check a rule file's text; ``source`` names it in errors."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader: the C one when built
     except yaml.YAMLError as exc:
         raise RulesetError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from importlib import resources
 from pathlib import Path
 
@@ -11,14 +12,16 @@ import yaml
 from mappings.engine import Context, Counts, assess, available_rulesets, load_ruleset
 from mappings.schema import RulesetError
 
-SHIPPED = (resources.files("mappings") / "rules" / "beijing-ftz-2024.yaml").read_text(encoding="utf-8")
+SHIPPED = yaml.load((resources.files("mappings") / "rules" / "beijing-ftz-2024.yaml").read_text(encoding="utf-8"),
+                    Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def write_variant(tmp_path: Path, change) -> Path:
-    data = yaml.safe_load(SHIPPED)
+    data = copy.deepcopy(SHIPPED)
     change(data)
     path = tmp_path / "my-ftz.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.write_text(yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
