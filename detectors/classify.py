@@ -256,7 +256,8 @@ def _classify_free_text(name: str, values: pa.Array, present: np.ndarray, detect
         name=name, entity=FREE_TEXT, entities=entities, sensitive=any(by_entity[e].sensitive for e in entities if e in by_entity),
         category="free_text", confidence=0.8, match_rate=round(with_any / max(1, len(texts)), 4), samples=samples,
         non_null=int(present.sum()), evidence=f"free text; {how} found {', '.join(entities)} in {len(texts)} sampled values",
-        row_rule=NON_NULL, header_entity=header_entity, shares=shares,
+        # rows are judged by what is found in each of them, never by being non-empty
+        row_rule=VALID, header_entity=header_entity, shares=shares,
     )
 
 
