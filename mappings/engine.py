@@ -277,6 +277,9 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
         if modality_note:
             notes.append(modality_note)
         populations = _populations(context, counts)
+        for population in populations:
+            if sector.subjects and population.role not in sector.subjects:
+                population.role = None  # a role the list does not name is treated as unknown
         if any(p.role is None for p in populations) and any(i.subjects for i in ruleset.sector_items(context.sector)):
             notes.append(_unknown_role_note(context))
         results += _judge_sector(ruleset, sector, context, populations, modalities, candidates)
@@ -349,10 +352,15 @@ def _populations(context: Context, counts: Counts) -> list[_Population]:
     """Persons split by subject role; persons of no stated role keep the context's role."""
     if not counts.by_subject:
         return [_Population(context.subject, counts.personal, counts.sensitive, dict(counts.by_entity))]
-    populations = [
-        _Population(role, int(c.get("personal", 0)), int(c.get("sensitive", 0)), dict(c.get("by_entity") or {}))
-        for role, c in counts.by_subject.items()
-    ]
+    populations = []
+    for role, c in counts.by_subject.items():
+        personal = int(c.get("personal", 0))
+        by_entity = c.get("by_entity")
+        if by_entity is None:
+            # No per-role entity counts: attribute every entity's persons to each role (capped at
+            # the role's persons), an over-count that can only make a judgement stricter.
+            by_entity = {e: min(n, personal) for e, n in counts.by_entity.items()}
+        populations.append(_Population(role, personal, int(c.get("sensitive", 0)), dict(by_entity)))
     rest_personal = counts.personal - sum(p.personal for p in populations)
     rest_sensitive = counts.sensitive - sum(p.sensitive for p in populations)
     if rest_personal > 0 or rest_sensitive > 0:

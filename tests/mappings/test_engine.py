@@ -251,3 +251,10 @@ def test_unknown_context_values_are_named() -> None:
         assess(Context(sector="banking"), Counts())
     with pytest.raises(ContextError, match="unknown subject"):
         assess(Context(sector="retail_services", subject="trial_subject"), Counts())
+
+
+def test_roles_without_their_own_entity_counts_use_the_export_s() -> None:
+    n = clause("retail_services.5").min
+    counts = Counts(n, 0, by_entity={"MAC_ADDRESS": n}, by_subject={"member": {"personal": n, "sensitive": 0}})
+    a = assess(Context(sector="retail_services", scenario="member_management"), counts)
+    assert a.verdict_items == ["retail_services.5"]  # never lenient for want of per-role counts
