@@ -170,7 +170,7 @@ th.sortable { cursor: pointer; user-select: none; } th.sortable::after { content
 th[aria-sort=ascending]::after { content: " \\2191"; } th[aria-sort=descending]::after { content: " \\2193"; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.samples { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88em; min-width: 11em; }
-td.entity { white-space: nowrap; } td.path { word-break: break-all; min-width: 9em; }
+td.entity, .nowrap { white-space: nowrap; } td.path { word-break: break-all; min-width: 9em; }
 tr.unreviewed td { background: #fff4e0; } tr.decided td:first-child { box-shadow: inset 3px 0 0 var(--bar); }
 tr.error td { background: #fdecea; } tr.not-personal td { color: var(--muted); }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: .8em; font-weight: 600;
@@ -200,7 +200,9 @@ details > summary { cursor: pointer; color: var(--muted); margin: 6px 0; }
   h2 { break-after: avoid; } tr, .verdict, .warn { break-inside: avoid; }
   thead { display: table-header-group; } tr[hidden] { display: table-row !important; }
   th.sortable::after { content: ""; }
-  details > *:not(summary) { display: block; }
+  .scroll { overflow: visible; } #columns-table { font-size: 8pt; }
+  #columns-table td.evidence, #columns-table td.decision, td.samples, td.path { min-width: 0; }
+  td.entity { white-space: normal; } .bar { min-width: 90px; }
 }
 """
 
@@ -235,6 +237,10 @@ SCRIPT = """
       th.addEventListener('keydown', function (e) { if (e.key === 'Enter') sort(); });
     });
   });
+  // Print everything: folded sections open before printing.
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  });
   document.querySelectorAll('.controls[data-for]').forEach(function (box) {
     var table = document.getElementById(box.getAttribute('data-for'));
     var input = box.querySelector('input[type=search]');
@@ -254,6 +260,9 @@ SCRIPT = """
       if (shown) shown.textContent = n + ' / ' + rows.length;
     }
     if (input) input.addEventListener('input', apply);
+    // report.html#filter=TEXT opens with the filter filled in (a link to share a view).
+    var m = /^#filter=(.*)$/.exec(location.hash);
+    if (input && m) { try { input.value = decodeURIComponent(m[1]); } catch (e) { input.value = m[1]; } }
     Array.prototype.forEach.call(flags, function (f) { f.addEventListener('change', apply); });
     apply();
   });
@@ -345,7 +354,7 @@ def _items_table(items: list[dict[str, Any]], lang: str, table_id: str) -> str:
             + (f'<div class="muted">{esc(title)}</div>' if title else "")
             + f'</td><td>{esc(label)}</td>'
             f'<td class="num" data-sort="{esc(count if isinstance(count, int) else "")}">{_num(count)}</td>'
-            f'<td class="mono">{esc(i.get("threshold") or "—")}</td>'
+            f'<td class="mono nowrap">{esc(i.get("threshold") or "—")}</td>'
             f'<td class="num" data-sort="{esc(i.get("headroom") if isinstance(i.get("headroom"), int) else "")}">{_num(i.get("headroom"))}</td>'
             f'<td>{_bar(count, i.get("threshold"), i.get("headroom"))}</td>'
             f'<td>{esc(_pick(i.get("reason"), lang))}</td></tr>')

@@ -79,6 +79,16 @@ def test_browser_shows_verdict_and_every_column(tmp_path, page):
     assert len(tbody_rows(dom, "stale-table")) == 1
 
 
+def test_browser_filters_the_columns_table(tmp_path, page):
+    path, report = page
+    result = chromium(tmp_path, "--dump-dom", path.as_uri() + "#filter=CN_RESIDENT_ID")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = tbody_rows(result.stdout, "columns-table")
+    shown = [r for r in rows if not re.match(r"<tr[^>]*\bhidden", r)]
+    assert len(shown) == 1 and "证件号码" in shown[0]
+    assert re.search(rf'class="shown">1 / {len(rows)}<', result.stdout)
+
+
 def test_browser_screenshot_and_a4_print(tmp_path, page):
     path, _ = page
     shot = tmp_path / "report.png"
