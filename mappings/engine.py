@@ -611,8 +611,8 @@ def _judge_baseline(baseline: Ruleset, context: Context, counts: Counts, fallbac
                 threshold, measure = clause.describe(), clause.measure
                 who_zh, who_en = _who(None, None, clause)
                 r = _threshold_reason(item.id, item.path, clause, count, hit, headroom, who_zh, who_en)
-                reasons_zh.append(f"{prefix_zh}：{r['zh']}")
-                reasons_en.append(f"{prefix_en}: {r['en']}")
+                reasons_zh.append(f"{r['zh']}（原因：{prefix_zh}）")
+                reasons_en.append(f"{r['en']} (because {prefix_en})")
                 triggered = hit
                 clauses = [{"measure": c.measure, "entities": c.entities, "modalities": c.modalities, "count": n,
                             "threshold": c.describe(), "triggered": h, "headroom": room} for c, n, h, room in judged]
@@ -677,8 +677,8 @@ def _who(sector: Sector | None, role: str | None, clause: Clause) -> tuple[str, 
     if sector is not None and role is not None and role in sector.subjects:
         label = sector.subjects[role]
         # The hcp role's full Chinese label is a sentence: keep the reason readable.
-        return f"{label.zh.split('、')[0]}（{measure_zh}）", f"{label.en} ({measure_en})"
-    return f"人（{measure_zh}）", f"persons ({measure_en})"
+        return f"{label.zh.split('、')[0]}{measure_zh}", f"{label.en} ({measure_en})"
+    return measure_zh, f"persons ({measure_en})"
 
 
 def _threshold_reason(item_id: str, path: str, clause: Clause, count: int, hit: bool, headroom: int | None,
