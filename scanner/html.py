@@ -189,6 +189,7 @@ del { color: var(--muted); }
 .controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 6px 0; }
 .controls input[type=search] { padding: 4px 8px; min-width: 240px; border: 1px solid var(--line); border-radius: 4px; font: inherit; }
 ul.evidence { margin: 0; padding-left: 18px; } dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 6px 0; }
+dl.kv.cols { grid-template-columns: repeat(4, max-content minmax(4em, 1fr)); }
 dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
 footer { margin-top: 32px; color: var(--muted); font-size: .85em; border-top: 1px solid var(--line); padding-top: 8px; }
 details > summary { cursor: pointer; color: var(--muted); margin: 6px 0; }
@@ -417,8 +418,8 @@ def _persons_section(report: Report, lang: str) -> str:
            '<dl class="kv">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"]
     if p.by_entity:
         out.append(f"<h3>{esc(_label('by_entity', lang))}</h3>")
-        out.append('<dl class="kv">' + "".join(f'<dt class="mono">{esc(k)}</dt><dd>{_num(v)}</dd>'
-                                             for k, v in sorted(p.by_entity.items())) + "</dl>")
+        out.append('<dl class="kv cols">' + "".join(f'<dt class="mono">{esc(k)}</dt><dd>{_num(v)}</dd>'
+                                                  for k, v in sorted(p.by_entity.items())) + "</dl>")
     if p.by_subject:
         out.append(f"<h3>{esc(_label('by_subject', lang))}</h3>")
         out.append('<dl class="kv">' + "".join(

@@ -127,11 +127,10 @@ def _sample_data_report():
     cwd = os.getcwd()
     os.chdir(root)  # short, relative paths in the picture
     try:
-        if not _pipeline_takes_decisions():
+        if folder.is_dir() or not _pipeline_takes_decisions():
             return scan(["automotive"], sector="automotive", scenario="after_sales")
-        decisions = Path("chujing-decisions.yaml")
-        if not decisions.exists():
-            decisions.write_text(DEMO_DECISIONS, encoding="utf-8")
+        decisions = root / "chujing-decisions.yaml"
+        decisions.write_text(DEMO_DECISIONS, encoding="utf-8")
         return scan(["automotive"], sector="automotive", scenario="after_sales", decisions=str(decisions))
     finally:
         os.chdir(cwd)
