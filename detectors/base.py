@@ -146,6 +146,9 @@ class Detector:
     in_free_text: bool = True
     # Base score in free text before context: checksummed identifiers score 1.0 once valid.
     text_score: float = 0.5
+    # ``validate`` is a check digit over a number (Luhn, MOD 11-2): a float that lost the last
+    # digits of such numbers is judged by shape alone.
+    digit_checksum: bool = False
 
     def __post_init__(self) -> None:
         for pattern in (self.pattern, self.header_pattern):
@@ -160,12 +163,13 @@ class Detector:
     def anchored_header_pattern(self) -> str | None:
         return None if self.header_pattern is None else f"^(?:{self.header_pattern})$"
 
-    def valid_mask(self, values: pa.Array, header_named: bool = False) -> tuple[np.ndarray, pa.Array]:
+    def valid_mask(self, values: pa.Array, header_named: bool = False, check: bool = True) -> tuple[np.ndarray, pa.Array]:
         """Which values are valid instances of this entity, and their normalised form.
 
         ``values`` is a string array (nulls allowed). Returns a numpy bool array of the same
         length (nulls are False) and the normalised array. With ``header_named`` (the column's
         header names this entity), values of the looser ``header_pattern`` shape count too.
+        ``check=False`` skips the checksum: for numbers whose last digits a float has lost.
         """
         values = _as_string(values)
         normalised = self.normalise(strip_whitespace(values))
@@ -173,7 +177,7 @@ class Detector:
             ok = np.zeros(len(values), dtype=bool)
         else:
             ok = pc.match_substring_regex(normalised, self.anchored_pattern).fill_null(False).to_numpy(zero_copy_only=False)
-            if self.validate is not None and ok.any():
+            if check and self.validate is not None and ok.any():
                 idx = np.flatnonzero(ok)
                 ok[idx] = np.asarray(self.validate(normalised.take(pa.array(idx))), dtype=bool)
         if header_named and self.header_pattern is not None:

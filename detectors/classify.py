@@ -109,7 +109,8 @@ def as_text(values: pa.Array) -> pa.Array | None:
         finite = pc.is_finite(values).fill_null(False)
         whole = pc.and_(finite, pc.equal(pc.floor(values), values).fill_null(False))
         as_int = pc.if_else(whole, values, pa.scalar(None, t))
-        return pc.cast(as_int, pa.int64(), safe=False).cast(pa.string())
+        # through decimal: a 20-digit ICCID read as float is beyond int64
+        return pc.cast(as_int, pa.decimal128(38, 0), safe=False).cast(pa.string())
     if pa.types.is_date(t):
         return pc.strftime(values.cast(pa.timestamp("s")), format="%Y-%m-%d")
     if pa.types.is_timestamp(t):
@@ -118,6 +119,16 @@ def as_text(values: pa.Array) -> pa.Array | None:
     if pa.types.is_large_binary(t) or pa.types.is_binary(t):
         return None
     return None
+
+
+def float_lost_digits(values: pa.Array) -> bool:
+    """A float column holding numbers past 2**53: their last digits (and checksums) are lost."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_floating(values.type) or len(values) == 0:
+        return False
+    biggest = pc.max(pc.abs(values)).as_py()
+    return biggest is not None and biggest >= 2**53
 
 
 def looks_like_prose(values: pa.Array, present: np.ndarray) -> bool:
@@ -137,6 +148,7 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     text = as_text(values)
     if text is None:
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "type holds no identifiers")
+    lossy = float_lost_digits(values)
     trimmed = strip_whitespace(text)
     present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
     non_null = int(present.sum())
@@ -158,7 +170,7 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
             continue
         if header < 0:
             continue
-        ok, normalised = det.valid_mask(trimmed, header_named=header == 1)
+        ok, normalised = det.valid_mask(trimmed, header_named=header == 1, check=not (lossy and det.digit_checksum))
         ok &= ~claimed
         count = int(ok.sum())
         if not count:
@@ -169,6 +181,8 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
         if header == 1 and det.header_pattern is not None:
             strict, _ = det.valid_mask(trimmed, header_named=False)
             loose_used[det.entity] = bool((ok & ~strict).any())
+        if lossy and det.digit_checksum:
+            loose_used[det.entity] = True  # rows cannot be checked either: judge them by presence
         plausible[det.entity] = True
         if det.column_check is not None and header != 1:
             plausible[det.entity] = det.column_check(normalised.filter(pa.array(ok))) >= 0.5
@@ -190,6 +204,8 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
         if s.share >= threshold:
             confidence = min(0.99, 0.5 + 0.5 * s.share + (0.2 if header == 1 else 0.0) - (0.1 if loose_used.get(s.entity) else 0.0))
             why = f"{s.share:.0%} of values valid" + (", header names it" if header == 1 else "")
+            if lossy:
+                why += "; float column past 2**53, checked by shape only"
             rule = NON_NULL if loose_used.get(s.entity) else VALID
             candidates.append((confidence, det.priority, s.entity, why, rule))
     if not candidates and header_entity is not None:

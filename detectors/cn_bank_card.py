@@ -37,9 +37,9 @@ HEADER_WORDS = (
     "bankcard", "cardno", "cardnumber", "accountno", "bankaccount", "iban", "yinhangka",
 )
 HEADER_EXACT = ("yhkh", "yhzh", "khzh", "skzh", "acct", "kh", "zh")
-# Under a bank-card header: any 12-19 digit account number (legacy 9558... cards fail Luhn,
+# Under a bank-card header: any 15-19 digit account number (legacy 9558... cards fail Luhn,
 # and bank account numbers are not card numbers).
-HEADER_PATTERN = r"\d{12,19}"
+HEADER_PATTERN = r"\d{15,19}"
 TEXT_PATTERN = r"(?<![0-9A-Za-z])(?:62\d{2}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9A-Za-z])"
 
 
@@ -74,6 +74,7 @@ def validate_array(values: pa.Array) -> np.ndarray:
 
 
 DETECTOR = Detector(
+    digit_checksum=True,
     entity=ENTITY,
     sensitive=SENSITIVE,
     category=CATEGORY,
@@ -85,7 +86,8 @@ DETECTOR = Detector(
     header_words=HEADER_WORDS,
     header_exact=HEADER_EXACT,
     header_negative=("订单", "order", "运单", "waybill", "流水", "批次", "身份证", "证件", "社保", "社会保障", "医保",
-                     "iccid", "sim", "登录", "login", "用户", "user", "会员", "member", "qq", "微信", "wechat"),
+                     "iccid", "sim", "登录", "login", "用户", "user", "会员", "member", "qq", "微信", "wechat", "常旅客", "积分", "里程", "frequent", "loyalty", "ffp",
+                     "快递", "物流", "sku"),
     header_pattern=HEADER_PATTERN,
     text_pattern=TEXT_PATTERN,
     context_words=("银行卡", "卡号", "账号", "账户", "card", "account"),

@@ -77,6 +77,7 @@ def validate_array(values: pa.Array) -> np.ndarray:
 
 
 DETECTOR = Detector(
+    digit_checksum=True,
     entity=ENTITY,
     sensitive=SENSITIVE,
     category=CATEGORY,

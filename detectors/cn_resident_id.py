@@ -172,6 +172,7 @@ def birth_dates_array(values: pa.Array) -> pa.Array:
 
 
 DETECTOR = Detector(
+    digit_checksum=True,
     entity=ENTITY,
     sensitive=SENSITIVE,
     category=CATEGORY,

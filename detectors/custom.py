@@ -127,6 +127,7 @@ def detector_from_mapping(spec: dict[str, Any], where: str) -> Detector:
             description=str(spec.get("description") or f"{entity} (user-defined)"),
             pattern=None if pattern is None else str(pattern),
             validate=None if validator_name == "none" else VALIDATORS[validator_name],
+            digit_checksum=validator_name in ("luhn", "mod11-2", "mod97", "mod97-10"),
             normalise=_NORMALISERS[normaliser],
             header_words=words("header_words"),
             header_exact=words("header_exact"),

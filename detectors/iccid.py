@@ -47,6 +47,7 @@ def is_valid(number: str) -> bool:
 
 
 DETECTOR = Detector(
+    digit_checksum=True,
     entity=ENTITY,
     sensitive=SENSITIVE,
     category=CATEGORY,

@@ -37,7 +37,7 @@ HEADER_PATTERN = r"\p{Han}{2,5}|\p{Han}{1,8}·\p{Han}{1,12}|[A-Za-z]{2,12}(?: [A
 
 HEADER_WORDS = ("姓名", "名字", "客户名称", "联系人", "收件人", "收货人", "寄件人", "持卡人", "车主", "患者", "受试者姓名",
                 "员工姓名", "会员姓名", "真实姓名", "申请人", "投保人", "被保险人", "乘客", "旅客", "医生", "经办人",
-                "fullname", "personname", "customername", "contactname", "holdername", "xingming", "firstname",
+                "拼音", "英文名", "pinyin", "englishname", "nameen", "namecn", "fullname", "personname", "customername", "contactname", "holdername", "xingming", "firstname",
                 "lastname", "surname", "name", "owner")
 HEADER_EXACT = ("xm", "xingm", "khxm", "lxr", "sjr", "cz", "hzxm")
 HEADER_NEGATIVE = ("产品", "商品", "product", "公司", "company", "企业", "单位", "机构", "组织", "org", "文件", "file",
@@ -75,7 +75,7 @@ def _pinyin_regex() -> str:
 def normalise(values: pa.Array) -> pa.Array:
     values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
     values = pc.replace_substring_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
-    values = pc.replace_substring_regex(values, pattern=r"^([A-Za-z]+)\s*[,，]\s*", replacement=r"\1 ")
+    values = pc.replace_substring_regex(values, pattern=r"^([A-Za-z]+)\s*[,，/]\s*", replacement=r"\1 ")
     values = pc.replace_substring_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
     return pc.replace_substring_regex(values, pattern=r"\s+", replacement=" ")
 
