@@ -190,11 +190,11 @@ def _known_entities() -> list[str]:
 
 
 def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, review_all: bool = False,
-               today: _dt.date | None = None) -> tuple[int, int]:
-    """Ask every open question; record the answers in ``decisions``. Returns (answered, left)."""
+               today: _dt.date | None = None) -> tuple[int, int, int]:
+    """Ask every open question; record the answers in ``decisions``. Returns (asked, answered, left)."""
     questions = open_questions(report, decisions, review_all)
     if not questions:
-        return 0, 0
+        return 0, 0, 0
     when = (today or _dt.date.today()).isoformat()
     total = len(questions)
     root = scan_root([f["path"] for f in report.get("files") or [] if f.get("path")])
@@ -211,7 +211,7 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
             choice = _ask("[c]onfirm  [o]verride the entity  [n]ot personal  [s]kip  [q]uit",
                           type=click.Choice(["c", "o", "n", "s", "q"]), show_choices=False)
             if choice == "q":
-                return answered, total - index + 1
+                return total, answered, total - index + 1
             if choice == "s":
                 continue
             detected = _detected(q.column)
@@ -229,7 +229,7 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
             choice = _ask("[c]onfirm it is important data  [d]ismiss  [s]kip  [q]uit",
                           type=click.Choice(["c", "d", "s", "q"]), show_choices=False)
             if choice == "q":
-                return answered, total - index + 1
+                return total, answered, total - index + 1
             if choice == "s":
                 continue
             status = "confirmed" if choice == "c" else "dismissed"
@@ -241,7 +241,7 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
             prompt = "[k]eep  [r]emove  " + ("[m]ove to a renamed column  " if is_column else "") + "[q]uit"
             choice = _ask(prompt, type=click.Choice(options), show_choices=False)
             if choice == "q":
-                return answered, total - index + 1
+                return total, answered, total - index + 1
             if choice == "k":
                 continue
             if choice == "m":
@@ -256,7 +256,7 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
             else:
                 decisions.remove_stale(q.stale)
         answered += 1
-    return answered, 0
+    return total, answered, 0
 
 
 def _default_who() -> str:
@@ -302,19 +302,20 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         _fail(str(exc))
     before = decisions.dumps()
     try:
-        answered, left = run_review(report, decisions, who, review_all)
+        asked, answered, left = run_review(report, decisions, who, review_all)
     except ReviewStopped:
         # Nothing answered: leave the file as it was. A partial review keeps what was decided.
         if decisions.dumps() != before:
             decisions.save(decisions_path)
             _fail(f"review stopped before the end; the decisions made so far are saved in {decisions_path}")
         _fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
-    if answered == 0 and left == 0 and decisions.dumps() == before:
+    if asked == 0:
         n = len(decisions)
         click.echo(f"Nothing to review: no open question in {report_path}"
                    + (f" ({n} decision(s) in {decisions_path})." if n else "."))
         return
     click.echo("")
+    left = asked - answered  # skipped (and kept stale) questions stay open too
     if decisions.dumps() == before:
         click.echo(f"No change to {decisions_path}; {left} question(s) left for later.")
         return

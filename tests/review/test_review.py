@@ -213,7 +213,9 @@ def test_review_quit_saves_and_says_what_is_left(tmp_path, report_json):
     decisions_path = tmp_path / "d.yaml"
     result = run_review(report_json, decisions_path, "s\nq\n", "--who", "Li Wei")
     assert result.exit_code == 0
-    assert "No change" in result.output and "3 question(s) left" in result.output
+    assert "No change" in result.output and "4 question(s) left" in result.output  # the skipped one too
+    result = run_review(report_json, decisions_path, "s\ns\ns\ns\n", "--who", "Li Wei")
+    assert result.exit_code == 0 and "No change" in result.output and "4 question(s) left" in result.output
 
 
 def test_review_rejects_what_is_not_a_report(tmp_path):
