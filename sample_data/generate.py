@@ -1970,7 +1970,7 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def _digits_of(values: np.ndarray, width: int) -> np.ndarray:
     """(n, width) matrix of the decimal digits of non-negative int64 values, most significant first."""
-    out = np.empty((len(values), width), dtype=np.int64)
+    out = np.empty((len(values), width), dtype=np.int8)  # small: this matrix is the chunk's biggest
     v = values.copy()
     for i in range(width - 1, -1, -1):
         out[:, i] = v % 10
@@ -2026,7 +2026,7 @@ class BigPersons:
         h1 = _mix(p.astype(_U64) ^ self.seed)
         h2, h3 = _mix(h1), _mix(h1 ^ _U64(0xABCDEF))
         # ID: a bijection index -> (region, birth day, sequence)
-        q = (p * 2654435761 + 97) % self.cap_id
+        q = (p * 2654435761 + 1234567891) % self.cap_id
         region_idx = q % len(DISTRICTS)
         q2 = q // len(DISTRICTS)
         day = q2 % self.days
@@ -2038,8 +2038,8 @@ class BigPersons:
         dom = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
         ymd = y * 10000 + mth * 100 + dom
         first17 = self.regions[region_idx] * 10**11 + ymd * 1000 + seq
-        w = np.array(ID_WEIGHTS, dtype=np.int64)
-        check = (_digits_of(first17, 17) * w).sum(axis=1) % 11
+        w = np.array(ID_WEIGHTS, dtype=np.int16)
+        check = (_digits_of(first17, 17) * w).sum(axis=1, dtype=np.int64) % 11
         out: dict[str, pa.Array] = {}
         if "id_number" in names:
             out["id_number"] = _join(_s(first17), pa.array(np.array(list(ID_CHECK))[check]))
@@ -2057,10 +2057,10 @@ class BigPersons:
         if "name" in names:
             out["name"] = _join(self.surnames.take(fam_idx), given)
         if "mobile" in names:
-            qm = (p * 1_000_000_007 + 12345) % (len(self.prefixes) * 10**8)
+            qm = (p * 2654435761 + 987654321) % (len(self.prefixes) * 10**8)
             out["mobile"] = _join(_s(self.prefixes[qm // 10**8]), _pad(qm % 10**8, 8))
         if "email" in names:
-            ue = (p * 1_000_003 + 777) % 10**9
+            ue = (p * 2654435761 + 31415926) % 10**9
             dom_idx = (h1 % _U64(len(self.domains))).astype(np.int64)
             out["email"] = _join(self.surnames_py.take(fam_idx), given_py, _s(ue), self.domains.take(dom_idx))
         if "plate" in names:
@@ -2070,13 +2070,13 @@ class BigPersons:
             tail = pc.if_else(with_letter, _join(letters, pc.utf8_slice_codeunits(tail, 1)), tail)
             out["plate"] = _join(self.plate_prefix.take(region_idx), tail)
         if "bank_card" in names:
-            uc = (p * 998_244_353 + 4242) % 10**9
+            uc = (p * 998_244_353 + 271828182) % 10**9
             bin_idx = (h2 % _U64(len(self.bins))).astype(np.int64)
             body = self.bins[bin_idx] * 10**12 + (h3 % _U64(1000)).astype(np.int64) * 10**9 + uc
             d = _digits_of(body, 18)[:, ::-1].copy()
             d[:, 0::2] *= 2
             d[d > 9] -= 9
-            luhn = (10 - d.sum(axis=1) % 10) % 10
+            luhn = (10 - d.sum(axis=1, dtype=np.int64) % 10) % 10
             out["bank_card"] = _join(_s(body), _s(luhn))
         if "address" in names:
             road_idx = self.road_offsets[region_idx] + (h1 % _U64(1000)).astype(np.int64) % self.road_counts[region_idx]
@@ -2086,7 +2086,7 @@ class BigPersons:
                                    pa.scalar("号楼"), _s(r // 100000 % 30 + 1), _pad(r // 10000000 % 4 + 1, 2), pa.scalar("室"))
         if "order_no" in names:
             body = rng.integers(10**16, 10**17 - 1, n, dtype=np.int64)
-            right = (_digits_of(body, 17) * w).sum(axis=1) % 11
+            right = (_digits_of(body, 17) * w).sum(axis=1, dtype=np.int64) % 11
             right_digit = np.array([1, 0, -1, 9, 8, 7, 6, 5, 4, 3, 2])[right]
             bump = rng.integers(1, 10, n)
             wrong = np.where(right_digit < 0, bump % 10, (right_digit + bump) % 10)
@@ -2114,7 +2114,7 @@ def parse_size(text: str) -> int:
 
 
 def write_big(path: Path, size: int | None, rows: int | None, fmt: str, ncols: int, seed: int = SEED,
-              repeat_share: float = 0.2, chunk_rows: int = 250_000) -> dict:
+              repeat_share: float = 0.2, chunk_rows: int = 100_000) -> dict:
     """Stream an export of ``size`` bytes on disk (or ``rows`` rows); memory stays bounded by one chunk."""
     import resource
 
@@ -2148,10 +2148,14 @@ def write_big(path: Path, size: int | None, rows: int | None, fmt: str, ncols: i
             fresh += int(c[-1])
             cols = persons.columns(idx.astype(np.int64), rng, names)
             table = pa.table({k: cols[k] for k in names})
-            before = sink.tell()
             if writer is None:
-                writer = (pq.ParquetWriter(sink, table.schema, compression="snappy") if fmt == "parquet"
-                          else pacsv.CSVWriter(sink, table.schema))
+                if fmt == "parquet":
+                    writer = pq.ParquetWriter(sink, table.schema, compression="snappy")
+                else:  # a plain header line, then unquoted values (none of them holds a comma or quote)
+                    sink.write((",".join(names) + "\n").encode())
+                    writer = pacsv.CSVWriter(sink, table.schema, write_options=pacsv.WriteOptions(
+                        include_header=False, quoting_style="none"))
+            before = sink.tell()
             writer.write_table(table)
             if sink.tell() > before:
                 bytes_per_row = (sink.tell() - before) / target_rows
