@@ -3,11 +3,11 @@
 Every threshold of the rules counts *natural persons after de-duplication* (以自然人为单位去重).
 This module turns the rows of a scan into persons:
 
-* Each row with personal data is a node; each distinct canonical key (namespace-qualified:
-  the same phone in two columns or two files is one key, a phone never equals an email) is a
-  node; a row is joined to each of its keys. A person is a connected component of that graph,
-  so linking is transitive across columns, batches and files (a row with phone A and ID B, a
-  row with phone A only and a row with ID B and phone C are one person).
+* Each distinct canonical key (namespace-qualified: the same phone in two columns or two files
+  is one key, a phone never equals an email) is a node of a graph; the keys found on one row
+  are joined by edges. A person is a connected component of that graph, so linking is
+  transitive across columns, batches and files (a row with phone A and ID B, a row with phone
+  A only and a row with ID B and phone C are one person).
 * Keys are Arrow-dictionary-encoded into integer codes as batches arrive (only the distinct
   keys are kept as strings); the components come from ``scipy.sparse.csgraph``. There is no
   Python loop over rows.
@@ -68,9 +68,9 @@ MINOR = 2
 _BIRTH_DATE_IN_KEY = ("CN_RESIDENT_ID",)
 
 # Pending keys of a namespace are folded into its dictionary once they reach this many values
-# (or the dictionary's size, whichever is larger): memory stays at one copy of each distinct
-# key plus two int32 per (row, key), and the work stays linear.
-_COMPACT_AT = 1 << 20
+# (or twice the dictionary's size, whichever is larger): memory stays near one copy of each
+# distinct key plus two int32 per (row, key), and each key is hashed about twice at most.
+_COMPACT_AT = 4 << 20
 
 HASH_BYTES = 16
 KeyHasher = Callable[[str, pa.Array], np.ndarray]
@@ -123,31 +123,44 @@ class PersonTable:
 
 
 class _KeySpace:
-    """The distinct keys of one namespace, as integer codes in order of first appearance."""
+    """The distinct keys of one namespace, as integer codes in order of first appearance.
 
-    def __init__(self) -> None:
-        self.dictionary: pa.Array = pa.array([], pa.large_string())
+    Most person keys are digits (resident IDs, phones, bank cards): those are packed exactly
+    into int64 (:func:`pack_numeric_keys`) and encoded with a fast integer hash table; the
+    other keys (emails, member IDs...) stay strings in an Arrow dictionary. A key is numeric or
+    not by its content alone, so the two never hold the same key.
+    """
+
+    def __init__(self, numeric: bool) -> None:
+        self.numeric = numeric
+        self.dictionary: Any = np.zeros(0, np.int64) if numeric else pa.array([], pa.large_string())
         self._pending_rows: list[np.ndarray] = []
-        self._pending_keys: list[pa.Array] = []
+        self._pending_keys: list[Any] = []
         self._pending_len = 0
         self.rows: list[np.ndarray] = []
         self.codes: list[np.ndarray] = []
 
-    def add(self, rows: np.ndarray, keys: pa.Array) -> None:
+    def add(self, rows: np.ndarray, keys: Any) -> None:
         self._pending_rows.append(rows)
-        self._pending_keys.append(keys.cast(pa.large_string()))
+        self._pending_keys.append(keys if self.numeric else keys.cast(pa.large_string()))
         self._pending_len += len(keys)
-        if self._pending_len >= max(_COMPACT_AT, len(self.dictionary)):
+        if self._pending_len >= max(_COMPACT_AT, 2 * len(self.dictionary)):
             self.compact()
 
     def compact(self) -> None:
         if not self._pending_keys:
             return
         # The dictionary goes first and is already distinct, so its codes do not change.
-        encoded = pa.chunked_array([self.dictionary, *self._pending_keys], pa.large_string()).dictionary_encode()
-        if encoded.num_chunks:
-            self.dictionary = encoded.chunk(0).dictionary
-        indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]).astype(np.int32)
+        if self.numeric:
+            import pandas as pd  # its integer hash table is several times faster than Arrow's here
+
+            indices, self.dictionary = pd.factorize(np.concatenate([self.dictionary, *self._pending_keys]))
+            indices = indices.astype(np.int32)
+        else:
+            encoded = pa.chunked_array([self.dictionary, *self._pending_keys], pa.large_string()).dictionary_encode()
+            if encoded.num_chunks:
+                self.dictionary = encoded.chunk(0).dictionary
+            indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]).astype(np.int32)
         start = len(indices) - self._pending_len
         for rows in self._pending_rows:
             self.rows.append(rows)
@@ -155,13 +168,60 @@ class _KeySpace:
             start += len(rows)
         self._pending_rows, self._pending_keys, self._pending_len = [], [], 0
 
+    def canonical_strings(self) -> pa.Array:
+        """The distinct keys as canonical strings, in code order."""
+        self.compact()
+        return unpack_numeric_keys(self.dictionary) if self.numeric else self.dictionary
+
+
+# Packing: a string of 1 to 18 ASCII digits d becomes int("1" + d) (< 2·10^18: the leading 1
+# keeps leading zeros and the length); 17 digits and a final X (resident IDs) become
+# 2·10^18 + int(first 17). Both fit an int64 and never meet.
+_X_BASE = 2 * 10**18
+
+
+def pack_numeric_keys(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which keys pack exactly into an int64, and their packed values (0 where they don't).
+
+    >>> ok, packed = pack_numeric_keys(pa.array(["0138", "11010519491231002X", "a@b.cn"]))
+    >>> ok.tolist(), unpack_numeric_keys(packed[ok]).to_pylist()
+    ([True, True, False], ['0138', '11010519491231002X'])
+    """
+    keys = _as_string(keys)
+    length = pc.binary_length(keys)
+    plain = pc.and_kleene(pc.ascii_is_decimal(keys), pc.less_equal(length, 18)).fill_null(False)
+    head = pc.utf8_slice_codeunits(keys, 0, 17)
+    with_x = pc.and_kleene(pc.and_kleene(pc.equal(length, 18), pc.ends_with(keys, "X")),
+                           pc.ascii_is_decimal(head)).fill_null(False)
+    ok_plain = plain.to_numpy(zero_copy_only=False)
+    ok_x = with_x.to_numpy(zero_copy_only=False)
+    packed = np.zeros(len(keys), np.int64)
+    if ok_plain.any():
+        digits = pc.binary_join_element_wise("1", keys.filter(plain), "")
+        packed[ok_plain] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    if ok_x.any():
+        packed[ok_x] = pc.cast(head.filter(with_x), pa.int64()).to_numpy(zero_copy_only=False) + _X_BASE
+    return ok_plain | ok_x, packed
+
+
+def unpack_numeric_keys(packed: np.ndarray) -> pa.Array:
+    """The canonical strings of packed keys (inverse of :func:`pack_numeric_keys`)."""
+    packed = np.asarray(packed, dtype=np.int64)
+    with_x = packed >= _X_BASE
+    plain = pc.utf8_slice_codeunits(pa.array(np.where(with_x, 10, packed)).cast(pa.string()), 1)
+    if not with_x.any():
+        return plain.cast(pa.large_string())
+    heads = pc.utf8_lpad(pa.array(packed - _X_BASE).cast(pa.string()), 17, "0")
+    ided = pc.binary_join_element_wise(heads, "X", "")
+    return pc.if_else(pa.array(with_x), ided, plain).cast(pa.large_string())
+
 
 @dataclass
 class _Components:
     row_person: np.ndarray  # int32 per counted row, -1 when the row is left out
     n_persons: int
     has_key: np.ndarray  # bool per row
-    key_person: dict[str, np.ndarray]  # namespace → person of each distinct key
+    key_person: dict[tuple[str, bool], np.ndarray]  # key space → person of each distinct key
 
 
 class PersonCounter:
@@ -178,7 +238,7 @@ class PersonCounter:
         self._scan_ymd = _ymd(scan_date)
         self._minor_after_ymd = _ymd(_years_before(scan_date, 14))
         self._rows = 0
-        self._spaces: dict[str, _KeySpace] = {}
+        self._spaces: dict[tuple[str, bool], _KeySpace] = {}
         self._flags: list[np.ndarray] = []
         self._subject_runs: list[tuple[int, int]] = []  # (number of rows, subject code)
         self._subjects: list[str] = []
@@ -242,7 +302,11 @@ class PersonCounter:
             if namespace in _BIRTH_DATE_IN_KEY:
                 row_flags[np.flatnonzero(present_np)[self._minor_from_keys(present_keys)]] |= MINOR
             rows = (np.flatnonzero(present_np) + base).astype(np.int32)
-            self._spaces.setdefault(namespace, _KeySpace()).add(rows, present_keys)
+            numeric, packed = pack_numeric_keys(present_keys)
+            if numeric.any():
+                self._space(namespace, True).add(rows[numeric], packed[numeric])
+            if not numeric.all():
+                self._space(namespace, False).add(rows[~numeric], present_keys.filter(pa.array(~numeric)))
 
         for name, values in flags.items():
             if name.startswith("entity:"):
@@ -258,6 +322,12 @@ class PersonCounter:
         self._subject_runs.append((m, code))
         self._flags.append(row_flags)
         self._rows += m
+
+    def _space(self, namespace: str, numeric: bool) -> _KeySpace:
+        space = self._spaces.get((namespace, numeric))
+        if space is None:
+            space = self._spaces[(namespace, numeric)] = _KeySpace(numeric)
+        return space
 
     def _minor_from_dates(self, birth_dates: pa.Array, n: int, source: str) -> np.ndarray:
         dates = birth_dates.combine_chunks() if isinstance(birth_dates, pa.ChunkedArray) else birth_dates
@@ -285,40 +355,56 @@ class PersonCounter:
         if self._components is not None:
             return self._components
         n_rows = self._rows
+        # Nodes are the distinct keys. Each row links its other keys to the first key it holds
+        # (a star per row), so rows need no node of their own and a row with a single key adds
+        # no edge; the row's person is then its first key's component.
+        row_node = np.full(n_rows, -1, dtype=np.int32)
         sources: list[np.ndarray] = []
         targets: list[np.ndarray] = []
-        ranges: dict[str, tuple[int, int]] = {}
-        offset = n_rows
-        for namespace in sorted(self._spaces):
-            space = self._spaces[namespace]
+        ranges: dict[tuple[str, bool], tuple[int, int]] = {}
+        offset = 0
+        for space in self._spaces.values():
             space.compact()
+        # Hand the hash tables' memory back before the graph is built.
+        pa.default_memory_pool().release_unused()
+        for space_id in sorted(self._spaces):
+            space = self._spaces[space_id]
             size = len(space.dictionary)
-            ranges[namespace] = (offset, offset + size)
+            if offset + size >= np.iinfo(np.int32).max:
+                raise ValueError("too many distinct keys for one person count")
+            ranges[space_id] = (offset, offset + size)
             for rows, codes in zip(space.rows, space.codes, strict=True):
-                sources.append(rows)
-                targets.append(codes + np.int32(offset))
+                nodes = codes + np.int32(offset)
+                first = row_node[rows]
+                linked = first >= 0
+                sources.append(first[linked])
+                targets.append(nodes[linked])
+                unlinked = ~linked
+                row_node[rows[unlinked]] = nodes[unlinked]
             offset += size
-        n_nodes = offset
-        if n_nodes >= np.iinfo(np.int32).max:
-            raise ValueError("too many rows and keys for one person count")
+        n_keys = offset
         src = np.concatenate(sources) if sources else np.zeros(0, np.int32)
         dst = np.concatenate(targets) if targets else np.zeros(0, np.int32)
         del sources, targets
-        has_key = np.zeros(n_rows, dtype=bool)
-        has_key[src] = True
-        labels = _components(n_nodes, src, dst)
+        key_label = _components(n_keys, src, dst)
         del src, dst
-        row_label = labels[:n_rows]
-        if self.keyless_policy == IGNORE_KEYLESS:
-            row_label = np.where(has_key, row_label, -1).astype(np.int32)
-        # Every key belongs to a row, so every component holds a row: relabel to 0..n-1 over
-        # the rows that are counted.
-        used = np.zeros(max(int(labels.max(initial=-1)) + 1, 0), dtype=bool)
+        has_key = row_node >= 0
+        row_label = np.full(n_rows, -1, dtype=np.int64)
+        row_label[has_key] = key_label[row_node[has_key]]
+        if self.keyless_policy == EACH_ROW_IS_A_PERSON:
+            # A row without a key is a person by itself.
+            row_label[~has_key] = n_keys + np.arange(int((~has_key).sum()), dtype=np.int64)
+        del row_node
+        # Every key belongs to a counted row, so relabel components to 0..n-1 in order.
+        n_labels = n_keys + int((~has_key).sum())
+        used = np.zeros(n_labels, dtype=bool)
         used[row_label[row_label >= 0]] = True
-        new_id = np.cumsum(used, dtype=np.int64).astype(np.int32) - 1
+        new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
         n_persons = int(used.sum())
-        row_person = np.where(row_label >= 0, new_id[np.maximum(row_label, 0)], -1).astype(np.int32)
-        key_person = {ns: new_id[labels[a:b]] for ns, (a, b) in ranges.items()}
+        row_person = np.full(n_rows, -1, dtype=np.int32)
+        counted = row_label >= 0
+        row_person[counted] = new_id[row_label[counted]]
+        key_person = {ns: new_id[key_label[a:b]] for ns, (a, b) in ranges.items()}
         self._components = _Components(row_person, n_persons, has_key, key_person)
         return self._components
 
@@ -374,13 +460,13 @@ class PersonCounter:
             f = row_facet[rows]
             entity_facets[entity] = np.unique(f[f >= 0]).astype(np.int32)
         hashes, owners = [], []
-        for namespace in sorted(self._spaces):
-            space = self._spaces[namespace]
-            digest = np.asarray(hasher(namespace, space.dictionary), dtype=np.uint8)
-            if digest.shape != (len(space.dictionary), HASH_BYTES):
-                raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(space.dictionary)}, {HASH_BYTES})")
+        for space_id in sorted(self._spaces):
+            canonical = self._spaces[space_id].canonical_strings()
+            digest = np.asarray(hasher(space_id[0], canonical), dtype=np.uint8)
+            if digest.shape != (len(canonical), HASH_BYTES):
+                raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
             hashes.append(digest)
-            owners.append(comp.key_person[namespace])
+            owners.append(comp.key_person[space_id])
         return PersonTable(
             n_persons=comp.n_persons,
             key_hash=np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8),
