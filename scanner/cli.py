@@ -20,10 +20,9 @@ SECTORS = {
     "ai_training": ["model_training", "algorithm_development", "product_testing", "other"],
     "other": ["other"],
 }
-SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]
+SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]  # for help texts; the rule set decides
 MODALITIES = ["text", "image", "audio", "video"]
 FORMATS = ["table", "json", "md", "html"]
-ALL_SCENARIOS = sorted({s for v in SECTORS.values() for s in v})
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -48,19 +47,17 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
-def check_scenario(sector: str, scenario: str) -> None:
-    if scenario not in SECTORS.get(sector, ["other"]):
-        fail(f"scenario '{scenario}' is not one of sector '{sector}': choose from {', '.join(SECTORS[sector])}")
-
-
 def context_options(f):
     """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
     opts = [
         click.option("--ruleset", default="beijing-ftz-2024", show_default=True,
                      help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule file."),
-        click.option("--sector", type=click.Choice(list(SECTORS)), default="other", show_default=True, help="The exporter's sector."),
-        click.option("--scenario", type=click.Choice(ALL_SCENARIOS), default="other", show_default=True, help="The list's scenario (场景)."),
-        click.option("--subject", type=click.Choice(SUBJECTS), default=None, help="The data subjects' role, where the list distinguishes roles."),
+        click.option("--sector", default="other", show_default=True, metavar="SECTOR",
+                     help=f"The exporter's sector: {', '.join(SECTORS)} (or one of your own rule file's)."),
+        click.option("--scenario", default="other", show_default=True, metavar="SCENARIO",
+                     help="The list's scenario (场景); `chujing rules list` shows each sector's."),
+        click.option("--subject", default=None, metavar="ROLE",
+                     help=f"The data subjects' role, where the list distinguishes roles: {', '.join(SUBJECTS)}."),
         click.option("--modality", type=click.Choice(MODALITIES), default=None, help="AI training data modality."),
         click.option("--ciio", is_flag=True, help="The exporter is a critical information infrastructure operator."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
@@ -73,6 +70,17 @@ def context_options(f):
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def check_writable(output: str) -> None:
+    """Refuse an unwritable report path before a long scan, not after it."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        fail(f"{output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
+        fail(f"{output}: not writable")
 
 
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
@@ -133,13 +141,15 @@ def main() -> None:
 @click.option("--recipient", default=None, help="Overseas recipient of the transfer.")
 @click.option("--purpose", default=None, help="Purpose of the transfer.")
 @click.option("--exempt", default=None, help="Exemption under the Provisions (art3, art4, art5_1, art5_2, art5_3, art6): not counted.")
+@click.option("--decisions", default=None, type=click.Path(dir_okay=False),
+              help="Decisions file (YAML) recorded by `chujing review`: applied before persons are counted.")
 @click.option("--fail-on", type=click.Choice(PATH_ORDER), default=None,
               help="Exit non-zero only when the verdict is this path or stricter (CI gates).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)
 @click.option("--log-json", is_flag=True, help="Log as JSON lines on stderr (for schedulers).")
 def scan(paths, ruleset, sector, scenario, subject, modality, ciio, fmt, output, year, lang, person_keys, sample_rows,
          full, detector_files, important, not_important, ledger, ledger_key_file, record, transfer_id, recipient,
-         purpose, exempt, fail_on, log_level, log_json):
+         purpose, exempt, decisions, fail_on, log_level, log_json):
     """Scan files, folders, globs or Parquet datasets and report what must be done before export.
 
     \b
@@ -157,23 +167,26 @@ def scan(paths, ruleset, sector, scenario, subject, modality, ciio, fmt, output,
     from scanner.pipeline import scan as run_scan
 
     setup_logging(log_level, log_json)
-    check_scenario(sector, scenario)
-    if record and not ledger:
-        ledger = None  # the default ledger under the user's data directory
     options = ScanOptions(
         ruleset=ruleset, sector=sector, scenario=scenario, subject=subject, modality=modality, ciio=ciio, year=year,
         person_keys=list(person_keys), sample_rows=sample_rows, full=full, detector_files=list(detector_files),
         important=list(important), not_important=list(not_important), ledger=ledger, ledger_key_file=ledger_key_file,
         record=record, transfer_id=transfer_id, recipient=recipient, purpose=purpose, exempt=exempt,
+        decisions=decisions,
     )
     try:
+        from scanner.ledger import LedgerError
+    except ModuleNotFoundError:  # TODO(ledger): remove once scanner.ledger lands
+        LedgerError = ()  # noqa: N806
+
+    if output:
+        check_writable(output)
+    try:
         report = run_scan(list(paths), options)
-    except (ValueError, LookupError) as exc:
+    except LedgerError as exc:
+        fail(str(exc).splitlines()[0], EXIT_ERROR)
+    except (ValueError, LookupError) as exc:  # a bad option value, rule file or detector file
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except Exception as exc:  # a ledger or rule-set problem: one line, never a traceback
-        if type(exc).__name__ in ("LedgerError", "RulesetError", "RuleSetError"):
-            fail(str(exc).splitlines()[0], EXIT_ERROR)
-        raise
     emit(report, fmt, output, lang)
     code = report.exit_code
     if fail_on is not None and code != EXIT_ERROR:

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,9 +65,10 @@ class ScanOptions:
     recipient: str | None = None
     purpose: str | None = None
     exempt: str | None = None
+    decisions: Any = None  # a path to a decisions file, or a scanner.decisions.Decisions
     keyless_policy: str = "each_row_is_a_person"
     scan_date: _dt.date | None = None
-    block_size: int = 16 * 1024 * 1024
+    block_size: int = 4 * 1024 * 1024
     progress: Callable[[dict[str, Any]], None] | None = None
 
     def context(self) -> engine.Context:
@@ -124,7 +125,9 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     if options.scan_date is None:
         options.scan_date = _dt.date.today()
     context = options.context()
+    notes = engine.check_context(context)  # an unknown sector or scenario fails before any reading
     detectors = options.detectors or load_detectors(options.detector_files)
+    decisions = _load_decisions(options.decisions)
     from scanner.persons import PersonCounter
 
     counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
@@ -140,7 +143,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     for i, source in enumerate(sources):
         if options.progress:
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path, "bytes": source.size})
-        file_report = _scan_source(source, options, detectors, counter)
+        file_report = _scan_source(source, options, detectors, counter, decisions)
         report.files.append(file_report)
         if file_report.error:
             message = f"{source.path}: {file_report.error}"
@@ -162,25 +165,44 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         judged = _apply_ledger(report, options, counter, context, sources)
 
     entities = {e for f in report.files for c in f.columns for e in c.entities}
+    # Every column header is evidence for important data (a remote-control or ECU column is not
+    # personal, yet it is what automotive.5 names); the entity is given where one was found.
     columns = [(f.path, c.name, c.entity) for f in report.files for c in f.columns]
-    candidates = engine.important_candidates(context, columns)
-    candidates = _apply_important_review(candidates, options)
+    candidates = engine.important_candidates(context, columns, counts=judged)
+    candidates = _review_candidates(candidates, options, decisions)
     report.important_data = [c.to_dict() for c in candidates]
-    apply_assessment(report, engine.assess(context, judged, entities, candidates))
+    assessment = engine.assess(context, judged, entities, candidates)
+    apply_assessment(report, assessment)
+    report.ruleset = getattr(assessment, "ruleset", None) or report.ruleset
+    if notes:
+        report.extra.setdefault("notes", [])
+        report.extra["notes"] = notes + [n for n in report.extra["notes"] if n not in notes]
+    if decisions is not None:
+        from scanner.decisions import apply_to_report
+
+        apply_to_report(report, decisions)
     return report
 
 
-def _apply_important_review(candidates: list[engine.ImportantCandidate], options: ScanOptions) -> list[engine.ImportantCandidate]:
-    review = getattr(engine, "apply_review", None)
-    if review is not None:
-        return review(candidates, important=options.important, not_important=options.not_important)
-    by_item = {c.item: c for c in candidates}
-    for item in options.important:
-        by_item.setdefault(item, engine.ImportantCandidate(item=item, evidence=["confirmed by the user"])).status = "confirmed"
-    for item in options.not_important:
-        if item in by_item:
-            by_item[item].status = "dismissed"
-    return list(by_item.values())
+def _load_decisions(decisions: Any):
+    if decisions is None:
+        return None
+    from scanner.decisions import Decisions, load_decisions
+
+    return decisions if isinstance(decisions, Decisions) else load_decisions(decisions)
+
+
+def _review_candidates(candidates: list[engine.ImportantCandidate], options: ScanOptions,
+                       decisions) -> list[engine.ImportantCandidate]:
+    """The user's word on important data: flags on this run win over the decisions file."""
+    important, not_important = list(options.important), list(options.not_important)
+    if decisions is not None:
+        flagged = set(important) | set(not_important)
+        for c in candidates:
+            d = decisions.important(c.item)
+            if d is not None and c.item not in flagged:
+                (important if d.status == "confirmed" else not_important).append(c.item)
+    return engine.apply_review(candidates, important=important, not_important=not_important, ruleset=options.ruleset)
 
 
 def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine.Context, sources: list[Source]) -> engine.Counts:
@@ -229,7 +251,7 @@ def _subject_for(source: Source, options: ScanOptions) -> str | None:
     return options.subject
 
 
-def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter) -> FileReport:
+def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
     file_report = FileReport(path=source.path, size_bytes=source.size, subject=_subject_for(source, options))
     try:
         sample, meta = _read_sample(source, options)
@@ -238,6 +260,7 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         file_report.delimiter = meta.delimiter
         schema = meta.schema
         plans, classifications = _classify(schema, sample, detectors, options)
+        decided = _apply_column_decisions(source.path, plans, classifications, detectors, decisions)
         key_columns = _user_key_columns(schema, options.person_keys)
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
         _count_rows(source, options, plans, key_columns, profiles, counter, file_report)
@@ -262,6 +285,7 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
             confidence=c.confidence, match_rate=match_rate, samples=list(c.samples), type=str(f.type),
             rows=prof.rows, nulls=prof.nulls, distinct_estimate=prof.distinct_estimate,
             min_length=prof.min_length, max_length=prof.max_length, evidence=c.evidence,
+            decision=decided.get(f.name),
         ))
         if f.name in key_columns and c.entity is None:
             file_report.columns[-1].evidence = "named as a person key (--person-key)"
@@ -383,6 +407,41 @@ def _classify(schema: pa.Schema, sample: pa.Table, detectors: list[Detector],
         if dets:
             plans.append(_ColumnPlan(index=index, name=f.name, classification=c, detectors=dets))
     return plans, classifications
+
+
+def _apply_column_decisions(path: str, plans: list[_ColumnPlan], classifications: dict[str, ColumnClassification],
+                            detectors: list[Detector], decisions) -> dict[str, dict[str, Any]]:
+    """Apply recorded column decisions *before* counting: a column decided "not personal" stops
+    counting, an overridden one counts as the decided entity (every non-empty value, since the
+    values may not pass that entity's check). The column stays in the report, marked."""
+    if decisions is None:
+        return {}
+    from scanner.decisions import decision_record
+
+    by_entity = {d.entity: d for d in detectors}
+    decided: dict[str, dict[str, Any]] = {}
+    for name, c in list(classifications.items()):
+        d = decisions.column(path, name)
+        if d is None:
+            continue
+        decided[name] = decision_record(d, c.entity)
+        if d.action == "confirm":
+            continue
+        plans[:] = [p for p in plans if p.name != name]
+        if d.action == "not_personal":
+            classifications[name] = replace(c, entity=None, entities=[], sensitive=False, category=None,
+                                            evidence=f"decided not personal: {d.why or ''}".strip())
+            continue
+        det = by_entity.get(d.entity or "")
+        if det is None:
+            raise ValueError(f"{decisions.path}: decision on {name!r} names an unknown entity {d.entity!r}")
+        new = replace(c, entity=det.entity, entities=[det.entity], sensitive=det.sensitive, category=det.category,
+                      row_rule=NON_NULL, evidence=f"decided as {det.entity}: {d.why or ''}".strip(),
+                      samples=c.samples or [])
+        classifications[name] = new
+        index = next(i for i, n in enumerate(classifications) if n == name)
+        plans.append(_ColumnPlan(index=index, name=name, classification=new, detectors=[det]))
+    return decided
 
 
 def _user_key_columns(schema: pa.Schema, person_keys: list[str]) -> dict[str, int]:
