@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import re
 
-import pyarrow as pa
-
 from detectors.base import Detector, digits_text_pattern, keep_ends_mask, upper_compact
 from detectors.checks import uscc
 
@@ -40,9 +38,17 @@ def compact(number: str) -> str:
     return re.sub(r"[\s\-]", "", number).upper()
 
 
+_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
 def is_valid(number: str) -> bool:
+    """One value, in plain Python (the vectorised check is :func:`detectors.checks.uscc`)."""
     number = compact(number)
-    return re.fullmatch(PATTERN, number) is not None and bool(uscc(pa.array([number]))[0])
+    if re.fullmatch(PATTERN, number) is None:
+        return False
+    total = sum(_ALPHABET.index(c) * w for c, w in zip(number, _WEIGHTS, strict=False))
+    return _ALPHABET[(31 - total % 31) % 31] == number[17]
 
 
 DETECTOR = Detector(

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 
-import pyarrow as pa
-
 from detectors.base import Detector, digits_text_pattern, keep_ends_mask, upper_compact
 from detectors.checks import vin
 
@@ -36,9 +34,18 @@ def compact(number: str) -> str:
     return re.sub(r"[\s\-]", "", number).upper()
 
 
+_VALUES = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+           **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9, **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
 def is_valid(number: str) -> bool:
+    """One value, in plain Python (the vectorised check is :func:`detectors.checks.vin`)."""
     number = compact(number)
-    return re.fullmatch(PATTERN, number) is not None and bool(vin(pa.array([number]))[0])
+    if re.fullmatch(PATTERN, number) is None:
+        return False
+    total = sum(_VALUES[c] * w for c, w in zip(number, _WEIGHTS, strict=True))
+    return "0123456789X"[total % 11] == number[8]
 
 
 DETECTOR = Detector(
