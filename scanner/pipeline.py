@@ -483,29 +483,24 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
             present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
             plan.non_null_rows += int(present.sum())
             claimed = np.zeros(n, bool)
-            for det in plan.detectors:
-                if plan.classification.row_rule == NON_NULL or det.pattern is None:
-                    ok = present & ~claimed
-                    normalised = det.normalise(trimmed)
-                else:
-                    ok, normalised = det.valid_mask(trimmed)
-                    ok &= ~claimed
+            for det, ok, normalised in _entity_rows(plan, trimmed, present):
+                ok &= ~claimed
                 claimed |= ok
                 _flag(flags, det, ok)
+                if not ok.any():
+                    continue
+                valid_values = _scatter(normalised.filter(pa.array(ok)), ok)
                 if det.person_key:
-                    canon = det.canonical_keys(normalised)
-                    key = pc.if_else(pa.array(ok), canon, pa.scalar(None, pa.string()))
+                    canon = _scatter(det.canonical_keys(normalised.filter(pa.array(ok))), ok)
                     ns = det.entity
                     suffix = 2
                     while ns in keys:
                         ns = f"{det.entity}#{suffix}"
                         suffix += 1
-                    keys[ns] = key
-                    if det.entity in birth_fns and ok.any():
-                        dates = _birth(birth_fns[det.entity], key)
-                        birth = dates if birth is None else pc.coalesce(birth, dates)
-                elif det.entity in birth_fns and ok.any():
-                    dates = _birth(birth_fns[det.entity], pc.if_else(pa.array(ok), normalised, pa.scalar(None, pa.string())))
+                    keys[ns] = canon
+                    valid_values = canon
+                if det.entity in birth_fns:
+                    dates = _birth(birth_fns[det.entity], valid_values)
                     birth = dates if birth is None else pc.coalesce(birth, dates)
             plan.valid_rows += int(claimed.sum())
         for name, index in key_columns.items():
@@ -523,6 +518,40 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     file_report.rows = rows
 
 
+FREE_TEXT = "FREE_TEXT"
+
+
+def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray):
+    """For each of a column's entities: which rows hold it, and the normalised values.
+
+    Structured columns are matched whole; in free text each entity is searched inside the prose
+    (digit-bounded, since ``\\b`` does not separate digits from Han characters) and the first
+    valid value of the row is kept, so that a phone or an ID in a complaint is a person key.
+    """
+    for det in plan.detectors:
+        if det.entity == FREE_TEXT:
+            continue
+        if plan.classification.entity == FREE_TEXT:
+            if det.pattern is None:
+                continue
+            found = pc.extract_regex(trimmed, f"(?:^|[^0-9A-Za-z])(?P<v>{det.pattern})(?:[^0-9A-Za-z]|$)")
+            candidates = pc.struct_field(found, "v")
+            ok, normalised = det.valid_mask(candidates)
+            yield det, ok, normalised
+        elif plan.classification.row_rule == NON_NULL or det.pattern is None:
+            yield det, present.copy(), det.normalise(trimmed)
+        else:
+            ok, normalised = det.valid_mask(trimmed)
+            yield det, ok, normalised
+
+
+def _scatter(subset: pa.Array, mask: np.ndarray) -> pa.Array:
+    """Put the values of ``subset`` (one per True of ``mask``) back at their rows; null elsewhere."""
+    positions = np.zeros(len(mask), dtype=np.int64)
+    positions[mask] = np.arange(int(mask.sum()))
+    return pc.if_else(pa.array(mask), subset.take(pa.array(positions)), pa.scalar(None, subset.type))
+
+
 def _flag(flags: dict[str, np.ndarray], det: Detector, ok: np.ndarray) -> None:
     if not _is_personal(det):
         return
@@ -534,13 +563,8 @@ def _flag(flags: dict[str, np.ndarray], det: Detector, ok: np.ndarray) -> None:
 
 
 def _birth(fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:
-    """Birth dates for the valid rows; nulls elsewhere (date32)."""
-    valid = values.is_valid()
-    idx = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
-    out = pa.nulls(len(values), pa.date32())
-    if not len(idx):
-        return out
-    dates = fn(values.take(pa.array(idx))).cast(pa.date32())
-    positions = np.zeros(len(values), dtype=np.int64)
-    positions[idx] = np.arange(len(idx))
-    return pc.if_else(valid, dates.take(pa.array(positions)), pa.scalar(None, pa.date32()))
+    """Birth dates for the rows holding a value; nulls elsewhere (date32)."""
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    if not valid.any():
+        return pa.nulls(len(values), pa.date32())
+    return _scatter(fn(values.filter(pa.array(valid))).cast(pa.date32()), valid)

@@ -78,10 +78,13 @@ class ColumnProfile:
             hashes = string_fingerprints(uniq)
         elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_boolean(t):
             uniq = pc.unique(values).drop_null()
-            raw = uniq.cast(pa.float64()) if not pa.types.is_integer(uniq.type) else uniq.cast(pa.int64())
             if pa.types.is_temporal(t):
-                raw = uniq.cast(pa.int64()) if not pa.types.is_date32(t) else uniq.cast(pa.int32()).cast(pa.int64())
-            arr = raw.to_numpy(zero_copy_only=False)
+                arr = uniq.to_numpy(zero_copy_only=False).astype("datetime64[ns]").astype(np.int64) \
+                    if not pa.types.is_time(t) else uniq.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            elif pa.types.is_boolean(t):
+                arr = uniq.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            else:
+                arr = uniq.to_numpy(zero_copy_only=False)
             hashes = _mix64(arr.astype(np.float64).view(np.uint64) if arr.dtype.kind == "f" else arr.astype(np.int64).view(np.uint64))
         else:
             return
