@@ -66,7 +66,6 @@ from scanner.persons import HASH_BYTES, PersonCounter, PersonCounts, PersonTable
 
 __all__ = [
     "EXEMPT_REASONS",
-    "BASELINE_THRESHOLDS",
     "Ledger",
     "LedgerError",
     "open_ledger",
@@ -97,16 +96,6 @@ EXEMPT_REASONS: dict[str, dict[str, str]] = {
     "art6": {"zh": "第六条：自由贸易试验区负面清单外的数据",
              "en": "Art 6: data not on the free trade zone's negative list"},
 }
-
-# TODO(rules): read these from the rule set (mappings.engine) once it exposes its thresholds;
-# until then the national baseline's (Provisions Art 7 and 8) live here, and only here.
-BASELINE_THRESHOLDS: list[dict[str, Any]] = [
-    {"item": "cac-2024.8", "measure": "personal_non_sensitive", "threshold": 100_000,
-     "path": "standard_contract_or_certification"},
-    {"item": "cac-2024.7", "measure": "personal_non_sensitive", "threshold": 1_000_000,
-     "path": "security_assessment"},
-    {"item": "cac-2024.7", "measure": "sensitive", "threshold": 10_000, "path": "security_assessment"},
-]
 
 _PART_BYTES = 16 << 20
 _ID_PATTERN = re.compile(r"^[\w.:@+-]{1,128}$")
@@ -394,7 +383,7 @@ class Ledger:
 
     def _tables_in_scope(self, year: int, context: dict[str, Any]) -> list[PersonTable]:
         where, params = _scope_sql(year, context)
-        ids = [r[0] for r in self._conn.execute(f"SELECT id FROM transfers WHERE {where} ORDER BY recorded_at, id",
+        ids = [r[0] for r in self._conn.execute(f"SELECT id FROM transfers WHERE {where} ORDER BY rowid",
                                                 params)]
         return [self._load_table(t) for t in ids]
 
@@ -431,7 +420,7 @@ class Ledger:
 
     def transfers(self, year: int | None = None) -> list[dict[str, Any]]:
         """Recorded transfers (of ``year``, or all), oldest first, with their own counts."""
-        sql = "SELECT * FROM transfers" + (" WHERE year = ?" if year is not None else "") + " ORDER BY recorded_at, id"
+        sql = "SELECT * FROM transfers" + (" WHERE year = ?" if year is not None else "") + " ORDER BY rowid"
         with self._read():
             rows = self._conn.execute(sql, (year,) if year is not None else ()).fetchall()
             names = [d[0] for d in self._conn.execute("SELECT * FROM transfers LIMIT 0").description]
@@ -480,32 +469,40 @@ class Ledger:
             self._log("remove", transfer_id, {"reason": reason})
         return {"transfer_id": transfer_id, "removed_at": at, "reason": reason}
 
-    def status(self, year: int) -> dict[str, Any]:
-        """Year-to-date counts per context (sector, scenario) and over all contexts, with the
-        headroom to each threshold."""
+    def status(self, year: int, ruleset: str | None = None) -> dict[str, Any]:
+        """Year-to-date counts per context (sector, scenario) and over all contexts, with each
+        applicable item of the rule set: its threshold, the count it is judged on and the
+        headroom left (``ruleset`` defaults to the one the context's last transfer used)."""
         year = _check_year(year)
         with self._read():
             groups = self._conn.execute(
-                "SELECT sector, scenario, COUNT(*) FROM transfers WHERE year = ? AND removed_at IS NULL AND exempt IS NULL"
+                "SELECT sector, scenario, COUNT(*), MAX(recorded_at) FROM transfers"
+                " WHERE year = ? AND removed_at IS NULL AND exempt IS NULL"
                 " GROUP BY sector, scenario ORDER BY sector, scenario", (year,)).fetchall()
             exempt = self._conn.execute("SELECT COUNT(*) FROM transfers WHERE year = ? AND removed_at IS NULL"
                                         " AND exempt IS NOT NULL", (year,)).fetchone()[0]
             removed = self._conn.execute("SELECT COUNT(*) FROM transfers WHERE year = ? AND removed_at IS NOT NULL",
                                          (year,)).fetchone()[0]
             contexts = []
-            for sector, scenario, n in groups:
+            for sector, scenario, n, last in groups:
+                used = ruleset or self._conn.execute(
+                    "SELECT ruleset FROM transfers WHERE year = ? AND sector = ? AND scenario = ? AND recorded_at = ?",
+                    (year, sector, scenario, last)).fetchone()[0]
+                context = {"sector": sector, "scenario": scenario, "ruleset": used}
                 tables = self._tables_in_scope(year, {"sector": sector, "scenario": scenario})
-                contexts.append({"sector": sector, "scenario": scenario, "transfers": n,
-                                 **_status_counts(union_counts(tables))})
-            everything = self._tables_in_scope(year, {"ruleset": "cac-2024", "sector": "other", "scenario": "other"})
+                contexts.append({"sector": sector, "scenario": scenario, "ruleset": used, "transfers": n,
+                                 **_status_counts(union_counts(tables), context, year)})
+            everything = self._tables_in_scope(year, {"ruleset": "cac-2024"})
+        baseline = {"sector": "other", "scenario": "other", "ruleset": "cac-2024"}
         return {"year": year, "contexts": contexts,
-                "all_contexts": {"transfers": len(everything), **_status_counts(union_counts(everything))},
+                "all_contexts": {"ruleset": "cac-2024", "transfers": len(everything),
+                                 **_status_counts(union_counts(everything), baseline, year)},
                 "exempt_transfers": exempt, "removed_transfers": removed}
 
     def export(self, year: int) -> dict[str, Any]:
         """Counts only: the year's status and each transfer's own counts, no hash, no file path."""
         status = self.status(year)
-        transfers = [{k: v for k, v in t.items() if k not in ("files",)} for t in self.transfers(year)]
+        transfers = self.transfers(year)
         return {"schema": "chujing.ledger-export/1", "ledger_format": FORMAT, "exported_at": _now(),
                 "year": year, "status": status, "transfers": transfers}
 
@@ -553,22 +550,32 @@ def _empty(counter: PersonCounter) -> PersonCounts:
     return PersonCounts(keyless_policy=counter.keyless_policy)
 
 
-def _status_counts(counts: PersonCounts) -> dict[str, Any]:
-    d = {"personal": counts.personal, "sensitive": counts.sensitive, "minors": counts.minors,
-         "by_subject": counts.by_subject, "by_entity": counts.by_entity}
-    d["headroom"] = headroom(counts.personal, counts.sensitive)
+def _status_counts(counts: PersonCounts, context: dict[str, Any], year: int) -> dict[str, Any]:
+    d: dict[str, Any] = {"personal": counts.personal, "sensitive": counts.sensitive, "minors": counts.minors,
+                         "by_subject": counts.by_subject, "by_entity": counts.by_entity}
+    d["items"], d["note"] = thresholds(counts, context, year)
     return d
 
 
-def headroom(personal: int, sensitive: int) -> list[dict[str, Any]]:
-    """Distance to each threshold (``personal`` includes the sensitive persons)."""
-    measures = {"personal_non_sensitive": personal - sensitive, "sensitive": sensitive}
-    out = []
-    for t in BASELINE_THRESHOLDS:
-        count = measures[t["measure"]]
-        out.append({**t, "count": count, "headroom": max(t["threshold"] - count, 0),
-                    "reached": count >= t["threshold"]})
-    return out
+def thresholds(counts: PersonCounts, context: dict[str, Any], year: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Each item of the rule set that has a threshold, judged on these counts, with the headroom.
+
+    The thresholds are the rule set's (``mappings``): the ledger holds none of its own.
+    """
+    from mappings import engine
+
+    try:
+        assessment = engine.assess(
+            engine.Context(ruleset=context.get("ruleset") or engine.DEFAULT_RULESET, sector=context["sector"],
+                           scenario=context["scenario"], year=year),
+            engine.Counts(personal=counts.personal, sensitive=counts.sensitive, by_entity=dict(counts.by_entity),
+                          by_subject=dict(counts.by_subject)))
+    except (ValueError, LookupError) as exc:  # a context the rule set no longer knows
+        return [], str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    items = [{"item": i.id, "path": i.path, "measure": i.measure, "count": i.count, "threshold": i.threshold,
+              "headroom": i.headroom, "triggered": i.triggered}
+             for i in assessment.items if i.threshold is not None and i.applies]
+    return items, None
 
 
 def _transfer_summary(d: dict[str, Any], files: tuple[int, int]) -> dict[str, Any]:
