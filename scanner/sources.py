@@ -4,6 +4,11 @@ Everything is read as a stream of Arrow record batches so that memory does not g
 size of a file. Text files are sniffed for their compression, encoding and delimiter; every CSV
 column is read as a string (identifiers must keep their leading zeros and their X, and type
 inference on the first block breaks on the millionth row).
+
+Inputs are untrusted. Whatever is wrong with one (binary junk, a decompression bomb, an
+encoding that changes half-way, a row with a field too many, a FIFO, a file that vanishes) ends
+in a :class:`SourceError` whose message names the problem and where it is (byte offset, line,
+row number) but never quotes the data: error messages are printed, logged and kept in reports.
 """
 
 from __future__ import annotations
@@ -11,19 +16,25 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import errno
 import glob
 import gzip
 import io
 import os
+import re
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+
+from scanner import limits
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat"}
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
@@ -31,19 +42,43 @@ COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "
 
 SNIFF_BYTES = 64 * 1024
 DEFAULT_BLOCK_SIZE = 16 * 1024 * 1024
-# A decompressed stream is stopped when it grows past this many times its compressed size
-# (a gzip bomb) or this absolute size, whichever is larger.
-MAX_EXPANSION_RATIO = 200
-MAX_EXPANSION_FLOOR = 1 << 30
+# Kept for callers that read them; the values in force come from scanner.limits.
+MAX_EXPANSION_RATIO = limits.MAX_EXPANSION_RATIO
+MAX_EXPANSION_FLOOR = limits.MAX_DECOMPRESSED_MB << 20
+
+NULL_VALUES = ["", "NULL", "null", "NaN", "nan", "N/A", "\\N"]
 
 
 class SourceError(Exception):
     """A problem with one input, stated in one line without any value from the data."""
 
 
+def display_path(path: str | bytes) -> str:
+    """A path as it can be printed on one line and written as UTF-8.
+
+    Bytes that are not valid UTF-8 (a file name from another system) show as ``\\xNN``, and
+    control characters (a new line or a terminal escape in a name) as ``\\xNN`` too.
+
+    >>> display_path(os.fsdecode(b"exports/\\xb6\\xa9\\xb5\\xa5.csv"))
+    'exports/\\\\xb6\\\\xa9\\\\xb5\\\\xa5.csv'
+    >>> display_path("a\\nb.csv")
+    'a\\\\x0ab.csv'
+    """
+    raw = path if isinstance(path, bytes) else os.fsencode(path)
+    text = raw.decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 @dataclass
 class Source:
-    """One scannable input: a file or a hive-partitioned dataset directory."""
+    """One scannable input: a file or a hive-partitioned dataset directory.
+
+    ``path`` opens the file (it may hold undecodable bytes as surrogates); ``display`` is the
+    form to print and to put in reports.
+    """
 
     path: str
     kind: str  # "csv" or "parquet" or "dataset"
@@ -53,7 +88,7 @@ class Source:
 
     @property
     def display(self) -> str:
-        return self.path
+        return display_path(self.path)
 
 
 @dataclass
@@ -101,15 +136,30 @@ def _dataset_files(directory: str) -> list[str]:
     return out
 
 
+def _os_reason(exc: OSError, path: str) -> str:
+    """Why ``path`` cannot be used, from an OSError, in words (never the data)."""
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (too many levels of symbolic links)"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror.lower() if exc.strerror else "cannot be read"
+
+
 def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
     """Expand files, folders (recursively) and globs into sources.
 
     Returns the sources and one-line errors (``path: reason``) for inputs that cannot be
-    scanned at all. Symbolic links to directories are not followed (no loops).
+    scanned at all. Symbolic links to folders found inside a folder are not followed (no loops,
+    no wandering out of the tree): each is reported so that nothing is skipped silently.
     """
     sources: list[Source] = []
     errors: list[str] = []
     seen: set[str] = set()
+
+    def error(path: str, reason: str) -> None:
+        errors.append(f"{display_path(path)}: {reason}")
 
     def add_file(path: str, explicit: bool) -> None:
         real = os.path.realpath(path)
@@ -118,21 +168,21 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
         kind, compression = _kind_of(path)
         if kind is None:
             if explicit:
-                errors.append(f"{path}: not a CSV/TSV or Parquet file (by its name); rename it or pass its folder")
+                error(path, "not a CSV/TSV or Parquet file (by its name); rename it or pass its folder")
             return
         try:
             st = os.stat(path)
         except OSError as exc:
-            errors.append(f"{path}: {exc.strerror.lower() if exc.strerror else 'cannot be read'}")
+            error(path, _os_reason(exc, path))
             return
         if not stat.S_ISREG(st.st_mode):
-            errors.append(f"{path}: not a regular file (a FIFO, device or socket is not scanned)")
+            error(path, "not a regular file (a FIFO, device or socket is not scanned)")
             return
         seen.add(real)
         sources.append(Source(path=path, kind=kind, size=st.st_size, compression=compression))
 
     def add_dir(directory: str) -> None:
-        found_before = len(sources)
+        found_before, errors_before = len(sources), len(errors)
         if _is_hive_dataset(directory):
             files = _dataset_files(directory)
             if files:
@@ -140,16 +190,22 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
                                       size=sum(_size(f) for f in files), files=files))
                 seen.update(os.path.realpath(f) for f in files)
                 return
-        for root, dirs, files in os.walk(directory, followlinks=False, onerror=lambda e: errors.append(
-                f"{e.filename}: {e.strerror.lower() if e.strerror else 'cannot be listed'}")):
+
+        def walk_error(exc: OSError) -> None:
+            error(exc.filename or directory, _os_reason(exc, exc.filename or directory))
+
+        for root, dirs, files in os.walk(directory, followlinks=False, onerror=walk_error):
             dirs.sort()
             keep = []
             for d in dirs:
                 full = os.path.join(root, d)
                 if d.startswith("."):
                     continue
-                if _is_hive_dataset(full) and _dataset_files(full):
-                    files_ = _dataset_files(full)
+                if os.path.islink(full):
+                    error(full, "symbolic link to a folder, not followed (pass its target to scan it)")
+                    continue
+                files_ = _dataset_files(full) if _is_hive_dataset(full) else []
+                if files_:
                     sources.append(Source(path=full, kind="dataset", size=sum(_size(f) for f in files_), files=files_))
                     seen.update(os.path.realpath(f) for f in files_)
                 else:
@@ -161,19 +217,16 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
                 full = os.path.join(root, name)
                 if _kind_of(name)[0] is None:
                     continue
-                if os.path.islink(full) and not os.path.exists(full):
-                    errors.append(f"{full}: broken symbolic link")
-                    continue
                 add_file(full, explicit=False)
-        if len(sources) == found_before:
-            errors.append(f"{directory}: no CSV, TSV or Parquet files found in this folder")
+        if len(sources) == found_before and len(errors) == errors_before:
+            error(directory, "no CSV, TSV or Parquet files found in this folder")
 
     for raw in paths:
         path = os.fsdecode(raw)
         if any(ch in path for ch in "*?[") and not os.path.exists(path):
             matches = sorted(glob.glob(path, recursive=True))
             if not matches:
-                errors.append(f"{path}: no file matches this pattern")
+                error(path, "no file matches this pattern")
             for m in matches:
                 if os.path.isdir(m):
                     add_dir(m)
@@ -181,7 +234,7 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
                     add_file(m, explicit=False)
             continue
         if not os.path.lexists(path):
-            errors.append(f"{path}: no such file or directory")
+            error(path, "no such file or directory")
         elif os.path.isdir(path):
             add_dir(path)
         else:
@@ -198,8 +251,30 @@ def _size(path: str) -> int:
 
 # --- opening ----------------------------------------------------------------------------------
 
+def _open_regular(path: str):
+    """Open ``path`` for reading only if it is a regular file, without ever blocking.
+
+    The file was a regular file when discovered, but it may have been replaced since (a FIFO
+    would block ``open`` forever): open non-blocking, check what was opened, then read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError(f"{display_path(path)}: not a regular file (a FIFO, device or socket is not scanned)")
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class _BoundedReader(io.RawIOBase):
-    """Wrap a decompressing stream and stop it from expanding without bound (zip bombs)."""
+    """Wrap a decompressing stream and stop it from expanding without bound (zip bombs).
+
+    Errors of the decompressor (a truncated or corrupt stream) become a :class:`SourceError`.
+    """
 
     def __init__(self, raw, limit: int, path: str):
         self._raw = raw
@@ -211,12 +286,22 @@ class _BoundedReader(io.RawIOBase):
         return True
 
     def readinto(self, b) -> int:
-        data = self._raw.read(len(b))
+        try:
+            data = self._raw.read(len(b))
+        except SourceError:
+            raise
+        except (EOFError, zlib.error, OSError, ValueError) as exc:
+            raise SourceError(f"{display_path(self._path)}: {describe_read_error(exc)}") from None
+        except Exception as exc:  # zstandard.ZstdError and friends
+            if type(exc).__name__ == "ZstdError":
+                raise SourceError(f"{display_path(self._path)}: the compressed stream is truncated or corrupt") from None
+            raise
         n = len(data)
         self._read += n
         if self._read > self._limit:
-            raise SourceError(f"{self._path}: decompresses to more than {self._limit // (1 << 20)} MB "
-                              f"({MAX_EXPANSION_RATIO}x its size): refusing a possible decompression bomb")
+            raise SourceError(f"{display_path(self._path)}: decompresses to more than {self._limit >> 20} MB "
+                              f"(over {limits.max_expansion_ratio()}x its size): refusing a possible decompression "
+                              f"bomb (raise CHUJING_MAX_DECOMPRESSED_MB to scan it)")
         b[:n] = data
         return n
 
@@ -230,9 +315,13 @@ class _BoundedReader(io.RawIOBase):
 def _open_binary(source: Source):
     path = source.path
     compression = source.compression
-    f = open(path, "rb")  # noqa: SIM115 - closed by the stream owner
-    head = f.read(4)
-    f.seek(0)
+    f = _open_regular(path)
+    try:
+        head = f.read(4)
+        f.seek(0)
+    except OSError:
+        f.close()
+        raise
     if compression is None:
         # Compressed content under a plain name is still read correctly.
         if head[:2] == b"\x1f\x8b":
@@ -243,7 +332,7 @@ def _open_binary(source: Source):
             compression = "zstd"
     if compression is None:
         return f
-    limit = max(MAX_EXPANSION_FLOOR, source.size * MAX_EXPANSION_RATIO)
+    limit = max(limits.max_decompressed_bytes(), source.size * limits.max_expansion_ratio())
     if compression == "gzip":
         raw = gzip.GzipFile(fileobj=f)
     elif compression == "bz2":
@@ -297,6 +386,10 @@ def detect_encoding(head: bytes) -> str:
     if gb_ok and guess not in {"utf_16", "utf_32", "utf_16_le", "utf_16_be"}:
         # Chinese exports that are not UTF-8 are overwhelmingly GBK/GB18030.
         return "gb18030"
+    try:
+        codecs.lookup(guess or "gb18030")
+    except LookupError:
+        return "gb18030"
     return guess or "gb18030"
 
 
@@ -332,64 +425,261 @@ def sniff_delimiter(text: str, path: str = "") -> str:
     return best
 
 
-def _header_names(text: str, delimiter: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    names = []
-    seen: dict[str, int] = {}
-    for i, name in enumerate(first):
-        name = name.strip().lstrip("\ufeff") or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
+# A first row holding a long digit run (a phone, an ID, a card) or an e-mail address is data,
+# not a header: such a file is read without a header, so that no value becomes a column name
+# (column names are printed in every report) and no record is dropped.
+_DATA_CELL = re.compile(r"[0-9]{9,}|[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def _header_cells(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
+
+
+def _header_names(cells: list[str]) -> list[str]:
+    """Column names from header cells: blanks named by position, duplicates numbered.
+
+    >>> _header_names(["a", "a", "", " b "])
+    ['a', 'a.1', 'column_3', 'b']
+    """
+    names: list[str] = []
+    taken: set[str] = set()
+    for i, cell in enumerate(cells):
+        base = cell.strip().lstrip("\ufeff") or f"column_{i + 1}"
+        name, k = base, 0
+        while name in taken:
+            k += 1
+            name = f"{base}.{k}"
+        taken.add(name)
         names.append(name)
     return names
 
 
+def _looks_like_data(cells: list[str]) -> bool:
+    return any(_DATA_CELL.search(c) for c in cells)
+
+
+_CUT_CHARS = 3  # a sample may end inside a multi-byte character
+_UTF8_CJK_RUN = re.compile(rb"(?:[\xe3-\xe9][\x80-\xbf]{2}){2,}")
+
+
+class _TextReader(io.RawIOBase):
+    """Feed Arrow UTF-8: validate it, or transcode from the file's encoding, strictly.
+
+    Arrow would quote the offending row in its own decoding errors, and a file whose encoding
+    changes half-way (GB18030 then UTF-8) decodes as GB18030 mojibake without any error. Here
+    every chunk is decoded strictly; an error says where (byte offset, line), never what, and a
+    GB18030/Big5 file that turns into UTF-8 is refused.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, raw, prefix: bytes, encoding: str, path: str):
+        self._raw = raw
+        if encoding == "utf-8-sig" and prefix.startswith(codecs.BOM_UTF8):
+            prefix = prefix[len(codecs.BOM_UTF8):]
+        self._prefix = prefix
+        self._encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self._utf8 = self._encoding == "utf-8"
+        self._check_switch = not self._utf8 and codecs.lookup(self._encoding).name in (
+            "gb18030", "gbk", "gb2312", "big5", "cp936", "hz", "big5hkscs")
+        self._decoder = codecs.getincrementaldecoder(self._encoding)("strict")
+        self._path = path
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+        self.bytes_in = 0  # bytes of the file consumed so far
+        self.lines = 0  # new lines seen so far
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = [self._buf[self._pos:]]
+            self._buf, self._pos = b"", 0
+            while not self._eof:
+                parts.append(self._next_chunk(self.CHUNK))
+            return b"".join(parts)
+        while len(self._buf) - self._pos < n and not self._eof:
+            more = self._next_chunk(max(n, self.CHUNK))
+            self._buf = self._buf[self._pos:] + more
+            self._pos = 0
+        out = self._buf[self._pos: self._pos + n]
+        self._pos += len(out)
+        return out
+
+    def _take(self, size: int) -> bytes:
+        if self._prefix:
+            data, self._prefix = self._prefix, b""
+            return data
+        return self._raw.read(size)
+
+    def _next_chunk(self, size: int) -> bytes:
+        data = self._take(size)
+        final = not data
+        pending = len(self._decoder.getstate()[0])
+        try:
+            text = self._decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            self._decode_error(data, max(0, exc.start - pending), final)
+        if final:
+            self._eof = True
+            return b""
+        if self._check_switch:
+            self._check_utf8_switch(data)
+        self.bytes_in += len(data)
+        self.lines += text.count("\n")
+        return data if self._utf8 else text.encode("utf-8")
+
+    def _decode_error(self, data: bytes, at: int, final: bool) -> None:
+        line = self.lines + data[:at].count(b"\n") + 1
+        where = f"at byte {self.bytes_in + at:,} (line {line:,})"
+        name = display_path(self._path)
+        if final:
+            raise SourceError(f"{name}: ends in the middle of a {self._encoding} character (truncated?)")
+        if self._utf8:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            rest = data[start: end if end > 0 else len(data)]
+            try:
+                rest.decode("gb18030")
+                other = True
+            except UnicodeDecodeError:
+                other = False
+            if other and self.bytes_in + start > 0:
+                raise SourceError(f"{name}: the encoding changes from UTF-8 to another (GB18030?) {where}; "
+                                  f"convert the file to one encoding")
+            raise SourceError(f"{name}: contains bytes that are not valid UTF-8 {where}")
+        raise SourceError(f"{name}: cannot be decoded as {self._encoding} {where}; mixed encodings?")
+
+    def _check_utf8_switch(self, data: bytes) -> None:
+        for m in _UTF8_CJK_RUN.finditer(data):
+            start = data.rfind(b"\n", 0, m.start()) + 1
+            end = data.find(b"\n", m.end())
+            line = data[start: end if end >= 0 else len(data)]
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            line_no = self.lines + data[:start].count(b"\n") + 1
+            where = f"at byte {self.bytes_in + start:,} (line {line_no:,})"
+            raise SourceError(f"{display_path(self._path)}: the encoding changes from {self._encoding} to UTF-8 "
+                              f"{where}; convert the file to one encoding")
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+def _read_prefix(fh) -> bytes:
+    """The first bytes of a file: at least the sniff sample and, if possible, its first line."""
+    prefix = fh.read(SNIFF_BYTES)
+    limit = limits.max_header_bytes()
+    parts = [prefix]
+    size = len(prefix)
+    while b"\n" not in parts[-1] and size < limit:
+        more = fh.read(1 << 20)
+        if not more:
+            break
+        parts.append(more)
+        size += len(more)
+    return b"".join(parts)
+
+
 def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
+    name = source.display
     fh = _open_binary(source)
     try:
-        head = fh.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(fh, "peek") else fh.read(SNIFF_BYTES)
-        if not hasattr(fh, "peek"):
-            fh.seek(0)
+        prefix = _read_prefix(fh)
+        head = prefix[:SNIFF_BYTES]
         if not head.strip():
-            raise SourceError(f"{source.path}: the file is empty")
-        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise SourceError(f"{source.path}: binary content, not delimited text")
+            raise SourceError(f"{name}: the file is empty")
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        if b"\x00" in head and not utf16:
+            raise SourceError(f"{name}: binary content, not delimited text")
         encoding = detect_encoding(head)
-        text = head.decode(encoding, errors="replace")
-        delimiter = sniff_delimiter(text, source.path)
-        names = _header_names(text, delimiter)
-        if not names:
-            raise SourceError(f"{source.path}: no header row")
+        if utf16:
+            prefix = prefix + fh.read(max(0, limits.max_header_bytes() - len(prefix)))
+            text_all = prefix.decode("utf-16", errors="replace")
+            newline_at = text_all.find("\n")
+        else:
+            newline_at = prefix.find(b"\n")
+            text_all = None
+        if newline_at < 0 and len(prefix) >= limits.max_header_bytes():
+            raise SourceError(f"{name}: the first line is longer than {limits.max_header_bytes() >> 20} MB; "
+                              f"not a delimited text file with a header row")
+        if utf16:
+            first_line = text_all[: newline_at if newline_at >= 0 else len(text_all)]
+            sample_text = text_all[:SNIFF_BYTES]
+        else:
+            cut = prefix[: newline_at if newline_at >= 0 else len(prefix)]
+            try:
+                first_line = cut.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"{name}: the first line cannot be decoded as {encoding} "
+                                  f"(byte {exc.start:,}); is it text?") from None
+            sample_text = head.decode(encoding, errors="replace")
+        first_line = first_line.lstrip("\ufeff").rstrip("\r")
+        delimiter = sniff_delimiter(sample_text, source.path)
+        cells = _header_cells(first_line, delimiter)
+        if not cells or not any(c.strip() for c in cells) and len(cells) == 1:
+            raise SourceError(f"{name}: no header row (the first line is blank)")
+        if len(cells) > limits.max_columns():
+            raise SourceError(f"{name}: has {len(cells):,} columns, more than the {limits.max_columns():,} "
+                              f"scanned (raise CHUJING_MAX_COLUMNS to scan it)")
+        headerless = _looks_like_data(cells)
+        names = [f"column_{i + 1}" for i in range(len(cells))] if headerless else _header_names(cells)
+        if utf16:
+            reader_input = _TextReader(fh, prefix, "utf-16", source.path)
+        else:
+            reader_input = _TextReader(fh, prefix, encoding, source.path)
+        ragged: dict[str, int] = {}
+
+        def on_invalid_row(row) -> str:
+            ragged.update(expected=row.expected_columns, actual=row.actual_columns)
+            return "error"
+
         read_options = pacsv.ReadOptions(
-            column_names=names, skip_rows=1, block_size=block_size,
-            encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            column_names=names, skip_rows=0 if headerless else 1,
+            block_size=max(block_size, len(prefix) + (1 << 20)), encoding="utf8",
         )
-        parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+        parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                           invalid_row_handler=on_invalid_row)
         convert_options = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True,
-            null_values=["", "NULL", "null", "NaN", "nan", "N/A", "\\N"], quoted_strings_can_be_null=True,
+            null_values=NULL_VALUES, quoted_strings_can_be_null=True,
         )
-        if encoding == "utf-8-sig":
-            fh.read(3)
-        reader = pacsv.open_csv(fh, read_options=read_options, parse_options=parse_options,
+        reader = pacsv.open_csv(reader_input, read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
     except SourceError:
         fh.close()
         raise
-    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError, OSError, EOFError) as exc:
+    except (pa.ArrowException, UnicodeDecodeError, LookupError, OSError, EOFError, ValueError, zlib.error) as exc:
         fh.close()
-        raise SourceError(f"{source.path}: {describe_read_error(exc)}") from None
+        raise SourceError(f"{name}: {_csv_reason(exc, locals().get('ragged') or {}, 0)}") from None
 
     def batches() -> Iterator[pa.RecordBatch]:
+        rows = 0
         try:
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     return
+                except (pa.ArrowException, ValueError) as exc:
+                    raise SourceError(f"{name}: {_csv_reason(exc, ragged, rows)}") from None
+                _check_swallowed_rows(batch, delimiter, name, rows)
+                rows += batch.num_rows
                 yield batch
         finally:
             fh.close()
@@ -397,35 +687,108 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
     return Stream(batches(), reader.schema, "csv", encoding=_public_encoding(encoding), delimiter=delimiter)
 
 
+def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int) -> str:
+    if ragged:
+        return (f"a row has {ragged['actual']} fields where the header has {ragged['expected']} "
+                f"(after data row {rows:,}); check quoting and the delimiter. The file is not counted "
+                f"rather than counted without that row")
+    return describe_read_error(exc)
+
+
+# A quoted value that runs over several lines each shaped like a whole row is an unbalanced
+# quote that swallowed rows (Arrow reads to the next quote, or to the end of the file).
+SWALLOWED_LINES = 3
+
+
+def _check_swallowed_rows(batch: pa.RecordBatch, delimiter: str, name: str, rows_before: int) -> None:
+    ncols = batch.num_columns
+    if ncols < 3:
+        return
+    for col in batch.columns:
+        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            continue
+        multi = pc.match_substring(col, "\n").fill_null(False)
+        if not pc.any(multi).as_py():
+            continue
+        for value in pc.filter(col, multi).to_pylist():
+            lines = value.split("\n")
+            row_like = sum(1 for line in lines[1:] if line.count(delimiter) == ncols - 1)
+            if row_like >= SWALLOWED_LINES:
+                raise SourceError(f"{name}: a quoted value after data row {rows_before:,} runs over "
+                                  f"{len(lines):,} lines shaped like rows: an unbalanced quote would hide "
+                                  f"those records; fix the quoting")
+
+
 def _public_encoding(encoding: str) -> str:
     return {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16"}.get(encoding, encoding.replace("_", "-").lower())
 
 
+def _parquet_depth(t: pa.DataType) -> int:
+    if t.num_fields == 0:
+        return 0
+    return 1 + max(_parquet_depth(t.field(i).type) for i in range(t.num_fields))
+
+
+MAX_NESTING = 64
+
+
 def open_parquet(source: Source, batch_rows: int = 65536) -> Stream:
+    name = source.display
     try:
-        pf = pq.ParquetFile(source.path)
+        fh = _open_regular(source.path)
+    except OSError as exc:
+        raise SourceError(f"{name}: {describe_read_error(exc)}") from None
+    try:
+        pf = pq.ParquetFile(fh)
         schema = pf.schema_arrow
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise SourceError(f"{source.path}: {describe_read_error(exc)}") from None
+        md = pf.metadata
+        depth = max((_parquet_depth(f.type) for f in schema), default=0)
+        if depth > MAX_NESTING:
+            raise SourceError(f"{name}: columns nested {depth} levels deep, more than the {MAX_NESTING} scanned")
+        if len(schema) > limits.max_columns():
+            raise SourceError(f"{name}: has {len(schema):,} columns, more than the {limits.max_columns():,} "
+                              f"scanned (raise CHUJING_MAX_COLUMNS to scan it)")
+        limit = max(limits.max_decompressed_bytes(), source.size * limits.MAX_PARQUET_EXPANSION_RATIO)
+        for i in range(md.num_row_groups):
+            if md.row_group(i).total_byte_size > limit:
+                raise SourceError(f"{name}: row group {i} declares {md.row_group(i).total_byte_size >> 20:,} MB once "
+                                  f"decompressed: refusing a possible decompression bomb")
+        num_rows = md.num_rows
+    except SourceError:
+        fh.close()
+        raise
+    except (pa.ArrowException, OSError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        fh.close()
+        raise SourceError(f"{name}: {describe_read_error(exc)}") from None
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
             yield from pf.iter_batches(batch_size=batch_rows)
+        except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
+            raise SourceError(f"{name}: {describe_read_error(exc)}") from None
         finally:
-            pf.close()
+            fh.close()
 
-    return Stream(batches(), schema, "parquet", num_rows=pf.metadata.num_rows)
+    return Stream(batches(), schema, "parquet", num_rows=num_rows)
 
 
 def open_dataset(source: Source, batch_rows: int = 65536) -> Stream:
+    name = source.display
     try:
         ds = pads.dataset(source.files, format="parquet", partitioning="hive",
                           partition_base_dir=source.path)
         schema = ds.schema
         rows = ds.count_rows()
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise SourceError(f"{source.path}: {describe_read_error(exc)}") from None
-    return Stream(iter(ds.to_batches(batch_size=batch_rows)), schema, "parquet-dataset", num_rows=rows)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise SourceError(f"{name}: {describe_read_error(exc)}") from None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from ds.to_batches(batch_size=batch_rows)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise SourceError(f"{name}: {describe_read_error(exc)}") from None
+
+    return Stream(batches(), schema, "parquet-dataset", num_rows=rows)
 
 
 def open_source(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
@@ -436,31 +799,69 @@ def open_source(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
     return open_csv(source, block_size=block_size)
 
 
+_EXPECTED_COLUMNS = re.compile(r"expected (\d+) columns, got (\d+)", re.IGNORECASE)
+# What may remain of an unknown message: no quoted text, no long digit or letter-digit runs.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_IDENTIFIER_LIKE = re.compile(r"[0-9A-Za-z@._+\-]*[0-9][0-9A-Za-z@._+\-]*")
+
+
+def _scrub(message: str) -> str:
+    """Keep the words of an unknown error message and drop anything that could be data."""
+    message = message.splitlines()[0] if message else ""
+    message = message.split(": ")[0]
+    message = _QUOTED.sub("…", message)
+    message = _IDENTIFIER_LIKE.sub(lambda m: m.group() if len(m.group()) <= 4 else "…", message)
+    message = "".join(ch for ch in message if ch.isascii() and (ch.isprintable()))
+    return message.strip()[:160] or "read error"
+
+
 def describe_read_error(exc: BaseException) -> str:
-    """A one-line reason for a read failure, without echoing the data that caused it."""
+    """A one-line reason for a read failure, without echoing the data that caused it.
+
+    >>> describe_read_error(ValueError("CSV parse error: Expected 3 columns, got 4: 张三,11010519491231002X,x,y"))
+    'a row has 4 fields where the header has 3; check quoting and the delimiter'
+    >>> describe_read_error(ValueError("invalid literal for int() with base 10: '13800138000'"))
+    'invalid literal for int() with base 10'
+    >>> describe_read_error(KeyError("11010519491231002X"))
+    '…'
+    """
     if isinstance(exc, SourceError):
         return str(exc)
     if isinstance(exc, UnicodeDecodeError):
         return f"cannot be decoded as {exc.encoding} (byte offset {exc.start} of a block); is it another encoding?"
+    if isinstance(exc, MemoryError):
+        return "ran out of memory reading it"
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, FileNotFoundError):
         return "the file disappeared during the scan"
-    if isinstance(exc, LookupError):
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    if isinstance(exc, LookupError) and not isinstance(exc, KeyError | IndexError):
         return "unknown text encoding"
-    if isinstance(exc, EOFError | gzip.BadGzipFile):
+    if isinstance(exc, EOFError | gzip.BadGzipFile | zlib.error):
         return "the compressed stream is truncated or corrupt"
-    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = str(exc)
+    msg = text.splitlines()[0] if text else type(exc).__name__
     low = msg.lower()
-    if "parquet magic bytes not found" in low or "footer" in low:
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return exc.strerror.lower()
+    if "invalid data stream" in low or "compressed" in low and ("corrupt" in low or "truncat" in low):
+        return "the compressed stream is truncated or corrupt"
+    if "too deeply nested" in low:
+        return "the Parquet schema is nested too deeply to be read"
+    if ("parquet magic bytes not found" in low or "footer" in low or "thrift" in low
+            or "parquet file size" in low or "metadata" in low and "parquet" in low):
         return "not a valid Parquet file (truncated, or corrupt footer)"
     if "invalid utf8" in low or "invalid utf-8" in low:
         return "contains bytes that are not valid UTF-8 (mixed encodings?)"
-    if "expected" in low and "columns" in low:
+    m = _EXPECTED_COLUMNS.search(msg)
+    if m:
         # "Expected 5 columns, got 7: <row text>" — never echo the row.
-        head = msg.split(":")[0]
-        return f"malformed row ({head.lower()}); check quoting and the delimiter"
+        return f"a row has {m.group(2)} fields where the header has {m.group(1)}; check quoting and the delimiter"
     if "straddling" in low or "block" in low and "row" in low:
         return "a row is larger than the read block (very long line or an unbalanced quote)"
-    # Arrow messages can quote row content after a colon: keep only the part before it.
-    return msg.split(": ")[0][:200]
+    # Arrow and Python messages can quote the data after a colon: keep only scrubbed words.
+    return _scrub(msg)
