@@ -263,7 +263,10 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         decided = _apply_column_decisions(source.path, plans, classifications, detectors, decisions)
         key_columns = _user_key_columns(schema, options.person_keys)
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
-        _count_rows(source, options, plans, key_columns, profiles, counter, file_report)
+        table = _table_analyzer(schema, sample, classifications, options)
+        _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table)
+        if table is not None:
+            file_report.tables = table.finish()
     except SourceError as exc:
         file_report.error = str(exc).split(": ", 1)[-1] if str(exc).startswith(source.path) else str(exc)
         return file_report
@@ -453,8 +456,22 @@ def _is_personal(det: Detector) -> bool:
     return getattr(det, "personal", det.category not in NON_PERSONAL_CATEGORIES)
 
 
+def _table_analyzer(schema: pa.Schema, sample: pa.Table, classifications: dict[str, ColumnClassification],
+                    options: ScanOptions):
+    """Table-level findings (trajectories...) from ``scanner.tables``, when the table has any.
+
+    The analyzer sees every batch with the rows' keys and flags and may add flags (a row that
+    is part of a trajectory is sensitive); ``finish()`` returns the findings for the report.
+    """
+    try:
+        tables = importlib.import_module("scanner.tables")
+    except ModuleNotFoundError:
+        return None
+    return tables.analyze_table(schema, sample, classifications, options)
+
+
 def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], key_columns: dict[str, int],
-                profiles: dict[str, ColumnProfile], counter, file_report: FileReport) -> None:
+                profiles: dict[str, ColumnProfile], counter, file_report: FileReport, table=None) -> None:
     """Stream every row once: profile, turn classified columns into keys and flags, count."""
     stream = open_source(source, block_size=options.block_size)
     birth_fns = _birth_date_extractors()
@@ -469,6 +486,7 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
         if not plans and not key_columns:
             continue
         keys: dict[str, pa.Array] = {}
+        secondary: dict[str, pa.Array] = {}
         flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
         birth: pa.Array | None = None
         for plan in plans:
@@ -499,6 +517,8 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
                         suffix += 1
                     keys[ns] = canon
                     valid_values = canon
+                elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+                    secondary[det.entity] = valid_values
                 if det.entity in birth_fns:
                     dates = _birth(birth_fns[det.entity], valid_values)
                     birth = dates if birth is None else pc.coalesce(birth, dates)
@@ -512,6 +532,9 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
             keys[f"user:{name}"] = trimmed
             present = trimmed.is_valid().to_numpy(zero_copy_only=False)
             flags["personal"] |= present
+        _secondary_keys(keys, secondary)
+        if table is not None:
+            table.add_batch(batch, keys, flags)
         counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
         if options.progress:
             options.progress({"event": "rows", "path": source.path, "rows": n})
@@ -519,6 +542,27 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
 
 
 FREE_TEXT = "FREE_TEXT"
+# Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
+# them would merge people and undercount), but a row with no person key and a VIN is the
+# vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
+# person of its own. Rows that have a person key are never linked through them.
+SECONDARY_KEY_ENTITIES = ("CN_VIN", "CN_LICENSE_PLATE", "CN_VEHICLE_LICENCE_NO", "DEVICE_SERIAL", "IMEI",
+                          "MAC_ADDRESS", "ICCID", "IMSI")
+
+
+def _secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) -> None:
+    if not secondary:
+        return
+    n = len(next(iter(secondary.values())))
+    keyed = np.zeros(n, bool)
+    for values in keys.values():
+        keyed |= values.is_valid().to_numpy(zero_copy_only=False)
+    if keyed.all():
+        return
+    keyless = pa.array(~keyed)
+    for entity in SECONDARY_KEY_ENTITIES:
+        if entity in secondary:
+            keys[f"keyless_by:{entity}"] = pc.if_else(keyless, secondary[entity], pa.scalar(None, pa.string()))
 
 
 def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray):

@@ -120,3 +120,19 @@ def test_report_gives_dataframes(people_csv):
     frame = report.columns_frame()
     assert {"file", "name", "entity", "confidence"} <= set(frame.columns)
     assert report.to_dict()["schema"] == "chujing.report/1"
+
+
+def test_rows_without_a_person_key_are_grouped_by_vehicle(tmp_path, people):
+    """A VIN is not a person key, but keyless rows of one vehicle are one owner, not many."""
+    from detectors.cn_vin import is_valid
+
+    vins = [next(v for v in ("LSGPC52U" + d + "6F12345" + k for d in "0123456789X") if is_valid(v)) for k in "678"]
+    lines = ["vin,车主手机,里程"]
+    lines += [f"{vins[i % 3]},,{i * 10}" for i in range(30)]  # keyless: 3 vehicles
+    lines += [f"{vins[0]},{people[0]['phone']},5"]  # a keyed row is not linked through the VIN
+    path = tmp_path / "vehicles.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = scan([path])
+    entities = {c.name: c.entity for c in report.files[0].columns}
+    assert entities["vin"] == "CN_VIN"
+    assert report.persons.personal == 4
