@@ -1,0 +1,213 @@
+"""Distinct natural persons: linking within and across columns, batches and files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.persons import (
+    HASH_BYTES,
+    IGNORE_KEYLESS,
+    PersonCounter,
+    pack_numeric_keys,
+    union_counts,
+    unpack_numeric_keys,
+)
+
+SCAN_DATE = dt.date(2026, 6, 1)
+ID_A = "11010519491231002X"  # the standard's own example
+ID_B = "110105201501010018"  # born 2015: under 14 on the scan date
+PHONE_A, PHONE_B, PHONE_C = "13800138000", "13900139000", "13700137000"
+
+
+def add(counter: PersonCounter, subject: str | None = None, sensitive=None, entities=None, personal=None,
+        birth_dates=None, **columns: list) -> None:
+    n = len(next(iter(columns.values())))
+    keys = {name.replace("__", "#"): pa.array(values, pa.string()) for name, values in columns.items()}
+    flags = {"personal": np.ones(n, bool) if personal is None else np.array(personal, bool)}
+    if sensitive is not None:
+        flags["sensitive"] = np.array(sensitive, bool)
+    for entity, rows in (entities or {}).items():
+        flags[f"entity:{entity}"] = np.array(rows, bool)
+    dates = None if birth_dates is None else pa.array(birth_dates, pa.date32())
+    counter.add_batch(keys, flags, birth_dates=dates, subject=subject, source="test.csv")
+
+
+def identity_hasher(namespace: str, keys: pa.Array) -> np.ndarray:
+    """A stand-in for the ledger's keyed hash: injective on short test keys."""
+    out = np.zeros((len(keys), HASH_BYTES), np.uint8)
+    for i, k in enumerate(keys.to_pylist()):
+        raw = f"{namespace[:2]}{k}".encode()[-HASH_BYTES:]
+        out[i, : len(raw)] = np.frombuffer(raw, np.uint8)
+    return out
+
+
+def test_transitive_links_across_columns_within_a_file():
+    # phone A + ID B, phone A only, ID B + phone C: one person.
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_MOBILE_PHONE=[PHONE_A, PHONE_A, PHONE_C], CN_RESIDENT_ID=[ID_A, None, ID_A])
+    assert c.result().personal == 1
+
+
+def test_links_across_batches_and_files_and_repeated_columns():
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_MOBILE_PHONE=[PHONE_A, PHONE_B], EMAIL=["a@example.cn", None])
+    # another file: phone B is in a second phone column ("#2") beside A's email: A and B are one
+    add(c, CN_MOBILE_PHONE=[None, None], CN_MOBILE_PHONE__2=[PHONE_B, PHONE_C], EMAIL=["a@example.cn", None])
+    assert c.result().personal == 2  # {A, email, B}, {C}
+
+
+def test_namespaces_do_not_link_equal_strings():
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_MOBILE_PHONE=[PHONE_A, None], **{"user:member_id": [None, PHONE_A]})
+    assert c.result().personal == 2
+
+
+def test_keyless_rows_policy():
+    columns = dict(CN_MOBILE_PHONE=[PHONE_A, None, None, PHONE_A])
+    each = PersonCounter(SCAN_DATE)
+    add(each, **columns)
+    r = each.result()
+    assert (r.personal, r.keyless_rows, r.keyless_policy) == (3, 2, "each_row_is_a_person")
+    ignore = PersonCounter(SCAN_DATE, keyless_policy=IGNORE_KEYLESS)
+    add(ignore, **columns)
+    r = ignore.result()
+    assert (r.personal, r.keyless_rows, r.keyless_policy) == (1, 2, IGNORE_KEYLESS)
+    with pytest.raises(ValueError, match="keyless policy"):
+        PersonCounter(SCAN_DATE, keyless_policy="guess")
+
+
+def test_rows_without_personal_data_are_ignored():
+    c = PersonCounter(SCAN_DATE)
+    add(c, personal=[True, False, False], CN_MOBILE_PHONE=[PHONE_A, PHONE_B, None])
+    r = c.result()
+    assert (r.personal, r.rows) == (1, 1)
+
+
+def test_sensitive_when_any_row_is_and_by_entity():
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_MOBILE_PHONE=[PHONE_A, PHONE_A, PHONE_B], sensitive=[False, True, False],
+        entities={"CN_MOBILE_PHONE": [True, True, True], "MEDICAL": [False, True, False]})
+    r = c.result()
+    assert (r.personal, r.sensitive) == (2, 1)
+    assert r.by_entity == {"CN_MOBILE_PHONE": 2, "MEDICAL": 1}
+
+
+def test_minors_from_the_id_number_and_from_a_birth_date_column():
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_RESIDENT_ID=[ID_A, ID_B, None, None, None], CN_MOBILE_PHONE=[None, None, PHONE_A, PHONE_B, PHONE_C],
+        birth_dates=[None, None, dt.date(2012, 6, 2), dt.date(2012, 6, 1), dt.date(2030, 1, 1)])
+    r = c.result()
+    # ID_B (2015) and the one born 2012-06-02 are under 14 on 2026-06-01; 2012-06-01 turned 14
+    # that day; a birth date after the scan date is an error, not a child.
+    assert (r.minors, r.sensitive) == (2, 2)
+
+
+def test_by_subject_counts_each_role_on_its_own_rows():
+    c = PersonCounter(SCAN_DATE)
+    add(c, subject="patient", CN_MOBILE_PHONE=[PHONE_A, PHONE_B], sensitive=[True, False],
+        entities={"MEDICAL": [True, False]})
+    add(c, subject="hcp", CN_MOBILE_PHONE=[PHONE_A, PHONE_C], sensitive=[False, False])
+    add(c, CN_MOBILE_PHONE=[PHONE_C])
+    r = c.result()
+    assert r.personal == 3 and r.sensitive == 1
+    assert r.by_subject["patient"] == {"personal": 2, "sensitive": 1, "by_entity": {"MEDICAL": 1}}
+    assert r.by_subject["hcp"] == {"personal": 2, "sensitive": 0, "by_entity": {"MEDICAL": 0}}
+
+
+def test_empty_counter():
+    r = PersonCounter(SCAN_DATE).result()
+    assert (r.personal, r.sensitive, r.keyless_rows) == (0, 0, 0)
+
+
+def test_batches_after_a_result_are_counted():
+    c = PersonCounter(SCAN_DATE)
+    add(c, CN_MOBILE_PHONE=[PHONE_A])
+    assert c.result().personal == 1
+    add(c, CN_MOBILE_PHONE=[PHONE_B, PHONE_A])
+    assert c.result().personal == 2
+
+
+def test_mismatched_lengths_are_refused():
+    c = PersonCounter(SCAN_DATE)
+    with pytest.raises(ValueError, match="expected 2"):
+        c.add_batch({"EMAIL": pa.array(["a@b.cn"])}, {"personal": np.ones(2, bool)})
+
+
+def test_person_table_round_trips_through_union_counts():
+    c = PersonCounter(SCAN_DATE)
+    add(c, subject="patient", CN_MOBILE_PHONE=[PHONE_A, PHONE_B, None], CN_RESIDENT_ID=[ID_B, None, None],
+        sensitive=[False, True, False], entities={"MEDICAL": [False, True, False]})
+    add(c, subject="hcp", EMAIL=["x@example.cn", "y@example.cn"])
+    table = c.person_table(identity_hasher)
+    direct = c.result()
+    linked = union_counts([table])
+    for field in ("personal", "sensitive", "minors", "by_entity", "by_subject"):
+        assert getattr(linked, field) == getattr(direct, field), field
+    # The same persons sent twice are the same persons, except a row without a key, which
+    # nothing can link again.
+    twice = union_counts([table, table])
+    assert direct.keyless_rows == 1
+    assert (twice.personal, twice.sensitive) == (direct.personal + 1, direct.sensitive)
+
+
+def test_union_links_persons_across_tables():
+    first, second = PersonCounter(SCAN_DATE), PersonCounter(SCAN_DATE)
+    add(first, CN_MOBILE_PHONE=[PHONE_A, PHONE_B])
+    add(second, CN_MOBILE_PHONE=[PHONE_B, PHONE_C], CN_RESIDENT_ID=[None, ID_A], sensitive=[True, False])
+    r = union_counts([first.person_table(identity_hasher), second.person_table(identity_hasher)])
+    assert (r.personal, r.sensitive) == (3, 1)
+
+
+@given(st.lists(st.one_of(st.from_regex(r"[0-9]{1,18}", fullmatch=True),
+                          st.from_regex(r"[0-9]{17}X", fullmatch=True),
+                          st.text(min_size=1, max_size=25)), max_size=30))
+def test_numeric_packing_is_exact_and_reversible(keys):
+    ok, packed = pack_numeric_keys(pa.array(keys, pa.string()))
+    assert unpack_numeric_keys(packed[ok]).to_pylist() == [k for k, good in zip(keys, ok, strict=True) if good]
+    # two different keys never pack to the same number
+    assert len(set(packed[ok].tolist())) == len({k for k, good in zip(keys, ok, strict=True) if good})
+
+
+def _reference_count(rows: list[dict[str, str | None]]) -> int:
+    """A plain union-find over rows, to check the vectorised one."""
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        for ns, key in row.items():
+            if key is None:
+                continue
+            ns = ns.split("#")[0]
+            if (ns, key) in seen:
+                parent[find(i)] = find(seen[(ns, key)])
+            else:
+                seen[(ns, key)] = i
+    return len({find(i) for i in range(len(rows))})
+
+
+KEY = st.one_of(st.none(), st.sampled_from(["1", "2", "3", "007", "a", "b", "13800138000"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(KEY, KEY, KEY), min_size=1, max_size=12), min_size=1, max_size=4))
+def test_counts_match_a_plain_union_find(batches):
+    c = PersonCounter(SCAN_DATE)
+    rows = []
+    for batch in batches:
+        columns = {"CN_MOBILE_PHONE": [r[0] for r in batch], "CN_MOBILE_PHONE#2": [r[1] for r in batch],
+                   "EMAIL": [r[2] for r in batch]}
+        c.add_batch({k: pa.array(v, pa.string()) for k, v in columns.items()}, {"personal": np.ones(len(batch), bool)})
+        rows += [dict(zip(columns, r, strict=True)) for r in batch]
+    assert c.result().personal == _reference_count(rows)
