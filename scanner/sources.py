@@ -381,6 +381,8 @@ def detect_encoding(head: bytes) -> str:
         guess = best.encoding if best is not None else None
     except Exception:  # pragma: no cover - a detector failure must not fail the scan
         guess = None
+    if guess and guess.startswith(("utf_16", "utf_32")) and b"\x00" not in sample:
+        guess = None  # UTF-16 text without a BOM has NUL bytes beside every ASCII character
     if guess in {"gb2312", "gbk", "gb18030", "hz", "big5", "cp936"} or (guess is None and gb_ok):
         return "big5" if guess == "big5" and not gb_ok else "gb18030"
     if gb_ok and guess not in {"utf_16", "utf_32", "utf_16_le", "utf_16_be"}:
@@ -811,8 +813,9 @@ def _scrub(message: str) -> str:
     message = message.split(": ")[0]
     message = _QUOTED.sub("…", message)
     message = _IDENTIFIER_LIKE.sub(lambda m: m.group() if len(m.group()) <= 4 else "…", message)
-    message = "".join(ch for ch in message if ch.isascii() and (ch.isprintable()))
-    return message.strip()[:160] or "read error"
+    message = "".join(ch for ch in message if ch == "…" or ch.isascii() and ch.isprintable()).strip()
+    return message[:160] if message.strip("… ") else ""
+
 
 
 def describe_read_error(exc: BaseException) -> str:
@@ -823,7 +826,7 @@ def describe_read_error(exc: BaseException) -> str:
     >>> describe_read_error(ValueError("invalid literal for int() with base 10: '13800138000'"))
     'invalid literal for int() with base 10'
     >>> describe_read_error(KeyError("11010519491231002X"))
-    '…'
+    'read error (KeyError)'
     """
     if isinstance(exc, SourceError):
         return str(exc)
@@ -864,4 +867,4 @@ def describe_read_error(exc: BaseException) -> str:
     if "straddling" in low or "block" in low and "row" in low:
         return "a row is larger than the read block (very long line or an unbalanced quote)"
     # Arrow and Python messages can quote the data after a colon: keep only scrubbed words.
-    return _scrub(msg)
+    return _scrub(msg) or f"read error ({type(exc).__name__})"
