@@ -77,8 +77,10 @@ FORMAT = "chujing.ledger/1"
 KEY_ENV = "CHUJING_LEDGER_KEY"
 KEY_FILE_ENV = "CHUJING_LEDGER_KEY_FILE"
 # Test hook: when set to a path, ``record`` creates that file inside its transaction and then
-# waits, so that a test can kill the process mid-transaction.
+# waits (60 s, or CHUJING_LEDGER_TEST_PAUSE_SECONDS), so that a test can kill the process
+# mid-transaction or make another writer wait.
 PAUSE_ENV = "CHUJING_LEDGER_TEST_PAUSE_IN_RECORD"
+PAUSE_SECONDS_ENV = "CHUJING_LEDGER_TEST_PAUSE_SECONDS"
 
 # Provisions on Promoting and Regulating Cross-Border Data Flows (2024): transfers exempt from
 # the three paths, which are recorded but not counted.
@@ -672,7 +674,7 @@ def _pause_for_tests() -> None:
     marker = os.environ.get(PAUSE_ENV)
     if marker:
         Path(marker).write_text("in transaction\n")
-        time.sleep(60)
+        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
 
 
 def _now() -> str:
