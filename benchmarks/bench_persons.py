@@ -10,6 +10,7 @@ counter's, not the generator's.
 
     .venv/bin/python benchmarks/bench_persons.py                # 10M rows
     .venv/bin/python benchmarks/bench_persons.py --rows 1000000
+    .venv/bin/python benchmarks/bench_persons.py --rows 1000000 --ledger   # also record, twice
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=256 * 1024)
     parser.add_argument("--repeat-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ledger", action="store_true",
+                        help="then record the persons in a fresh ledger and check the year-to-date count")
     args = parser.parse_args()
 
     rng = np.random.default_rng(args.seed)
@@ -89,7 +92,34 @@ def main() -> int:
     print(f"time            {elapsed:.1f} s counting (data generation excluded: {feed:.1f} s)")
     print(f"throughput      {args.rows / elapsed:,.0f} rows/s")
     print(f"peak RSS        {peak_mb:,.0f} MB (whole process, generator included)")
+    if args.ledger:
+        exact &= _bench_ledger(counter, n_persons)
     return 0 if exact else 1
+
+
+def _bench_ledger(counter: PersonCounter, n_persons: int) -> bool:
+    import os
+    import tempfile
+
+    from scanner.ledger import open_ledger
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("CHUJING_LEDGER_KEY", os.urandom(32).hex())
+        context = {"sector": "other", "scenario": "other", "ruleset": "cac-2024"}
+        with open_ledger(os.path.join(tmp, "ledger.sqlite")) as ledger:
+            t0 = time.perf_counter()
+            first = ledger.record(counter, context, 2026, "first", None, None, [], None)
+            t1 = time.perf_counter()
+            # The same persons again under another id: linked, so the year still counts them once.
+            second = ledger.record(counter, context, 2026, "second", None, None, [], None)
+            t2 = time.perf_counter()
+        size = os.path.getsize(os.path.join(tmp, "ledger.sqlite"))
+    ok = first["personal"] == second["personal"] == n_persons
+    print(f"ledger record   {t1 - t0:.1f} s (keyed hashes + one transaction), ledger file {size / 2**20:,.0f} MB")
+    print(f"ledger again    {t2 - t1:.1f} s (year to date over 2 transfers: {second['personal']:,} persons "
+          f"-> {'exact' if ok else 'WRONG'})")
+    print(f"peak RSS        {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB after the ledger")
+    return ok
 
 
 if __name__ == "__main__":
