@@ -547,18 +547,20 @@ class _TextReader(io.RawIOBase):
         name = display_path(self._path)
         if final:
             raise SourceError(f"{name}: ends in the middle of a {self._encoding} character (truncated?)")
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        line_bytes = data[start: end if end >= 0 else len(data)]
+        other = "GB18030?" if self._utf8 else "UTF-8"
+        try:
+            line_bytes.decode("gb18030" if self._utf8 else "utf-8")
+        except UnicodeDecodeError:
+            other = None
+        if other and self.bytes_in + start > 0:
+            source = "UTF-8" if self._utf8 else self._encoding
+            target = "another (GB18030?)" if self._utf8 else "UTF-8"
+            raise SourceError(f"{name}: the encoding changes from {source} to {target} {where}; "
+                              f"convert the file to one encoding")
         if self._utf8:
-            start = data.rfind(b"\n", 0, at) + 1
-            end = data.find(b"\n", at)
-            rest = data[start: end if end > 0 else len(data)]
-            try:
-                rest.decode("gb18030")
-                other = True
-            except UnicodeDecodeError:
-                other = False
-            if other and self.bytes_in + start > 0:
-                raise SourceError(f"{name}: the encoding changes from UTF-8 to another (GB18030?) {where}; "
-                                  f"convert the file to one encoding")
             raise SourceError(f"{name}: contains bytes that are not valid UTF-8 {where}")
         raise SourceError(f"{name}: cannot be decoded as {self._encoding} {where}; mixed encodings?")
 
