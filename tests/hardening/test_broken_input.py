@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import textwrap
 
 import corpus
@@ -186,43 +187,43 @@ def test_symbolic_link_loops(tmp_path, persons):
     assert scanned == ["exports/good.csv", "exports/sub/inner.csv"]
 
 
-def _can_drop_privileges() -> str | None:
+def _drop_read_override() -> None:
+    """In the child: lose root's power to read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH).
+
+    Dropped from the bounding set before ``exec``, so the scan runs as root but obeys file modes.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _unreadable_setup() -> tuple[object, str | None]:
     if os.geteuid() != 0:
-        return None
-    try:
-        probe = subprocess.run([PYTHON, "-c", "import scanner.cli"], cwd="/", preexec_fn=_as_nobody,
-                               capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"cannot run as nobody: {exc}"
+        return None, None
+    if not sys.platform.startswith("linux"):
+        return None, "running as root off Linux: root reads any file, so the case needs an unprivileged user"
+    probe = subprocess.run(["cat", "/proc/self/status"], preexec_fn=_drop_read_override, capture_output=True, text=True)
     if probe.returncode != 0:
-        return "the venv or the repository is not readable by uid 65534 (nobody)"
-    return None
+        return None, "running as root and the read-override capabilities cannot be dropped here"
+    return _drop_read_override, None
 
 
-def _as_nobody() -> None:
-    os.setgroups([])
-    os.setgid(65534)
-    os.setuid(65534)
-
-
-def test_file_without_read_permission(tmp_path_factory, persons):
-    reason = _can_drop_privileges()
+def test_file_without_read_permission(tmp_path, persons):
+    preexec, reason = _unreadable_setup()
     if reason:
-        pytest.skip(f"running as root and {reason}: root reads any file, so the case needs an unprivileged user")
-    folder = tmp_path_factory.mktemp("perm")
-    folder.chmod(0o755)
-    corpus.write_good(folder, persons[:GOOD_ROWS]).chmod(0o644)
-    secret = corpus.write_good(folder, persons, "secret.csv")
-    secret.chmod(0o000)
-    (folder / "closed").mkdir()
-    corpus.write_good(folder / "closed", persons, "inside.csv")
-    (folder / "closed").chmod(0o000)
-    preexec = _as_nobody if os.geteuid() == 0 else None
-    env = {"HOME": str(folder)}
+        pytest.skip(reason)
+    corpus.write_good(tmp_path, persons[:GOOD_ROWS])
+    corpus.write_good(tmp_path, persons, "secret.csv").chmod(0o000)
+    (tmp_path / "closed").mkdir()
+    corpus.write_good(tmp_path / "closed", persons, "inside.csv")
+    (tmp_path / "closed").chmod(0o000)
     try:
-        run = run_chujing(["scan", ".", "--format", "json"], cwd=folder, timeout=30, preexec_fn=preexec, env=env)
+        run = run_chujing(["scan", ".", "--format", "json"], cwd=tmp_path, timeout=30, preexec_fn=preexec)
     finally:
-        (folder / "closed").chmod(0o755)
+        (tmp_path / "closed").chmod(0o755)
     assert_clean_failure(run)
     assert "permission denied" in error_line(run, "./secret.csv")
     assert "permission denied" in error_line(run, "./closed")
