@@ -122,14 +122,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @context_options
 @click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
               help="A column that identifies a person besides the detected identifiers (repeatable), e.g. member_id.")
 @click.option("--sample-rows", type=click.IntRange(min=100), default=5000, show_default=True,
               help="Values per column sampled (spread over the file) to classify columns.")
 @click.option("--full", is_flag=True, help="Classify columns on every row, not a sample (persons are always counted on every row).")
-@click.option("--detectors", "detector_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--detectors", "detector_files", multiple=True, type=click.Path(dir_okay=False),
               help="A YAML file of your own detectors (repeatable).")
 @click.option("--important", multiple=True, metavar="ITEM", help="Confirm an important-data item applies (e.g. automotive.3).")
 @click.option("--not-important", multiple=True, metavar="ITEM", help="Dismiss an important-data candidate after review.")
@@ -143,13 +143,18 @@ def main() -> None:
 @click.option("--exempt", default=None, help="Exemption under the Provisions (art3, art4, art5_1, art5_2, art5_3, art6): not counted.")
 @click.option("--decisions", default=None, type=click.Path(dir_okay=False),
               help="Decisions file (YAML) recorded by `chujing review`: applied before persons are counted.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="Project config file (default: ./chujing.toml when present). Flags override it.")
+@click.option("--state", default=None, type=click.Path(dir_okay=False),
+              help="Incremental state file: unchanged files are not read again, counts stay exact.")
+@click.option("--rescan", is_flag=True, help="With --state: read every file again.")
 @click.option("--fail-on", type=click.Choice(PATH_ORDER), default=None,
               help="Exit non-zero only when the verdict is this path or stricter (CI gates).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and only errors on stderr.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)
 @click.option("--log-json", is_flag=True, help="Log as JSON lines on stderr (for schedulers).")
-def scan(paths, ruleset, sector, scenario, subject, modality, ciio, fmt, output, year, lang, person_keys, sample_rows,
-         full, detector_files, important, not_important, ledger, ledger_key_file, record, transfer_id, recipient,
-         purpose, exempt, decisions, fail_on, log_level, log_json):
+@click.pass_context
+def scan(ctx: click.Context, **params):
     """Scan files, folders, globs or Parquet datasets and report what must be done before export.
 
     \b
@@ -158,40 +163,130 @@ def scan(paths, ruleset, sector, scenario, subject, modality, ciio, fmt, output,
       chujing scan 'lake/**/*.parquet' --person-key member_id --format md -o review.md
       chujing scan trial.csv --sector pharmaceutical --scenario clinical_trial --subject trial_subject \\
           --ledger ~/chujing.db --record --transfer-id T-2026-07 --recipient "Acme GmbH"
+      chujing scan              # a scheduled job: sources and outputs from ./chujing.toml
 
     \b
     Exit status: 0 no path required; 10 standard contract or certification; 20 security
     assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error.
     """
+    from scanner.config import find_config, load_config
+    from scanner.ledger import LedgerError
     from scanner.pipeline import ScanOptions
     from scanner.pipeline import scan as run_scan
 
-    setup_logging(log_level, log_json)
+    p = dict(params)
+    setup_logging("error" if p["quiet"] else p["log_level"], p["log_json"])
+    outputs = []
+    config_file = find_config(p["config_path"])
+    if config_file:
+        try:
+            config = load_config(config_file)
+        except ValueError as exc:
+            fail(str(exc))
+        _merge_config(ctx, p, config.scan)
+        outputs = config.outputs
+    paths = list(p["paths"])
+    if not paths:
+        fail("no PATH given and no sources in a chujing.toml (see `chujing scan --help`)")
     options = ScanOptions(
-        ruleset=ruleset, sector=sector, scenario=scenario, subject=subject, modality=modality, ciio=ciio, year=year,
-        person_keys=list(person_keys), sample_rows=sample_rows, full=full, detector_files=list(detector_files),
-        important=list(important), not_important=list(not_important), ledger=ledger, ledger_key_file=ledger_key_file,
-        record=record, transfer_id=transfer_id, recipient=recipient, purpose=purpose, exempt=exempt,
-        decisions=decisions,
+        ruleset=p["ruleset"], sector=p["sector"], scenario=p["scenario"], subject=p["subject"], modality=p["modality"],
+        ciio=p["ciio"], year=p["year"], person_keys=list(p["person_keys"]), subjects=dict(p.get("subjects") or {}),
+        sample_rows=p["sample_rows"], full=p["full"], detector_files=list(p["detector_files"]),
+        important=list(p["important"]), not_important=list(p["not_important"]), ledger=p["ledger"],
+        ledger_key_file=p["ledger_key_file"], record=p["record"], transfer_id=p["transfer_id"],
+        recipient=p["recipient"], purpose=p["purpose"], exempt=p["exempt"], decisions=p["decisions"],
+        state=p["state"], rescan=p["rescan"],
     )
+    if p.get("keyless_policy"):
+        options.keyless_policy = p["keyless_policy"]
+    explicit_output = p["output"] is not None or p["fmt"] is not None
+    targets = [(p["fmt"], p["output"], p["lang"])] if explicit_output or not outputs else \
+        [(o.format, o.path, o.lang or p["lang"]) for o in outputs]
+    for _, out, _ in targets:
+        if out:
+            check_writable(out)
+    progress = None if p["quiet"] else _progress_reporter(p["log_json"])
+    options.progress = progress
     try:
-        from scanner.ledger import LedgerError
-    except ModuleNotFoundError:  # TODO(ledger): remove once scanner.ledger lands
-        LedgerError = ()  # noqa: N806
-
-    if output:
-        check_writable(output)
-    try:
-        report = run_scan(list(paths), options)
+        report = run_scan(paths, options)
     except LedgerError as exc:
         fail(str(exc).splitlines()[0], EXIT_ERROR)
     except (ValueError, LookupError) as exc:  # a bad option value, rule file or detector file
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    emit(report, fmt, output, lang)
+    finally:
+        if progress is not None:
+            progress.close()
+    for fmt, out, lang in targets:
+        emit(report, fmt, out, lang)
     code = report.exit_code
+    fail_on = p["fail_on"]
     if fail_on is not None and code != EXIT_ERROR:
         code = EXIT_BY_PATH[report.path] if PATH_ORDER.index(report.path) >= PATH_ORDER.index(fail_on) else 0
     sys.exit(code)
+
+
+# Config keys that differ from the option names.
+_CONFIG_TO_PARAM = {"sources": "paths", "detectors": "detector_files", "ledger_key": "ledger_key_file"}
+
+
+def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
+    """Fill every option the user did not give on the command line from the config file."""
+    from click.core import ParameterSource
+
+    for key, value in scan_config.items():
+        name = _CONFIG_TO_PARAM.get(key, key)
+        if name in params and ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+            continue  # the command line wins
+        if name == "paths" and params.get("paths"):
+            continue
+        params[name] = tuple(value) if isinstance(value, list) else value
+
+
+class _Progress:
+    """Files, rows and MB/s on a terminal (stderr); JSON lines for schedulers; silent otherwise."""
+
+    def __init__(self, json_lines: bool):
+        import time
+
+        self.json_lines = json_lines
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.rows = 0
+        self.bytes_done = 0
+        self.total_bytes = 0
+        self.files = (0, 0)
+        self.current = 0
+        self._last = 0.0
+
+    def __call__(self, event: dict) -> None:
+        import time
+
+        now = time.monotonic()
+        if event["event"] == "file":
+            self.bytes_done += self.current
+            self.current = event.get("bytes", 0) or 0
+            self.files = (event["index"] + 1, event["total"])
+            self.total_bytes = event.get("total_bytes", self.total_bytes)
+            if self.json_lines:
+                logging.getLogger("chujing").info("scanning file %d of %d", *self.files)
+        elif event["event"] == "rows":
+            self.rows += event["rows"]
+        if self.tty and not self.json_lines and now - self._last > 0.2:
+            self._last = now
+            elapsed = max(now - self.started, 1e-6)
+            mb = (self.bytes_done + self.current) / (1 << 20)
+            sys.stderr.write(f"\r\033[K  file {self.files[0]}/{self.files[1]}  {self.rows:,} rows  "
+                             f"{mb:,.0f} MB  {mb / elapsed:,.1f} MB/s")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty and not self.json_lines:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _progress_reporter(json_lines: bool) -> _Progress | None:
+    return _Progress(json_lines) if (sys.stderr.isatty() or json_lines) else None
 
 
 def _add_optional_commands() -> None:
@@ -201,11 +296,11 @@ def _add_optional_commands() -> None:
                          ("scanner.cli_review", "review_command")):
         try:
             mod = __import__(module, fromlist=[attr])
-        except ImportError:
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
             continue
-        command = getattr(mod, attr, None)
-        if command is not None:
-            main.add_command(command)
+        main.add_command(getattr(mod, attr))
 
 
 _add_optional_commands()

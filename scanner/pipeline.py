@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,6 +67,8 @@ class ScanOptions:
     purpose: str | None = None
     exempt: str | None = None
     decisions: Any = None  # a path to a decisions file, or a scanner.decisions.Decisions
+    state: str | None = None  # incremental state file
+    rescan: bool = False
     keyless_policy: str = "each_row_is_a_person"
     scan_date: _dt.date | None = None
     block_size: int = 4 * 1024 * 1024
@@ -477,71 +480,92 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     birth_fns = _birth_date_extractors()
     subject = file_report.subject
     rows = 0
-    for batch in stream.batches:
-        n = batch.num_rows
-        rows += n
-        for i, f in enumerate(batch.schema):
-            if f.name in profiles:
-                profiles[f.name].add(batch.column(i))
-        if not plans and not key_columns:
-            continue
-        keys: dict[str, pa.Array] = {}
-        secondary: dict[str, pa.Array] = {}
-        flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
-        birth: pa.Array | None = None
-        for plan in plans:
-            text = as_text(batch.column(plan.index))
-            if text is None:
-                present = batch.column(plan.index).is_valid().to_numpy(zero_copy_only=False)
-                _flag(flags, plan.detectors[0], present)
-                plan.non_null_rows += int(present.sum())
-                plan.valid_rows += int(present.sum())
-                continue
-            trimmed = strip_whitespace(text)
-            present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
-            plan.non_null_rows += int(present.sum())
-            claimed = np.zeros(n, bool)
-            for det, ok, normalised in _entity_rows(plan, trimmed, present):
-                ok &= ~claimed
-                claimed |= ok
-                _flag(flags, det, ok)
-                if not ok.any():
-                    continue
-                valid_values = _scatter(normalised.filter(pa.array(ok)), ok)
-                if det.person_key:
-                    canon = _scatter(det.canonical_keys(normalised.filter(pa.array(ok))), ok)
-                    ns = det.entity
-                    suffix = 2
-                    while ns in keys:
-                        ns = f"{det.entity}#{suffix}"
-                        suffix += 1
-                    keys[ns] = canon
-                    valid_values = canon
-                elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
-                    secondary[det.entity] = valid_values
-                if det.entity in birth_fns:
-                    dates = _birth(birth_fns[det.entity], valid_values)
-                    birth = dates if birth is None else pc.coalesce(birth, dates)
-            plan.valid_rows += int(claimed.sum())
-        for name, index in key_columns.items():
-            text = as_text(batch.column(index))
-            if text is None:
-                continue
-            trimmed = pc.utf8_upper(strip_whitespace(text))
-            trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-            keys[f"user:{name}"] = trimmed
-            present = trimmed.is_valid().to_numpy(zero_copy_only=False)
-            flags["personal"] |= present
-        _secondary_keys(keys, secondary)
-        if table is not None:
-            table.add_batch(batch, keys, flags)
-        counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
-        if options.progress:
-            options.progress({"event": "rows", "path": source.path, "rows": n})
+    # Profiling runs on the second core while this thread detects and counts: Arrow and numpy
+    # kernels release the GIL. One batch of profiling in flight at a time bounds the memory.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-profile")
+    pending = None
+    try:
+        for batch in stream.batches:
+            n = batch.num_rows
+            rows += n
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(_profile_batch, profiles, batch)
+            if plans or key_columns:
+                _count_batch(batch, n, plans, key_columns, options, birth_fns, subject, source, counter, table)
+            if options.progress:
+                options.progress({"event": "rows", "path": source.path, "rows": n})
+        if pending is not None:
+            pending.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
 
 
+def _profile_batch(profiles: dict[str, ColumnProfile], batch: pa.RecordBatch) -> None:
+    for i, f in enumerate(batch.schema):
+        if f.name in profiles:
+            profiles[f.name].add(batch.column(i))
+
+
+def _count_batch(batch: pa.RecordBatch, n: int, plans: list[_ColumnPlan], key_columns: dict[str, int],
+                 options: ScanOptions, birth_fns, subject, source: Source, counter, table) -> None:
+    """Turn one batch's classified columns into person keys and row flags, and count them."""
+    keys: dict[str, pa.Array] = {}
+    secondary: dict[str, pa.Array] = {}
+    flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
+    birth: pa.Array | None = None
+    for plan in plans:
+        text = _text_of(batch.column(plan.index))
+        if text is None:
+            present = batch.column(plan.index).is_valid().to_numpy(zero_copy_only=False)
+            _flag(flags, plan.detectors[0], present)
+            plan.non_null_rows += int(present.sum())
+            plan.valid_rows += int(present.sum())
+            continue
+        trimmed = strip_whitespace(text)
+        present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
+        plan.non_null_rows += int(present.sum())
+        claimed = np.zeros(n, bool)
+        for det, ok, normalised in _entity_rows(plan, trimmed, present, options.full):
+            ok &= ~claimed
+            claimed |= ok
+            _flag(flags, det, ok)
+            if not ok.any():
+                continue
+            valid_values = _scatter(normalised.filter(pa.array(ok)), ok)
+            if det.person_key:
+                canon = _scatter(det.canonical_keys(normalised.filter(pa.array(ok))), ok)
+                ns = det.entity
+                suffix = 2
+                while ns in keys:
+                    ns = f"{det.entity}#{suffix}"
+                    suffix += 1
+                keys[ns] = canon
+                valid_values = canon
+            elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+                secondary[det.entity] = valid_values
+            if det.entity in birth_fns:
+                dates = _birth(birth_fns[det.entity], valid_values)
+                birth = dates if birth is None else pc.coalesce(birth, dates)
+        plan.valid_rows += int(claimed.sum())
+    for name, index in key_columns.items():
+        text = as_text(batch.column(index))
+        if text is None:
+            continue
+        trimmed = pc.utf8_upper(strip_whitespace(text))
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        keys[f"user:{name}"] = trimmed
+        present = trimmed.is_valid().to_numpy(zero_copy_only=False)
+        flags["personal"] |= present
+    _secondary_keys(keys, secondary)
+    if table is not None:
+        table.add_batch(batch, keys, flags)
+    counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
+
+
 FREE_TEXT = "FREE_TEXT"
+_BIRTH_ENTITIES = ("CN_RESIDENT_ID", "BIRTH_DATE")
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
 # them would merge people and undercount), but a row with no person key and a VIN is the
 # vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
@@ -565,13 +589,20 @@ def _secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) -
             keys[f"keyless_by:{entity}"] = pc.if_else(keyless, secondary[entity], pa.scalar(None, pa.string()))
 
 
-def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray):
+def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray, validate_all: bool = False):
     """For each of a column's entities: which rows hold it, and the normalised values.
 
     Structured columns are matched whole; in free text each entity is searched inside the prose
     (digit-bounded, since ``\\b`` does not separate digits from Han characters) and the first
     valid value of the row is kept, so that a phone or an ID in a complaint is a person key.
+
+    Values that become person keys (or vehicle/device keys, or birth dates) are validated on
+    every row: a malformed ID must not become a person. In a column classified as one entity
+    that is none of these (a name, an address, a password hash), every non-empty value counts
+    as that entity: the stricter reading, and it spares the per-row check (``--full`` keeps it,
+    to measure the exact share).
     """
+    by_value = validate_all or len(plan.detectors) > 1
     for det in plan.detectors:
         if det.entity == FREE_TEXT:
             continue
@@ -584,9 +615,18 @@ def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray):
             yield det, ok, normalised
         elif plan.classification.row_rule == NON_NULL or det.pattern is None:
             yield det, present.copy(), det.normalise(trimmed)
+        elif not (by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in _BIRTH_ENTITIES):
+            yield det, present.copy(), trimmed
         else:
             ok, normalised = det.valid_mask(trimmed)
             yield det, ok, normalised
+
+
+def _text_of(column: pa.Array) -> pa.Array | None:
+    """``as_text`` with a fast path for plain string columns (most CSV columns)."""
+    if pa.types.is_string(column.type) and not pc.any(pc.ends_with(column, ".0")).as_py():
+        return column
+    return as_text(column)
 
 
 def _scatter(subset: pa.Array, mask: np.ndarray) -> pa.Array:
