@@ -149,9 +149,16 @@ class Detector:
     # ``validate`` is a check digit over a number (Luhn, MOD 11-2): a float that lost the last
     # digits of such numbers is judged by shape alone.
     digit_checksum: bool = False
+    # Whether a row holding this entity is personal information by itself. Coordinates are not
+    # (a charging pile has a position); a person's or vehicle's series of them is a trajectory,
+    # which the table analysis flags. Images without a face are not either.
+    personal: bool = True
+    # A header shape the header words cannot express (``rs1801133`` as a column name), RE2,
+    # matched against the normalised header in full.
+    header_regex: str | None = None
 
     def __post_init__(self) -> None:
-        for pattern in (self.pattern, self.header_pattern):
+        for pattern in (self.pattern, self.header_pattern, self.header_regex):
             if pattern is not None:
                 _check_re2(pattern, self.entity)
 

@@ -14,6 +14,7 @@ what was found there.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -73,6 +74,8 @@ def header_matches(name: str, detector: Detector) -> int:
     if any(w in header for w in negative):
         return -1
     if header in exact or any(w in header for w in words):
+        return 1
+    if detector.header_regex is not None and re.fullmatch(detector.header_regex, header):
         return 1
     return 0
 
@@ -145,6 +148,9 @@ def looks_like_prose(values: pa.Array, present: np.ndarray) -> bool:
 def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_samples: int = 3,
                     free_text: bool = True) -> ColumnClassification:
     """Classify one column from a sample of its values."""
+    typed = _classify_typed(name, values, detectors, max_samples)
+    if typed is not None:
+        return typed
     text = as_text(values)
     if text is None:
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "type holds no identifiers")
@@ -188,7 +194,7 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
             plausible[det.entity] = det.column_check(normalised.filter(pa.array(ok))) >= 0.5
         # Only a convincing detector claims values: a stray match in a column of something
         # else must not hide those values from the detector that really explains them.
-        if count / non_null >= 0.5 * det.min_share and plausible[det.entity]:
+        if count / non_null >= 0.5 * det.min_share and plausible[det.entity] and not (det.requires_header and header != 1):
             claimed |= ok
 
     by_entity = {d.entity: d for d in detectors}
@@ -233,6 +239,102 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
         confidence=round(confidence, 3), match_rate=round(main_share, 4), samples=samples, non_null=non_null,
         evidence=why, row_rule=rule, header_entity=header_entity, shares=shares,
         header_named=header_hits[entity] == 1,
+    )
+
+
+def _binary_like(t: pa.DataType) -> bool:
+    return (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+            or pa.types.is_binary_view(t))
+
+
+def _classify_typed(name: str, values: pa.Array, detectors: list[Detector],
+                    max_samples: int) -> ColumnClassification | None:
+    """Columns whose Arrow type decides how to look at them: bytes, vectors, fractional floats.
+
+    Binary values are media (by their magic bytes) or biometric templates; float vectors are
+    biometric features under a header that says so; a float column of fractions can only hold
+    coordinates. None: classify the column as text.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    t = values.type
+    if pa.types.is_dictionary(t):
+        return None
+    by_entity = {d.entity: d for d in detectors}
+    if _binary_like(t):
+        return _classify_binary(name, values, by_entity, max_samples)
+    from detectors.biometric import is_float_vector_type
+    if is_float_vector_type(t):
+        return _classify_vectors(name, values, by_entity)
+    from detectors.geo import GEO_ENTITIES, fractional_floats
+    text = fractional_floats(values)
+    if text is not None:
+        geo = [d for d in detectors if d.entity in GEO_ENTITIES]
+        if not geo:
+            return None
+        c = classify_column(name, text, geo, max_samples, free_text=False)
+        c.evidence = f"{c.evidence}; float column of fractions (only coordinates are checked)"
+        return c
+    return None
+
+
+def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector], max_samples: int) -> ColumnClassification:
+    from detectors import biometric, media
+
+    present = pc.fill_null(pc.greater(pc.binary_length(values), 0), False).to_numpy(zero_copy_only=False)
+    non_null = int(present.sum())
+    if not non_null:
+        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "no values")
+    bio = by_entity.get(biometric.ENTITY)
+    header_bio = bio is not None and header_matches(name, bio) == 1
+    if bio is not None:
+        kinds = biometric.template_kinds(values)
+        templates = present & (kinds != "")
+        if templates.sum() >= 0.8 * non_null:
+            names = sorted(set(kinds[templates]))
+            return _found(name, bio, non_null, float(templates.sum() / non_null), 0.95,
+                          [f"ISO/ANSI {k} template" for k in names][:max_samples],
+                          f"{templates.sum() / non_null:.0%} of values are ISO/ANSI biometric templates ({', '.join(names)})")
+    found = media.classify_binary(values, max_samples)
+    if found is not None and found.entity in by_entity:
+        det = by_entity[found.entity]
+        header = header_matches(name, det) == 1
+        return _found(name, det, non_null, found.share, min(0.99, 0.7 + 0.25 * found.share + (0.04 if header else 0.0)),
+                      found.samples, found.evidence)
+    if header_bio:
+        lengths = pc.binary_length(values).filter(pa.array(present))
+        lo, hi = pc.min(lengths).as_py(), pc.max(lengths).as_py()
+        if lo == hi and lo >= 32:
+            return _found(name, bio, non_null, 1.0, 0.8, [f"{lo}-byte template"],
+                          f"header names a biometric; every value is a {lo}-byte blob")
+    return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "binary values: no media or template found")
+
+
+def _classify_vectors(name: str, values: pa.Array, by_entity: dict[str, Detector]) -> ColumnClassification:
+    from detectors import biometric
+
+    n, lo, hi = biometric.vector_lengths(values)
+    bio = by_entity.get(biometric.ENTITY)
+    if not n:
+        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "no values")
+    if bio is None or header_matches(name, bio) != 1:
+        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], n,
+                                    f"vectors of {lo}-{hi} values; the header names no biometric or feature")
+    if lo != hi or not biometric.MIN_DIM <= lo <= biometric.MAX_DIM:
+        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], n,
+                                    f"vectors of {lo}-{hi} values: not fixed-length features")
+    return _found(name, bio, n, 1.0, 0.9, [biometric.describe_vectors(values, lo)],
+                  f"header names a biometric feature; every value is a {lo}-d vector")
+
+
+def _found(name: str, det: Detector, non_null: int, share: float, confidence: float, samples: list[str],
+           evidence: str) -> ColumnClassification:
+    """A column labelled by its type and content; rows are every non-empty value."""
+    return ColumnClassification(
+        name=name, entity=det.entity, entities=[det.entity], sensitive=det.sensitive, category=det.category,
+        confidence=round(confidence, 3), match_rate=round(share, 4), samples=samples, non_null=non_null,
+        evidence=evidence, row_rule=NON_NULL, header_entity=det.entity if header_matches(name, det) == 1 else None,
+        header_named=header_matches(name, det) == 1,
     )
 
 

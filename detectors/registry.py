@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from os import PathLike
 
 from detectors import (
+    biometric,
     birth_date,
     cn_address,
     cn_bank_card,
@@ -34,11 +35,15 @@ from detectors import (
     ethnicity,
     free_text,
     gender,
+    genetic,
+    geo,
     iccid,
     imei,
     imsi,
     ip_address,
     mac_address,
+    media,
+    medical,
     person_name,
 )
 from detectors.base import Detector
@@ -78,14 +83,26 @@ BUILTIN_MODULES = (
     credential,
     # organisations (recognised so that they are not taken for persons)
     cn_uscc,
+    # locations (a person's or vehicle's series of them is a trajectory: see scanner.tables)
+    geo,
+    # media, biometrics, health and genes
+    media,
+    biometric,
+    medical,
+    genetic,
     # prose, analysed with the recognizers above
     free_text,
 )
 
 
+def _module_detectors(module) -> tuple[Detector, ...]:
+    """A module's detectors: ``DETECTORS`` for a family of several (geo, media), else ``DETECTOR``."""
+    return tuple(getattr(module, "DETECTORS", (module.DETECTOR,)))
+
+
 def builtin_detectors() -> list[Detector]:
     """The built-in detectors, highest priority first."""
-    return sorted((m.DETECTOR for m in BUILTIN_MODULES), key=lambda d: -d.priority)
+    return sorted((d for m in BUILTIN_MODULES for d in _module_detectors(m)), key=lambda d: -d.priority)
 
 
 def load_detectors(detector_files: Iterable[str | PathLike] = (), entry_points: bool = True) -> list[Detector]:
