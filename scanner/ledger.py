@@ -274,14 +274,12 @@ class Ledger:
 
     def hash_keys(self, namespace: str, keys: pa.Array) -> np.ndarray:
         """Keyed BLAKE2b (16 bytes) of ``namespace`` + canonical key, one row per key."""
-        base = hashlib.blake2b(key=self._key, digest_size=HASH_BYTES, person=b"chujing.person")
-        base.update(namespace.encode("utf-8") + b"\x1f")
-        out = bytearray()
-        for value in keys.to_pylist():
-            h = base.copy()
-            h.update(value.encode("utf-8"))
-            out += h.digest()
-        return np.frombuffer(bytes(out), dtype=np.uint8).reshape(-1, HASH_BYTES)
+        return hash_keys(self._key, namespace, keys)
+
+    @property
+    def key_id(self) -> str:
+        """A check value of the key (not the key): two stores hashed alike have the same one."""
+        return _key_check(self._key)
 
     # -- counting ----------------------------------------------------------------------------
 
@@ -616,6 +614,32 @@ def _check_file(f: dict[str, Any]) -> dict[str, Any]:
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def hash_keys(key: bytes, namespace: str, keys: pa.Array) -> np.ndarray:
+    """Keyed BLAKE2b (16 bytes) of ``namespace`` + canonical key, one row per key.
+
+    The same function hashes persons for the ledger and for the incremental scan state, so
+    that both link the same person to the same hash under the same key.
+    """
+    base = hashlib.blake2b(key=key, digest_size=HASH_BYTES, person=b"chujing.person")
+    base.update(namespace.encode("utf-8") + b"\x1f")
+    out = bytearray()
+    copy = base.copy
+    for value in keys.to_pylist():
+        h = copy()
+        h.update(value.encode("utf-8"))
+        out += h.digest()
+    return np.frombuffer(bytes(out), dtype=np.uint8).reshape(-1, HASH_BYTES)
+
+
+def load_key(for_path: str | os.PathLike, key_file: str | os.PathLike | None = None, create: bool = True) -> bytes:
+    """The ledger key as :func:`open_ledger` resolves it (environment, key file, default)."""
+    return _load_key(Path(for_path), key_file, new_ledger=create)
+
+
+def key_id(key: bytes) -> str:
+    return _key_check(key)
 
 
 def _key_check(key: bytes) -> str:

@@ -9,8 +9,10 @@ Files that fail are reported with a one-line reason and the others are still sca
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import importlib
 import io
+import json
 import logging
 import os
 import time
@@ -143,10 +145,15 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         report.files.append(FileReport(path=message.split(": ")[0], error=message.split(": ", 1)[-1]))
 
     started = time.monotonic()
+    incremental = _Incremental(options, detectors) if options.state else None
     for i, source in enumerate(sources):
         if options.progress:
-            options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path, "bytes": source.size})
-        file_report = _scan_source(source, options, detectors, counter, decisions)
+            options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
+                              "bytes": source.size, "total_bytes": sum(s.size for s in sources)})
+        if incremental is not None:
+            file_report = incremental.scan_source(source, options, detectors, decisions)
+        else:
+            file_report = _scan_source(source, options, detectors, counter, decisions)
         report.files.append(file_report)
         if file_report.error:
             message = f"{source.path}: {file_report.error}"
@@ -154,6 +161,8 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
             report.errors.append(message)
     report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
                               "bytes": sum(s.size for s in sources)}
+    if incremental is not None:
+        counter = incremental.finish(report, sources)
 
     counts = counter.result()
     report.persons = PersonsReport(
@@ -185,6 +194,82 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
 
         apply_to_report(report, decisions)
     return report
+
+
+class _Incremental:
+    """Scans with a state file: unchanged files come from the state, the others are read and
+    stored; persons of all files are linked through keyed hashes (same key as the ledger)."""
+
+    def __init__(self, options: ScanOptions, detectors: list[Detector]):
+        from scanner import ledger, state
+
+        self._state_mod = state
+        key = ledger.load_key(options.state, options.ledger_key_file, create=True)
+        self.hasher = lambda namespace, keys: ledger.hash_keys(key, namespace, keys)
+        self.state = state.ScanState(options.state, ledger.key_id(key))
+        self.tables = []
+        self.cached = 0
+        self.scanned = 0
+        self._options_signature = _options_signature(options, detectors)
+
+    def scan_source(self, source: Source, options: ScanOptions, detectors: list[Detector], decisions) -> FileReport:
+        from scanner.persons import PersonCounter
+
+        signature = hashlib.blake2b(json.dumps([self._options_signature, _subject_for(source, options),
+                                                _decisions_signature(decisions)]).encode(), digest_size=16).hexdigest()
+        try:
+            fp = self._state_mod.fingerprint(source.path)
+        except OSError:
+            fp = None
+        if fp is not None and not options.rescan:
+            hit = self.state.get(source.path, fp, signature)
+            if hit is not None:
+                file_report, table = hit
+                self.tables.append(table)
+                self.cached += 1
+                return file_report
+        counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
+        file_report = _scan_source(source, options, detectors, counter, decisions)
+        table = counter.person_table(self.hasher)
+        self.tables.append(table)
+        self.scanned += 1
+        if fp is not None and file_report.error is None:
+            self.state.put(source.path, fp, signature, file_report, table)
+        return file_report
+
+    def finish(self, report: Report, sources: list[Source]):
+        removed = self.state.forget_missing({s.path for s in sources})
+        report.extra["incremental"] = {"state": self.state.path, "cached_files": self.cached,
+                                       "scanned_files": self.scanned, "forgotten_files": removed}
+        self.state._conn.close()
+        return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person")
+
+
+def _options_signature(options: ScanOptions, detectors: list[Detector]) -> str:
+    """What shapes one file's result: a change to any of it rescans the file."""
+    from scanner import __version__
+
+    parts = {
+        "version": __version__,
+        "detectors": sorted((d.entity, d.pattern or "", d.priority, d.min_share, d.person_key) for d in detectors),
+        "sample_rows": options.sample_rows, "full": options.full, "person_keys": sorted(options.person_keys),
+        "keyless_policy": options.keyless_policy, "sensitive_areas": _file_digest(getattr(options, "sensitive_areas", None)),
+    }
+    return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
+
+
+def _decisions_signature(decisions) -> str | None:
+    return None if decisions is None else hashlib.blake2b(decisions.dumps().encode(), digest_size=16).hexdigest()
+
+
+def _file_digest(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
 
 def _load_decisions(decisions: Any):
@@ -220,7 +305,7 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
         ytd = ledger.record(counter, ctx, year, transfer_id=options.transfer_id, recipient=options.recipient,
                             purpose=options.purpose, files=files, exempt=options.exempt)
     else:
-        ytd = ledger.year_to_date(counter, ctx, year)
+        ytd = ledger.year_to_date(counter, ctx, year, exempt=options.exempt)
     report.persons.year_to_date = ytd
     return engine.Counts(personal=ytd.get("personal", 0), sensitive=ytd.get("sensitive", 0),
                          by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})))
