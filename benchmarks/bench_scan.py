@@ -1,7 +1,7 @@
 """Scan speed and memory on a big export, beside the plain pyarrow read of the same file.
 
-    python benchmarks/bench_scan.py --size 1GB --format csv
-    python benchmarks/bench_scan.py --size 1GB --format parquet
+    python benchmarks/bench_scan.py --size 1GB --format both     # CSV, then Parquet of the same rows
+    python benchmarks/bench_scan.py --path my_export.csv
 
 Builds the file with ``sample_data/generate.py --big`` (not committed; kept under
 ``benchmarks/data/``), then runs, each in its own process so that peak RSS is the process's own:
@@ -59,42 +59,102 @@ STREAM_READ = {
 }
 
 
+def ensure_file(path: Path, size: str | None, fmt: str, rows: int | None = None) -> None:
+    if path.exists():
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    print(f"generating {path} ...", flush=True)
+    how = ["--rows", str(rows)] if rows else ["--size", size or "1GB"]
+    subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--big", str(path), *how, "--format", fmt],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def measure(path: Path, fmt: str, extra: list[str]) -> dict:
+    python = sys.executable
+    chujing = str(Path(python).with_name("chujing"))
+    read_s, read_rss, _, out = run_measured([python, "-c", PLAIN_READ[fmt], str(path)])
+    rows = int(out.strip().splitlines()[-1])
+    stream_s, stream_rss, _, _ = run_measured([python, "-c", STREAM_READ[fmt], str(path)])
+    DATA.mkdir(parents=True, exist_ok=True)
+    report_path = DATA / f"bench_report_{fmt}.json"
+    scan_s, scan_rss, code, _ = run_measured([chujing, "scan", str(path), "--format", "json", "-o", str(report_path),
+                                              "--quiet", *extra])
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    return {"path": path, "fmt": fmt, "rows": rows, "mb": path.stat().st_size / (1 << 20), "read": (read_s, read_rss),
+            "stream": (stream_s, stream_rss), "scan": (scan_s, scan_rss), "code": code, "report": report}
+
+
+def presidio_structured_slice(path: Path, fmt: str, rows: int, total_rows: int) -> dict | None:
+    """presidio-structured on the first ``rows`` rows with our zh recognizers, extrapolated."""
+    try:
+        import pandas as pd
+        from presidio_structured import PandasAnalysisBuilder
+
+        from detectors.presidio import build_analyzer
+    except ImportError as exc:
+        return {"error": f"presidio-structured not installed ({exc})"}
+    if fmt == "csv":
+        import pyarrow.csv as pacsv
+
+        reader = pacsv.open_csv(str(path))
+        table = reader.read_next_batch().slice(0, rows)
+    else:
+        import pyarrow.parquet as pq
+
+        table = next(pq.ParquetFile(str(path)).iter_batches(batch_size=rows))
+    df = pd.DataFrame({n: [None if v is None else str(v) for v in table.column(n).to_pylist()] for n in table.column_names})
+    builder = PandasAnalysisBuilder(analyzer=build_analyzer())
+    started = time.perf_counter()
+    builder.generate_analysis(df, language="zh")
+    seconds = time.perf_counter() - started
+    return {"rows": len(df), "seconds": seconds, "extrapolated": seconds * total_rows / max(1, len(df))}
+
+
+def print_result(r: dict) -> None:
+    rows, mb = r["rows"], r["mb"]
+    print(f"\nfile: {r['path'].name}  {mb:,.0f} MB  {rows:,} rows  ({r['fmt']})")
+    print(f"{'':30}{'seconds':>9}{'rows/s':>14}{'MB/s':>9}{'peak RSS MB':>13}")
+    for label, key in (("pyarrow read (whole table)", "read"), ("pyarrow streaming read", "stream"), ("chujing scan", "scan")):
+        s, rss = r[key]
+        print(f"{label:30}{s:9.2f}{rows / s:14,.0f}{mb / s:9.1f}{rss:13,}")
+    persons = r["report"].get("persons", {})
+    print(f"chujing scan / pyarrow read: {r['scan'][0] / r['read'][0]:.2f}x   exit status {r['code']}   "
+          f"persons {persons.get('personal')} (sensitive {persons.get('sensitive')})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="1GB")
-    ap.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ap.add_argument("--format", choices=["csv", "parquet", "both"], default="csv")
     ap.add_argument("--path", default=None, help="use this file instead of generating one")
+    ap.add_argument("--presidio-rows", type=int, default=2000, help="rows of the presidio-structured slice (0: skip)")
     ap.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="extra arguments for chujing scan")
     args = ap.parse_args()
 
-    path = Path(args.path) if args.path else DATA / f"big_{args.size.lower()}.{args.format}"
-    if not path.exists():
-        DATA.mkdir(parents=True, exist_ok=True)
-        print(f"generating {path} ...", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--big", str(path),
-                        "--size", args.size, "--format", args.format], check=True)
-    size_mb = path.stat().st_size / (1 << 20)
-    python = sys.executable
-    chujing = str(Path(python).with_name("chujing"))
-
-    read_s, read_rss, _, out = run_measured([python, "-c", PLAIN_READ[args.format], str(path)])
-    rows = int(out.strip().splitlines()[-1])
-    stream_s, stream_rss, _, _ = run_measured([python, "-c", STREAM_READ[args.format], str(path)])
-    DATA.mkdir(parents=True, exist_ok=True)
-    report_path = DATA / "bench_report.json"
-    scan_s, scan_rss, code, _ = run_measured([chujing, "scan", str(path), "--format", "json", "-o", str(report_path),
-                                              *args.extra])
-    report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    persons = report.get("persons", {})
-
-    print(f"\nfile: {path.name}  {size_mb:,.0f} MB  {rows:,} rows  ({args.format})")
-    print(f"{'':28}{'seconds':>9}{'rows/s':>14}{'MB/s':>9}{'peak RSS MB':>13}")
-    for label, s, rss in (("pyarrow read (whole table)", read_s, read_rss),
-                          ("pyarrow streaming read", stream_s, stream_rss),
-                          ("chujing scan", scan_s, scan_rss)):
-        print(f"{label:28}{s:9.2f}{rows / s:14,.0f}{size_mb / s:9.1f}{rss:13,}")
-    print(f"\nscan / plain read: {scan_s / read_s:.2f}x   scan exit status {code}")
-    print(f"persons: {persons.get('personal')} (sensitive {persons.get('sensitive')}), verdict {report.get('verdict', {}).get('path')}")
+    results = []
+    if args.path:
+        fmt = "parquet" if args.path.endswith(".parquet") else "csv"
+        results.append(measure(Path(args.path), fmt, args.extra))
+    else:
+        csv_path = DATA / f"big_{args.size.lower()}.csv"
+        if args.format in ("csv", "both"):
+            ensure_file(csv_path, args.size, "csv")
+            results.append(measure(csv_path, "csv", args.extra))
+        if args.format in ("parquet", "both"):
+            rows = results[0]["rows"] if results else None
+            pq_path = DATA / f"big_{args.size.lower()}_rows.parquet"
+            ensure_file(pq_path, args.size, "parquet", rows=rows)
+            results.append(measure(pq_path, "parquet", args.extra))
+    for r in results:
+        print_result(r)
+    if args.presidio_rows and results:
+        r = results[0]
+        p = presidio_structured_slice(r["path"], r["fmt"], args.presidio_rows, r["rows"])
+        if p is None or "error" in p:
+            print(f"\npresidio-structured: {p and p['error']}")
+        else:
+            print(f"\npresidio-structured on {p['rows']:,} rows: {p['seconds']:.1f} s, extrapolated to {r['rows']:,} rows: "
+                  f"{p['extrapolated']:,.0f} s = {p['extrapolated'] / r['scan'][0]:,.0f}x chujing's full scan")
 
 
 if __name__ == "__main__":

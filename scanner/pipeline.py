@@ -565,23 +565,21 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     birth_fns = _birth_date_extractors()
     subject = file_report.subject
     rows = 0
-    # Profiling runs on the second core while this thread detects and counts: Arrow and numpy
-    # kernels release the GIL. One batch of profiling in flight at a time bounds the memory.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-profile")
-    pending = None
+    # Columns are profiled and checked in worker threads, on both cores: Arrow and numpy
+    # kernels release the GIL. One batch is in flight at a time, which bounds the memory.
+    pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="chujing")
     try:
         for batch in stream.batches:
             n = batch.num_rows
             rows += n
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(_profile_batch, profiles, batch)
+            profiled = pool.submit(_profile_batch, profiles, batch)
             if plans or key_columns:
-                _count_batch(batch, n, plans, key_columns, options, birth_fns, subject, source, counter, table)
+                columns = [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans]
+                _count_batch(batch, n, plans, [c.result() for c in columns], key_columns, birth_fns, subject,
+                             source, counter, table)
+            profiled.result()
             if options.progress:
                 options.progress({"event": "rows", "path": source.path, "rows": n})
-        if pending is not None:
-            pending.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
@@ -593,47 +591,68 @@ def _profile_batch(profiles: dict[str, ColumnProfile], batch: pa.RecordBatch) ->
             profiles[f.name].add(batch.column(i))
 
 
-def _count_batch(batch: pa.RecordBatch, n: int, plans: list[_ColumnPlan], key_columns: dict[str, int],
-                 options: ScanOptions, birth_fns, subject, source: Source, counter, table) -> None:
-    """Turn one batch's classified columns into person keys and row flags, and count them."""
+@dataclass
+class _EntityRows:
+    """One entity of one column in one batch: the rows holding it and their values."""
+
+    detector: Detector
+    rows: np.ndarray  # bool per row
+    values: pa.Array | None = None  # normalised valid values at their rows (null elsewhere)
+    keys: pa.Array | None = None  # canonical person keys at their rows (null elsewhere)
+
+
+def _column_rows(plan: _ColumnPlan, column: pa.Array, validate_all: bool) -> tuple[int, int, list[_EntityRows]]:
+    """The per-column work of a batch (runs in a worker thread): no shared state is touched."""
+    text = _text_of(column)
+    if text is None:
+        present = column.is_valid().to_numpy(zero_copy_only=False)
+        count = int(present.sum())
+        return count, count, [_EntityRows(plan.detectors[0], present)]
+    trimmed = strip_whitespace(text)
+    present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
+    claimed = np.zeros(len(present), bool)
+    out = []
+    for det, ok, normalised in _entity_rows(plan, trimmed, present, validate_all):
+        ok &= ~claimed
+        claimed |= ok
+        found = _EntityRows(det, ok)
+        if ok.any() and (det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in _BIRTH_ENTITIES):
+            selected = normalised.filter(pa.array(ok))
+            found.values = _scatter(selected, ok)
+            if det.person_key:
+                found.keys = _scatter(det.canonical_keys(selected), ok)
+        out.append(found)
+    return int(present.sum()), int(claimed.sum()), out
+
+
+def _count_batch(batch: pa.RecordBatch, n: int, plans: list[_ColumnPlan], results, key_columns: dict[str, int],
+                 birth_fns, subject, source: Source, counter, table) -> None:
+    """Turn one batch's column results into person keys and row flags, and count them."""
     keys: dict[str, pa.Array] = {}
     secondary: dict[str, pa.Array] = {}
     flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
     birth: pa.Array | None = None
-    for plan in plans:
-        text = _text_of(batch.column(plan.index))
-        if text is None:
-            present = batch.column(plan.index).is_valid().to_numpy(zero_copy_only=False)
-            _flag(flags, plan.detectors[0], present)
-            plan.non_null_rows += int(present.sum())
-            plan.valid_rows += int(present.sum())
-            continue
-        trimmed = strip_whitespace(text)
-        present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
-        plan.non_null_rows += int(present.sum())
-        claimed = np.zeros(n, bool)
-        for det, ok, normalised in _entity_rows(plan, trimmed, present, options.full):
-            ok &= ~claimed
-            claimed |= ok
-            _flag(flags, det, ok)
-            if not ok.any():
+    for plan, (non_null, valid, found) in zip(plans, results, strict=True):
+        plan.non_null_rows += non_null
+        plan.valid_rows += valid
+        for f in found:
+            det = f.detector
+            _flag(flags, det, f.rows)
+            if f.values is None:
                 continue
-            valid_values = _scatter(normalised.filter(pa.array(ok)), ok)
-            if det.person_key:
-                canon = _scatter(det.canonical_keys(normalised.filter(pa.array(ok))), ok)
+            values = f.values
+            if f.keys is not None:
                 ns = det.entity
                 suffix = 2
                 while ns in keys:
                     ns = f"{det.entity}#{suffix}"
                     suffix += 1
-                keys[ns] = canon
-                valid_values = canon
+                keys[ns] = values = f.keys
             elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
-                secondary[det.entity] = valid_values
+                secondary[det.entity] = values
             if det.entity in birth_fns:
-                dates = _birth(birth_fns[det.entity], valid_values)
+                dates = _birth(birth_fns[det.entity], values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
-        plan.valid_rows += int(claimed.sum())
     for name, index in key_columns.items():
         text = as_text(batch.column(index))
         if text is None:
@@ -641,8 +660,7 @@ def _count_batch(batch: pa.RecordBatch, n: int, plans: list[_ColumnPlan], key_co
         trimmed = pc.utf8_upper(strip_whitespace(text))
         trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
         keys[f"user:{name}"] = trimmed
-        present = trimmed.is_valid().to_numpy(zero_copy_only=False)
-        flags["personal"] |= present
+        flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
     _secondary_keys(keys, secondary)
     if table is not None:
         table.add_batch(batch, keys, flags)
