@@ -8,7 +8,8 @@ column (<= 3 %), so that detectors, person counting and rule mapping can be scor
     python sample_data/generate.py --out /tmp/s         # the same files elsewhere (byte-identical)
     python sample_data/generate.py --big /tmp/big.csv --size 1GB [--format parquet] [--columns 10]
 
-Only the standard library, numpy and pyarrow are used. Same seed -> byte-identical files: every
+The standard library, numpy and pyarrow; the media files also use the test images that ship
+inside scikit-image (LFW faces, astronaut, coffee) and Pillow's JPEG encoder (``chujing[media]``). Same seed -> byte-identical files: every
 file draws from its own ``random.Random`` seeded with the seed and the file's path, gzip is
 written with ``mtime=0`` and no file name, Parquet without timestamps.
 
@@ -30,6 +31,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import random
 import string
@@ -933,6 +935,11 @@ class Table:
     pids: list[Person | None] = field(default_factory=list)
     text_entities: list[frozenset[str]] = field(default_factory=list)
     invalid: list[set[int]] = field(default_factory=list)
+    # Tables whose persons are not keyed by a strong identifier (vehicles of a trajectory,
+    # anonymous speakers, pedestrians in camera frames) state their counts here, with why.
+    counts: dict | None = None
+    extra: dict = field(default_factory=dict)
+    row_group_size: int = 1000
 
     def __post_init__(self) -> None:
         self.index = {c.name: i for i, c in enumerate(self.columns)}
@@ -985,6 +992,8 @@ class Table:
 
     # -- truth ------------------------------------------------------------------------------
     def truth(self) -> dict:
+        if self.counts is not None:
+            return self._entry(self.counts["persons"], self.counts["sensitive_persons"], self.counts["persons_by_entity"])
         persons: dict[int, Person] = {}
         sensitive: set[int] = set()
         by_entity: dict[str, set[int]] = {}
@@ -1000,6 +1009,9 @@ class Table:
             birth_seen = "BIRTH_DATE" in valid or ("CN_RESIDENT_ID" in valid and person.id18)
             if SENSITIVE_ENTITIES.intersection(valid) or (birth_seen and person.is_child):
                 sensitive.add(person.pid)
+        return self._entry(len(persons), len(sensitive), {e: len(p) for e, p in sorted(by_entity.items())})
+
+    def _entry(self, persons: int, sensitive: int, by_entity: dict[str, int]) -> dict:
         invalid = {}
         for ci, c in enumerate(self.columns):
             n = sum(1 for inv in self.invalid if ci in inv)
@@ -1011,8 +1023,8 @@ class Table:
             "delimiter": self.delimiter,
             "sector": self.sector,
             "rows": len(self.rows),
-            "persons": len(persons),
-            "sensitive_persons": len(sensitive),
+            "persons": persons,
+            "sensitive_persons": sensitive,
             "columns": {c.name: c.entity for c in self.columns},
             "decoys": [c.name for c in self.columns if c.decoy],
         }
@@ -1020,8 +1032,9 @@ class Table:
             entry["bom"] = self.bom
             entry["compression"] = "gzip" if self.gzip else None
         entry["invalid_values"] = invalid
-        entry["persons_by_entity"] = {e: len(p) for e, p in sorted(by_entity.items())}
+        entry["persons_by_entity"] = dict(sorted(by_entity.items()))
         entry["description"] = self.description
+        entry.update(self.extra)
         return entry
 
     # -- writing ----------------------------------------------------------------------------
@@ -1030,7 +1043,7 @@ class Table:
             arrays = [pa.array([row[i] for row in self.rows], type=c.arrow) for i, c in enumerate(self.columns)]
             table = pa.Table.from_arrays(arrays, names=[c.name for c in self.columns])
             sink = pa.BufferOutputStream()
-            pq.write_table(table, sink, compression="snappy", row_group_size=1000)
+            pq.write_table(table, sink, compression="snappy", row_group_size=self.row_group_size)
             return sink.getvalue().to_pybytes()
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=self.delimiter, lineterminator=self.line_end, quoting=csv.QUOTE_MINIMAL)
@@ -1766,6 +1779,298 @@ def ai_dialogues(w: World, seed: int) -> Table:
 
 
 # --------------------------------------------------------------------------------------------
+# Rich content: trajectories, camera frames, speech, biometrics, medical records, genotypes
+# --------------------------------------------------------------------------------------------
+CITY_CENTRES = {  # city key -> (longitude, latitude), WGS-84
+    "bj": (116.4074, 39.9042), "sh": (121.4737, 31.2304), "gz": (113.2644, 23.1291), "sz": (114.0579, 22.5431),
+    "cd": (104.0665, 30.5723), "hz": (120.1551, 30.2741), "wh": (114.3054, 30.5931), "xa": (108.9398, 34.3416),
+    "nj": (118.7969, 32.0603), "tj": (117.2010, 39.0842), "cq": (106.5516, 29.5630), "sz_js": (120.5853, 31.2990),
+}
+
+
+def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    """The GCJ-02 offset Chinese maps apply (the published approximation of the transform)."""
+    import math
+
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lng - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    sq = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sq) * math.pi)
+    dlng = (dlng * 180.0) / (a / sq * math.cos(rad) * math.pi)
+    return lng + dlng, lat + dlat
+
+
+def automotive_tracks(w: World, seed: int) -> Table:
+    path = "automotive/vehicle_tracks.parquet"
+    rng = file_rng(seed, path)
+    t = Table(path, "automotive", [
+        Column("vin", "CN_VIN"), Column("gps_time", None, arrow=pa.timestamp("s")),
+        Column("lng", "GEO_LONGITUDE", arrow=pa.float64()), Column("lat", "GEO_LATITUDE", arrow=pa.float64()),
+        Column("gcj02", "GEO_POINT"), Column("speed_kmh", None, decoy=True, arrow=pa.float64()),
+        Column("heading", None, arrow=pa.int64()), Column("soc_pct", None, decoy=True, arrow=pa.float64()),
+    ], fmt="parquet", encoding=None, delimiter=None, row_group_size=500,
+        description="Connected-vehicle GPS tracks (one row per fix, every 30 s): 60 vehicles with a trip of 20-40 "
+                    "points (行踪轨迹), 6 vehicles with a single parking fix; WGS-84 floats and the GCJ-02 string.")
+    owners = [p for p in w.pools["owners"] if p.home.city.key in CITY_CENTRES and p.kind == "mainland"]
+    chosen = rng.sample(owners, 66)
+    rows: list[tuple] = []
+    for k, p in enumerate(chosen):
+        v = w.fleet[p.pid][0]
+        lng0, lat0 = CITY_CENTRES[p.home.city.key]
+        lng, lat = lng0 + rng.uniform(-0.15, 0.15), lat0 + rng.uniform(-0.12, 0.12)
+        when = dt.datetime(2026, 11, rng.randint(1, 25), rng.randint(6, 21), rng.randrange(60), rng.randrange(60))
+        n = 1 if k >= 60 else rng.randint(20, 40)
+        heading = rng.randrange(360)
+        for _ in range(n):
+            speed = 0.0 if n == 1 else max(0.0, min(120.0, rng.gauss(45, 20)))
+            rows.append((p, v.vin, when, round(lng, 6), round(lat, 6), round(speed, 1), heading, round(rng.uniform(20, 95), 1)))
+            heading = (heading + rng.randint(-30, 30)) % 360
+            step = speed / 3600 * 30 / 100  # km in 30 s, in degrees (roughly)
+            lng += step * math.sin(math.radians(heading))
+            lat += step * math.cos(math.radians(heading))
+            when += dt.timedelta(seconds=30)
+    rows.sort(key=lambda r: r[2])  # a telematics export is ordered by time, vehicles interleaved
+    for p, vin, when, lng, lat, speed, heading, soc in rows:
+        g_lng, g_lat = wgs84_to_gcj02(lng, lat)
+        t.add(p, {"vin": vin, "gps_time": when, "lng": lng, "lat": lat, "gcj02": f"{g_lng:.6f},{g_lat:.6f}",
+                  "speed_kmh": speed, "heading": heading, "soc_pct": soc})
+    t.counts = {"persons": 66, "sensitive_persons": 60, "persons_by_entity": {"CN_VIN": 66, "TRAJECTORY": 60}}
+    t.extra = {"trajectory_persons": 60, "counting": "rows have no person key: each vehicle is its owner or driver "
+               "(rows grouped by VIN); a vehicle with 2+ time-ordered fixes has a trajectory (sensitive)"}
+    return t
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    """A PNG written with the standard library (zlib, crc32): 8-bit RGB or grey."""
+    import struct
+    import zlib
+
+    h, w = pixels.shape[:2]
+    colour = 2 if pixels.ndim == 3 else 0
+    raw = b"".join(b"\x00" + pixels[y].astype(np.uint8).tobytes() for y in range(h))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def _jpeg(pixels: np.ndarray) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _resize(img: np.ndarray, size: int) -> np.ndarray:
+    from skimage import transform
+
+    return (transform.resize(img, (size, size), anti_aliasing=True) * 255).round().astype(np.uint8)  # floats in [0, 1]
+
+
+def _road_scene(rng: random.Random, size: int = 64) -> np.ndarray:
+    """A drawn exterior-camera frame: sky, road, lane marks, a car with a plate-like box."""
+    img = np.zeros((size, size, 3), dtype=np.uint8)
+    horizon = rng.randint(size // 3, size // 2)
+    for y in range(horizon):
+        img[y] = (110 + y, 150 + y, 230)
+    img[horizon:] = (90, 90, 95)
+    for y in range(horizon, size, 6):
+        img[y:y + 3, size // 2 - 1:size // 2 + 1] = (240, 240, 240)
+    x0, y0 = rng.randint(4, size // 2), rng.randint(horizon, size - 20)
+    img[y0:y0 + 14, x0:x0 + 22] = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+    img[y0 + 9:y0 + 12, x0 + 7:x0 + 15] = (30, 60, 200)  # a blue plate
+    return img
+
+
+CAMERAS = ("front_wide", "front_tele", "rear", "left_repeater", "right_repeater")
+
+
+def automotive_camera_frames(w: World, seed: int) -> Table:
+    from skimage import data as skdata
+
+    path = "automotive/camera_frames.parquet"
+    rng = file_rng(seed, path)
+    t = Table(path, "automotive", [
+        Column("frame_id", None), Column("test_vehicle", None), Column("captured_at", None, arrow=pa.timestamp("ms")),
+        Column("camera", None), Column("position", "GEO_POINT"), Column("image", "FACE_IMAGE", arrow=pa.binary()),
+    ], fmt="parquet", encoding=None, delimiter=None,
+        description="Exterior camera frames of road-test vehicles (64x64 JPEG/PNG thumbnails): 13 show a pedestrian's "
+                    "face (faces from scikit-image's shipped LFW subset and astronaut image), the others drawn road "
+                    "scenes and scikit-image sample photos.")
+    # 100 faces then 100 non-faces, 25x25, shipped inside scikit-image. The cascade finds about 3 in 4
+    # of these faces at 64x64; the frames use faces it finds, so that the per-frame truth (a face is
+    # shown) and the scanner's per-frame count can be compared exactly.
+    lfw = skdata.lfw_subset()
+    faces = [_jpeg(_resize(lfw[i], 64)) for i in (0, 1, 3, 5, 7, 8, 10, 11, 12, 15, 18, 19)]
+    faces.append(_jpeg(_resize(skdata.astronaut()[0:260, 100:330], 64)))
+    others = [_png(_road_scene(rng)) for _ in range(17)]
+    others += [_jpeg(_resize(getattr(skdata, n)(), 64)) for n in ("coffee", "chelsea", "rocket")]
+    others += [_png(_resize(lfw[i], 64)) for i in (120, 135, 150, 170, 185, 199)]
+    frames = [(img, True) for img in faces] + [(img, False) for img in others]
+    rng.shuffle(frames)
+    start = dt.datetime(2026, 10, 12, 9, 30)
+    lng0, lat0 = CITY_CENTRES["bj"]
+    for i, (img, _) in enumerate(frames):
+        lng, lat = wgs84_to_gcj02(lng0 + 0.002 * i, lat0 + 0.001 * (i % 7))
+        t.add(None, {"frame_id": f"F{i + 1:06d}", "test_vehicle": f"TV-{rng.randint(1, 3):02d}",
+                     "captured_at": start + dt.timedelta(seconds=7 * i), "camera": rng.choice(CAMERAS),
+                     "position": f"POINT({lng:.6f} {lat:.6f})", "image": img})
+    with_faces = sum(1 for _, face in frames if face)
+    t.counts = {"persons": with_faces, "sensitive_persons": with_faces, "persons_by_entity": {"FACE_IMAGE": with_faces}}
+    t.extra = {"images": len(frames), "images_with_faces": with_faces,
+               "counting": "a pedestrian's face cannot be linked to anyone: each frame showing a face is one person "
+                           "(the keyless reading); frames without a face hold no personal information"}
+    return t
+
+
+PROVINCES_OF = {"bj": "北京", "sh": "上海", "gz": "广东", "sz": "广东", "cd": "四川", "wlmq": "新疆", "ks": "新疆",
+                "ls_xz": "西藏", "hhht": "内蒙古", "nn": "广西", "km": "云南", "xa": "陕西"}
+
+
+def _wav(rng: random.Random, seconds: float = 0.25, rate: int = 8000) -> bytes:
+    """A synthetic 8-bit mono WAV: a few harmonics of a voice-like pitch, with noise."""
+    import struct
+
+    n = int(seconds * rate)
+    f0 = rng.uniform(90, 260)
+    x = np.arange(n) / rate
+    wave = sum(np.sin(2 * np.pi * f0 * k * x) / k for k in (1, 2, 3))
+    noise = np.array([rng.uniform(-0.1, 0.1) for _ in range(n)])
+    pcm = np.clip(128 + 40 * (wave + noise), 0, 255).astype(np.uint8).tobytes()
+    header = (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate, 1, 8)
+              + b"data" + struct.pack("<I", len(pcm)))
+    return header + pcm
+
+
+def ai_speech_clips(w: World, seed: int) -> Table:
+    path = "ai_training/speech_clips.parquet"
+    rng = file_rng(seed, path)
+    t = Table(path, "ai_training", [
+        Column("clip_id", None), Column("audio", "AUDIO", arrow=pa.binary()), Column("transcript", None),
+        Column("省份", None), Column("民族", "ETHNICITY"), Column("性别", "GENDER"),
+        Column("duration_s", None, decoy=True, arrow=pa.float64()), Column("session_video", "VIDEO"),
+    ], fmt="parquet", encoding=None, delimiter=None,
+        description="Speech-recognition training clips (synthetic 0.25 s WAV) with the audio labels the AI list "
+                    "names (省份, 民族, 性别) and the recording session's video; one clip per anonymous speaker.")
+    speakers = rng.sample([p for p in w.pop.persons if p.kind == "mainland" and p.age >= 16
+                           and p.home.city.key in PROVINCES_OF], 60)
+    for i, p in enumerate(speakers):
+        text, _ = _plain_text(rng)
+        t.add(None, {"clip_id": f"asr-{i + 1:05d}", "audio": _wav(rng), "transcript": text,
+                     "省份": PROVINCES_OF[p.home.city.key], "民族": p.ethnicity, "性别": gender_zh(p),
+                     "duration_s": round(rng.uniform(1.2, 9.8), 3),
+                     "session_video": f"oss://asr-corpus/sessions/2026/{rng.randrange(16**8):08x}.mp4"})
+    t.counts = {"persons": 60, "sensitive_persons": 60,
+                "persons_by_entity": {"AUDIO": 60, "ETHNICITY": 60, "GENDER": 60, "VIDEO": 60}}
+    t.extra = {"modality": "audio", "counting": "one clip per speaker, no speaker key: each row is one person"}
+    return t
+
+
+def retail_face_pay(w: World, seed: int) -> Table:
+    path = "retail_services/face_pay_enrolments.parquet"
+    rng = file_rng(seed, path)
+    t = Table(path, "retail_services", [
+        Column("member_mobile", "CN_MOBILE_PHONE"), Column("enrolled_at", None, arrow=pa.timestamp("s")),
+        Column("face_embedding", "BIOMETRIC", arrow=pa.list_(pa.float32())),
+        Column("fingerprint_template", "BIOMETRIC", arrow=pa.binary()),
+        Column("liveness_scores", None, decoy=True, arrow=pa.list_(pa.float32())), Column("store", None),
+    ], fmt="parquet", encoding=None, delimiter=None,
+        description="Face-payment enrolments: 128-d face embeddings (L2-normalised float32), ISO/IEC 19794-2 "
+                    "fingerprint templates, variable-length liveness scores (not biometric).")
+    members = rng.sample([p for p in w.pools["members"] if not p.is_child], 240)
+    gen = np.random.default_rng(rng.randrange(2**32))
+    for p in members:
+        v = gen.standard_normal(128).astype(np.float32)
+        v /= np.linalg.norm(v)
+        minutiae = gen.integers(0, 256, size=6 * gen.integers(20, 40), dtype=np.uint8).tobytes()
+        template = b"FMR\x00 20\x00" + len(minutiae).to_bytes(4, "big") + minutiae
+        t.add(p, {"member_mobile": p.mobile, "enrolled_at": dt.datetime(2026, 3, 1) + dt.timedelta(minutes=rng.randrange(300000)),
+                  "face_embedding": [round(float(x), 5) for x in v], "fingerprint_template": template,
+                  "liveness_scores": [round(rng.random(), 3) for _ in range(rng.randint(1, 3))],
+                  "store": rng.choice(("上海南京西路店", "北京三里屯店", "深圳万象城店"))})
+    return t
+
+
+DIAGNOSES = (  # ICD-10 (国家临床版 2.0 where it extends), diagnosis, typical medication
+    ("E11.900", "2型糖尿病", "二甲双胍片 0.5g 口服 每日三次"), ("I10.X00", "原发性高血压", "苯磺酸氨氯地平片 5mg 口服 每日一次"),
+    ("J45.900", "支气管哮喘", "布地奈德福莫特罗吸入粉雾剂 1吸 每日两次"), ("K29.700", "慢性胃炎", "奥美拉唑肠溶胶囊 20mg 口服"),
+    ("E78.500", "高脂血症", "阿托伐他汀钙片 20mg 口服 每晚一次"), ("J18.900", "社区获得性肺炎", "头孢曲松钠注射液 2g 静滴"),
+    ("M17.900", "膝关节骨性关节炎", "塞来昔布胶囊 200mg 口服"), ("C34.900", "肺恶性肿瘤", "紫杉醇注射液 化疗"),
+    ("N18.300", "慢性肾脏病3期", "碳酸氢钠片 1g 口服"), ("I25.100", "冠状动脉粥样硬化性心脏病", "阿司匹林肠溶片 100mg 口服"),
+    ("F32.900", "抑郁发作", "盐酸舍曲林片 50mg 口服"), ("O24.400", "妊娠期糖尿病", "门冬胰岛素注射液 皮下注射"),
+)
+ALLERGIES = ("无", "无", "否认药物过敏史", "青霉素过敏", "头孢类过敏", "磺胺类药物过敏", "海鲜过敏（皮疹）")
+LAB_RESULTS = ("空腹血糖 {a:.1f} mmol/L", "糖化血红蛋白 {b:.1f}%", "血肌酐 {c} μmol/L", "白细胞 {d:.1f}×10^9/L",
+               "乙肝表面抗原 阴性", "新冠病毒核酸 阴性", "尿蛋白 阳性(+)", "总胆固醇 {e:.2f} mmol/L")
+
+
+def pharma_medical_records(w: World, seed: int) -> Table:
+    path = "pharmaceutical/medical_records.csv"
+    rng = file_rng(seed, path)
+    t = Table(path, "pharmaceutical", [
+        Column("病历号", None), Column("身份证号", "CN_RESIDENT_ID"), Column("就诊日期", None, decoy=True),
+        Column("科室", None), Column("诊断编码", "MEDICAL"), Column("诊断", "MEDICAL"), Column("过敏史", "MEDICAL"),
+        Column("用药", "MEDICAL"), Column("检验结果", "MEDICAL"), Column("住院天数", None),
+    ], description="Outpatient and inpatient records of trial subjects (diagnosis with ICD-10 code, allergy history, "
+                   "medication, test results): 诊疗和健康生理信息 under the pharmaceutical items.")
+    patients = spread_rows(rng, rng.sample(w.pools["subjects"], 250), 600, repeat_skew=2)
+    for p in patients:
+        code, diagnosis, drug = rng.choice(DIAGNOSES)
+        lab = rng.choice(LAB_RESULTS).format(a=rng.uniform(4, 14), b=rng.uniform(5, 11), c=rng.randint(45, 300),
+                                             d=rng.uniform(3, 15), e=rng.uniform(3, 8))
+        t.add(p, {"病历号": f"MR{rng.randrange(10**8):08d}", "身份证号": p.id_as_written(rng),
+                  "就诊日期": (dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(320))).isoformat(),
+                  "科室": rng.choice(DEPARTMENTS[:7]), "诊断编码": code, "诊断": diagnosis,
+                  "过敏史": rng.choice(ALLERGIES), "用药": drug, "检验结果": lab,
+                  "住院天数": str(rng.choice((0, 0, 0, 3, 5, 7, 12)))})
+    return t
+
+
+SNPS = (("rs1801133", "CT"), ("rs4988235", "CT"), ("rs12913832", "AG"), ("rs429358", "CT"), ("rs1815739", "CT"))
+VARIANTS = ("chr7:117559590:G:A", "chr17:43094464:C:T", "chr13:32340300:G:T", "chr1:11796321:G:A", "chr19:44908684:T:C",
+            "chr10:94781859:G:A", "chr2:47403192:C:T", "chr6:31576785:G:A")
+
+
+def pharma_genotypes(w: World, seed: int) -> Table:
+    path = "pharmaceutical/genotypes.parquet"
+    rng = file_rng(seed, path)
+    cols = [Column("sample_id", None), Column("subject_id_no", "CN_RESIDENT_ID")]
+    cols += [Column(rs, "GENETIC") for rs, _ in SNPS]
+    cols += [Column("top_variant", "GENETIC"), Column("hla_a_exon2", "GENETIC"), Column("chip", None),
+             Column("call_rate", None, decoy=True, arrow=pa.float64())]
+    t = Table(path, "pharmaceutical", cols, fmt="parquet", encoding=None, delimiter=None,
+              description="Pharmacogenomic genotypes of trial subjects: SNP calls in rsID-named columns, the top "
+                          "pathogenic variant (VCF-like), a HLA-A exon 2 read; human genetic resources data.")
+    subjects = rng.sample(w.pools["subjects"], 260)
+    exon = "".join(rng.choice("ACGT") for _ in range(270))
+    for i, p in enumerate(subjects):
+        calls = {}
+        for rs, (a, b) in SNPS:
+            calls[rs] = rng.choice((a + a, a + b, b + b))
+        start = rng.randrange(0, 200)
+        read = list(exon[start:start + rng.randint(40, 70)])
+        for _ in range(rng.randint(0, 3)):
+            read[rng.randrange(len(read))] = rng.choice("ACGT")
+        t.add(p, {"sample_id": f"S{i + 1:05d}", "subject_id_no": p.id18, **calls, "top_variant": rng.choice(VARIANTS),
+                  "hla_a_exon2": "".join(read), "chip": rng.choice(("ASA-24v1-0", "GSA-24v3-0")),
+                  "call_rate": round(rng.uniform(0.975, 0.999), 4)})
+    return t
+
+
+# --------------------------------------------------------------------------------------------
 # Hand-written customers: every value composed by hand; only check characters are computed
 # --------------------------------------------------------------------------------------------
 def _hw_card(body: str) -> str:
@@ -1929,6 +2234,8 @@ BUILDERS = (
     retail_members, retail_orders, retail_app_logins, retail_shipments,
     ai_corpus, ai_dialogues,
     handwritten_customers,
+    automotive_tracks, automotive_camera_frames, ai_speech_clips, retail_face_pay, pharma_medical_records,
+    pharma_genotypes,
 )
 
 

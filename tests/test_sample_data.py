@@ -167,7 +167,7 @@ def test_every_data_file_is_in_truth():
     on_disk = {str(p.relative_to(SAMPLE)) for p in SAMPLE.rglob("*") if p.is_file()
                and p.name not in ("generate.py", "README.md", "truth.json") and "__pycache__" not in p.parts}
     assert on_disk == set(FILES)
-    assert sum((SAMPLE / f).stat().st_size for f in FILES) < 3_200_000
+    assert sum((SAMPLE / f).stat().st_size for f in FILES) < 6_000_000
 
 
 @pytest.mark.parametrize("path", FILES)
@@ -176,7 +176,8 @@ def test_truth_lists_every_column(path):
     columns = read_columns(path)
     assert list(columns) == list(entry["columns"])
     assert entry["rows"] == len(next(iter(columns.values())))
-    assert 200 <= entry["rows"] <= 2000 or path.startswith("handwritten/")
+    media = path.endswith(("camera_frames.parquet", "speech_clips.parquet"))
+    assert 200 <= entry["rows"] <= 2000 or path.startswith("handwritten/") or (media and entry["rows"] >= 30)
     assert set(entry["decoys"]) <= set(entry["columns"])
     assert 0 <= entry["sensitive_persons"] <= entry["persons"] <= entry["rows"]
 
@@ -256,3 +257,23 @@ def test_big_mode_counts_persons_exactly(generator, tmp_path):
     assert all(resident_id_ok(v) for v in ids[:2000])
     assert all(bank_card_ok(str(v)) for v in table.column("bank_card").to_pylist()[:2000])
     assert not any(resident_id_ok(str(v)) for v in table.column("order_no").to_pylist()[:2000])
+
+
+def test_rich_content_files():
+    """Trajectories, media, biometrics, medical and genetic data, each with its truth."""
+    files = TRUTH["files"]
+    tracks = files["automotive/vehicle_tracks.parquet"]
+    assert tracks["trajectory_persons"] == 60 and tracks["persons"] == 66
+    table = pq.read_table(SAMPLE / "automotive/vehicle_tracks.parquet")
+    points = table.group_by("vin").aggregate([("gps_time", "count")]).column("gps_time_count").to_pylist()
+    assert sum(1 for n in points if n >= 2) == tracks["trajectory_persons"]
+    frames = pq.read_table(SAMPLE / "automotive/camera_frames.parquet").column("image").to_pylist()
+    assert all(f[:3] == b"\xff\xd8\xff" or f[:4] == b"\x89PNG" for f in frames)
+    assert files["automotive/camera_frames.parquet"]["images_with_faces"] == files["automotive/camera_frames.parquet"]["persons"]
+    clips = pq.read_table(SAMPLE / "ai_training/speech_clips.parquet").column("audio").to_pylist()
+    assert all(c[:4] == b"RIFF" and c[8:12] == b"WAVE" for c in clips)
+    vectors = pq.read_table(SAMPLE / "retail_services/face_pay_enrolments.parquet").column("face_embedding").to_pylist()
+    assert {len(v) for v in vectors} == {128}
+    entities = {e for entry in files.values() for e in entry["columns"].values()}
+    assert {"GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT", "FACE_IMAGE", "AUDIO", "VIDEO", "BIOMETRIC", "MEDICAL",
+            "GENETIC"} <= entities
