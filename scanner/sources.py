@@ -415,7 +415,9 @@ def sniff_delimiter(text: str, path: str = "") -> str:
                 counts.append(len(row) - 1)
         except csv.Error:
             continue
-        if not counts or max(counts) == 0:
+        # The first line (the header) must hold the delimiter: a ";" inside the values of a
+        # one-column file is not its delimiter.
+        if not counts or counts[0] == 0:
             continue
         mode = max(set(counts), key=counts.count)
         consistency = counts.count(mode) / len(counts)
