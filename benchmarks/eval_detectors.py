@@ -8,8 +8,10 @@ labelled (there must be none), and exits 1 when an in-scope entity is below the 
     .venv/bin/python benchmarks/eval_detectors.py                 # sample_data/, target 0.98
     .venv/bin/python benchmarks/eval_detectors.py --show-errors   # and every wrong column
 
-Entities outside this issue's scope (coordinates, media, biometrics, medical, genetic data) are
-listed but not scored.
+Coordinates, media (faces by scikit-image's cascade), biometric vectors and templates, medical
+and genetic columns are scored like every other entity. Trajectories are table-level: for each
+file whose truth states ``trajectory_persons``, the file is scanned (``scanner.tables``) and the
+persons or vehicles with a trajectory must match exactly.
 """
 
 from __future__ import annotations
@@ -141,6 +143,21 @@ def evaluate(sample_dir: Path, sample: int = DEFAULT_SAMPLE, detectors=None) -> 
     return ev
 
 
+def evaluate_trajectories(sample_dir: Path) -> list[tuple[str, int, int | None]]:
+    """(file, truth, scanned) trajectory persons for each file whose truth states them."""
+    from scanner.pipeline import scan
+
+    truth = json.loads((sample_dir / "truth.json").read_text(encoding="utf-8"))
+    out = []
+    for rel, entry in sorted(truth["files"].items()):
+        if "trajectory_persons" not in entry:
+            continue
+        report = scan([str(sample_dir / rel)], sector=entry.get("sector", "other"))
+        found = [t for f in report.files for t in (f.tables or []) if t.get("kind") == "trajectory"]
+        out.append((rel, entry["trajectory_persons"], found[0]["persons"] if found else None))
+    return out
+
+
 def report(ev: Evaluation, in_scope: set[str], target: float, show_errors: bool) -> bool:
     scores = ev.scores(in_scope)
     ok = True
@@ -185,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     in_scope = {d.entity for d in builtin_detectors()}
     ev = evaluate(args.sample_data, args.sample)
     ok = report(ev, in_scope, args.target, args.show_errors)
+    for rel, expected, scanned in evaluate_trajectories(args.sample_data):
+        same = expected == scanned
+        ok &= same
+        print(f"trajectory persons {rel}: truth {expected}, scanned {scanned}{'' if same else '  MISMATCH'}")
     print("PASS" if ok else "FAIL: below target")
     return 0 if ok else 1
 

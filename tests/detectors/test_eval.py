@@ -1,4 +1,4 @@
-"""The evaluation on sample_data reaches its targets (precision and recall >= 0.98, no decoy)."""
+"""The evaluation on sample_data reaches its targets (precision and recall >= 0.98, no decoy, trajectory persons exact)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def test_eval_targets_on_sample_data():
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         assert precision >= ev_mod.TARGET and recall >= ev_mod.TARGET, (entity, tp, fp, fn)
+    rich = {"GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT", "FACE_IMAGE", "AUDIO", "VIDEO", "BIOMETRIC", "MEDICAL", "GENETIC"}
+    assert rich <= set(ev.scores(in_scope)), "the rich-content entities are scored"
+    trajectories = ev_mod.evaluate_trajectories(SAMPLE)
+    assert trajectories and all(expected == scanned for _, expected, scanned in trajectories), trajectories
 
 
 def test_eval_script_on_a_small_truth(tmp_path):
