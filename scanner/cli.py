@@ -195,7 +195,7 @@ def scan(ctx: click.Context, **params):
         important=list(p["important"]), not_important=list(p["not_important"]), ledger=p["ledger"],
         ledger_key_file=p["ledger_key_file"], record=p["record"], transfer_id=p["transfer_id"],
         recipient=p["recipient"], purpose=p["purpose"], exempt=p["exempt"], decisions=p["decisions"],
-        state=p["state"], rescan=p["rescan"],
+        state=p["state"], rescan=p["rescan"], storage_options=dict(p.get("storage_options") or {}),
     )
     if p.get("keyless_policy"):
         options.keyless_policy = p["keyless_policy"]

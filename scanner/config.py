@@ -43,7 +43,7 @@ SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "ciio": bool, "year": int, "person_keys": list, "subjects": dict, "sample_rows": int, "full": bool,
     "detectors": list, "important": list, "not_important": list, "ledger": str, "ledger_key": str,
     "decisions": str, "state": str, "fail_on": str, "engine": str, "spark_master": str,
-    "sensitive_areas": str, "keyless_policy": str,
+    "sensitive_areas": str, "keyless_policy": str, "storage_options": dict,
 }
 OUTPUT_FORMATS = ("json", "table", "md", "html")
 

@@ -70,6 +70,7 @@ class ScanOptions:
     exempt: str | None = None
     decisions: Any = None  # a path to a decisions file, or a scanner.decisions.Decisions
     state: str | None = None  # incremental state file
+    storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec / Delta options for URLs
     rescan: bool = False
     keyless_policy: str = "each_row_is_a_person"
     scan_date: _dt.date | None = None
@@ -138,7 +139,11 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
     report = Report(ruleset=options.ruleset, context=context.to_dict())
 
-    sources, errors = discover([os.fspath(p) for p in paths])
+    from scanner.lake import discover_lake
+
+    lake_sources, errors, local_paths = discover_lake([os.fspath(p) for p in paths], options.storage_options)
+    sources, local_errors = discover(local_paths) if local_paths else ([], [])
+    sources, errors = lake_sources + sources, errors + local_errors
     for message in errors:
         log.error(message)
         report.errors.append(message)
@@ -153,7 +158,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         if incremental is not None:
             file_report = incremental.scan_source(source, options, detectors, decisions)
         else:
-            file_report = _scan_source(source, options, detectors, counter, decisions)
+            file_report = _scan_any(source, options, detectors, counter, decisions)
         report.files.append(file_report)
         if file_report.error:
             message = f"{source.path}: {file_report.error}"
@@ -217,8 +222,10 @@ class _Incremental:
 
         signature = hashlib.blake2b(json.dumps([self._options_signature, _subject_for(source, options),
                                                 _decisions_signature(decisions)]).encode(), digest_size=16).hexdigest()
+        from scanner.lake import lake_fingerprint
+
         try:
-            fp = self._state_mod.fingerprint(source.path)
+            fp = lake_fingerprint(source) or self._state_mod.fingerprint(source.path)
         except OSError:
             fp = None
         if fp is not None and not options.rescan:
@@ -229,7 +236,7 @@ class _Incremental:
                 self.cached += 1
                 return file_report
         counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
-        file_report = _scan_source(source, options, detectors, counter, decisions)
+        file_report = _scan_any(source, options, detectors, counter, decisions)
         table = counter.person_table(self.hasher)
         self.tables.append(table)
         self.scanned += 1
@@ -330,6 +337,29 @@ def _fingerprint(path: str) -> str | None:
 
 # --- one file -----------------------------------------------------------------------------------
 
+def _scan_any(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
+    """Scan one input, local or in a lake; remote text is read through a private local copy."""
+    if source.kind != "remote-csv":
+        return _scan_source(source, options, detectors, counter, decisions)
+    from scanner.lake import local_copy
+
+    try:
+        with local_copy(source) as local:
+            file_report = _scan_source(local, options, detectors, counter, decisions, subject_of=source)
+    except SourceError as exc:
+        return FileReport(path=source.path, size_bytes=source.size, error=str(exc).split(": ", 1)[-1])
+    file_report.path = source.path
+    return file_report
+
+
+def _open_input(source: Source, block_size: int):
+    if type(source) is Source:
+        return open_source(source, block_size=block_size)
+    from scanner.lake import open_lake
+
+    return open_lake(source, block_size)
+
+
 def _subject_for(source: Source, options: ScanOptions) -> str | None:
     import fnmatch
 
@@ -339,8 +369,9 @@ def _subject_for(source: Source, options: ScanOptions) -> str | None:
     return options.subject
 
 
-def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
-    file_report = FileReport(path=source.path, size_bytes=source.size, subject=_subject_for(source, options))
+def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None,
+                 subject_of: Source | None = None) -> FileReport:
+    file_report = FileReport(path=source.path, size_bytes=source.size, subject=_subject_for(subject_of or source, options))
     try:
         sample, meta = _read_sample(source, options)
         file_report.format = meta.format
@@ -393,7 +424,7 @@ class _Meta:
 
 def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]:
     """A sample of rows spread over the input, for classification."""
-    stream = open_source(source, block_size=options.block_size)
+    stream = _open_input(source, options.block_size)
     meta = _Meta(stream.schema, stream.format, stream.encoding, stream.delimiter)
     target = FULL_SAMPLE_CAP if options.full else options.sample_rows
     batches: list[pa.RecordBatch] = []
@@ -561,7 +592,7 @@ def _table_analyzer(schema: pa.Schema, sample: pa.Table, classifications: dict[s
 def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], key_columns: dict[str, int],
                 profiles: dict[str, ColumnProfile], counter, file_report: FileReport, table=None) -> None:
     """Stream every row once: profile, turn classified columns into keys and flags, count."""
-    stream = open_source(source, block_size=options.block_size)
+    stream = _open_input(source, options.block_size)
     birth_fns = _birth_date_extractors()
     subject = file_report.subject
     rows = 0
