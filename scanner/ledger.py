@@ -624,13 +624,17 @@ def hash_keys(key: bytes, namespace: str, keys: pa.Array) -> np.ndarray:
     """
     base = hashlib.blake2b(key=key, digest_size=HASH_BYTES, person=b"chujing.person")
     base.update(namespace.encode("utf-8") + b"\x1f")
-    out = bytearray()
+    out = np.empty((len(keys), HASH_BYTES), dtype=np.uint8)
     copy = base.copy
-    for value in keys.to_pylist():
-        h = copy()
-        h.update(value.encode("utf-8"))
-        out += h.digest()
-    return np.frombuffer(bytes(out), dtype=np.uint8).reshape(-1, HASH_BYTES)
+    # In slices, so that only a slice's Python strings exist at a time (bounded memory).
+    for start in range(0, len(keys), 65536):
+        chunk = bytearray()
+        for value in keys.slice(start, 65536).to_pylist():
+            h = copy()
+            h.update(value.encode("utf-8"))
+            chunk += h.digest()
+        out[start:start + len(chunk) // HASH_BYTES] = np.frombuffer(bytes(chunk), dtype=np.uint8).reshape(-1, HASH_BYTES)
+    return out
 
 
 def load_key(for_path: str | os.PathLike, key_file: str | os.PathLike | None = None, create: bool = True) -> bytes:
