@@ -77,7 +77,8 @@ def tables(draw):
     ncols = draw(st.integers(1, 5))
     header = [f"col{i}" for i in range(ncols)]
     rows = draw(st.lists(st.lists(CELL, min_size=ncols, max_size=ncols), max_size=12))
-    delimiter = draw(st.sampled_from([",", "\t", "|", ";"]))
+    # A one-column file shows no delimiter: it is a .csv, so a comma in a value must be quoted.
+    delimiter = draw(st.sampled_from([",", "\t", "|", ";"])) if ncols > 1 else ","
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]))
     crlf = draw(st.booleans())
     quote_all = draw(st.booleans())
@@ -116,7 +117,7 @@ def test_generated_tables_lose_no_record(table):
     names, got = result
     if encoding == "gb18030" and not all(c.isascii() for r in rows for v in r for c in v):
         # Short GB18030 samples can be mistaken for another legacy encoding: count records only.
-        assert len(got) == len([r for r in rows if any(r) or len(r) > 1]), (rows, got)
+        assert len(got) == len(rows), (rows, got)
         return
     assert names == header
     # Arrow skips blank lines: a one-column row holding "" is written as an empty quoted field.
