@@ -1,0 +1,731 @@
+"""The scan inside Apache Spark: the same detectors and the same person count, on many machines.
+
+``chujing scan --engine spark`` gives the report the local engine gives, figure for figure, by
+running the local engine's own code where the data is:
+
+1. **One Spark task per input** (file or hive dataset), largest first. The task runs the
+   pipeline's per-file scan (:func:`scanner.pipeline._scan_source`: sample, classify, apply the
+   column decisions, stream every row, profile, table-level findings) with our own sources
+   module, so GB18030, compressed CSV, ragged rows and every error message are the local ones.
+   Instead of the local :class:`~scanner.persons.PersonCounter` the scan feeds a
+   :class:`_HashingSink`, which selects the rows exactly as the counter does and emits one
+   record per row with personal data: its keys as **keyed BLAKE2b-128 hashes** (hashed in the
+   task, before anything is shuffled, cached or spilled; raw identifiers never leave the
+   Python worker), its sensitive/minor bits and its entities. The file's report (columns,
+   profiles, errors) comes back as one more record.
+2. **Distinct persons in Spark**: rows that share a key hash are one person, transitively. Each
+   row joins its other keys to its first key (a star per row); the connected components of
+   that key graph are found with the *large-star / small-star* label propagation of Kiveris et
+   al. (2014, "Connected Components in MapReduce and Beyond"), O(log² n) rounds of joins and
+   group-bys, no GraphFrames jar. A row's person is its first key's component; a row without a
+   key is a person by itself or is left out, as ``keyless_policy`` says. Persons, sensitive
+   persons, minors, persons per entity and per subject role are aggregated in Spark; only
+   those figures reach the driver.
+3. The driver assembles the report and applies the rules (ledger, important data, verdict)
+   with the same code as :func:`scanner.pipeline.scan`.
+
+Why 128-bit keyed BLAKE2b and not Spark's ``xxhash64``: keys are hashed inside the Python task
+anyway (the raw values must not enter Spark), BLAKE2b runs at ~2 M keys/s there, and with 128
+bits a collision (two persons merged) among 10⁹ distinct keys has probability ~10⁻²¹, where a
+64-bit hash gives ~3 %. The hash key is random for each run (or the ledger's key, so that the
+hashes are the ones the ledger stores): a hash seen in a Spark UI, a log or a spilled block
+cannot be tested against a guessed phone number.
+
+>>> from scanner.spark_engine import scan_spark                    # doctest: +SKIP
+>>> report = scan_spark(["sample_data/"], ScanOptions(sector="automotive"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import logging
+import os
+import pickle
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mappings import engine
+from scanner import pipeline
+from scanner.persons import (
+    EACH_ROW_IS_A_PERSON,
+    HASH_BYTES,
+    KEYLESS_POLICIES,
+    MINOR,
+    SENSITIVE,
+    PersonCounter,
+    PersonCounts,
+    PersonTable,
+)
+from scanner.pipeline import ScanOptions
+from scanner.report import FileReport, PersonsReport, Report, apply_assessment
+from scanner.sources import Source, describe_read_error, discover
+
+log = logging.getLogger("chujing")
+
+__all__ = ["scan_spark", "spark_session", "DEFAULT_MASTER"]
+
+DEFAULT_MASTER = "local[2]"
+# Below this many distinct key–key edges the components are found on the driver (scipy)
+# instead of by rounds of Spark joins: the edges are 32 bytes each, so 2 M edges are 64 MB.
+DRIVER_COMPONENTS_MAX_EDGES = 2_000_000
+# Round limit of the label propagation; the algorithm needs O(log² n) rounds, ~40 would be a
+# graph of 10¹⁸ keys. Reaching it means a bug, reported as such.
+MAX_ROUNDS = 200
+
+# Hashing: the ledger's construction (scanner.ledger.Ledger.hash_keys), so that with a ledger
+# the hashes computed in Spark are the ones it stores.
+_PERSON = b"chujing.person"
+_NAMESPACE_SEPARATOR = b"\x1f"
+
+# What a task emits. kind 0: one row with personal data; kind 1: the file's report.
+_ROW, _FILE = 0, 1
+_TASK_SCHEMA = pa.schema([
+    ("kind", pa.int8()), ("file", pa.int32()), ("row", pa.int64()), ("flags", pa.int8()),
+    ("entities", pa.list_(pa.string())), ("keys", pa.list_(pa.binary())), ("blob", pa.binary()),
+])
+_TASK_DDL = ("kind byte, file int, row long, flags byte, entities array<string>, keys array<binary>, "
+             "blob binary")
+_ROW_BITS = 40  # row id = file << 40 | row number within the file's rows with personal data
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+def spark_session(master: str | None = None, app_name: str = "chujing scan"):
+    """A SparkSession for the scan: ``local[2]`` unless told otherwise, Arrow on, few partitions.
+
+    Under ``spark-submit`` the submitted master and configuration are used as they are. On a
+    local master the Python workers are this interpreter (so they import this install of
+    chujing) and Spark binds to 127.0.0.1.
+    """
+    from pyspark.sql import SparkSession
+
+    master = master or os.environ.get("CHUJING_SPARK_MASTER") or None
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # the JVM of spark-submit started us
+    if submitted and master is None:
+        return SparkSession.builder.appName(app_name).getOrCreate()
+    master = master or DEFAULT_MASTER
+    local = master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (SparkSession.builder.master(master).appName(app_name)
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.sql.adaptive.enabled", "true"))
+    if local:
+        builder = (builder.config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1"))
+    session = builder.getOrCreate()
+    if local:
+        session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+# --- the scan ------------------------------------------------------------------------------------
+
+def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
+    """Scan ``paths`` in Spark and return the same :class:`Report` as :func:`scanner.pipeline.scan`.
+
+    ``spark``: a SparkSession to use; otherwise one is made for ``options.spark_master`` (an
+    attribute the CLI sets), ``$CHUJING_SPARK_MASTER`` or ``local[2]``. A session made here is
+    stopped at the end; a given one is left running.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    options = options or ScanOptions()
+    if options.scan_date is None:
+        options.scan_date = _dt.date.today()
+    if options.keyless_policy not in KEYLESS_POLICIES:
+        raise ValueError(f"unknown keyless policy {options.keyless_policy!r}: use one of {', '.join(KEYLESS_POLICIES)}")
+    context = options.context()
+    notes = engine.check_context(context)  # an unknown sector or scenario fails before any reading
+    decisions = pipeline._load_decisions(options.decisions)
+    report = Report(ruleset=options.ruleset, context=context.to_dict())
+
+    sources, errors = discover([os.fspath(p) for p in paths])
+    for message in errors:
+        log.error(message)
+        report.errors.append(message)
+        report.files.append(FileReport(path=message.split(": ")[0], error=message.split(": ", 1)[-1]))
+
+    ledger_key = _ledger_key(options)
+    secret = ledger_key if ledger_key is not None else os.urandom(32)
+    started = time.monotonic()
+    stats = _SparkStats()
+    persons = _Persons(keyless_policy=options.keyless_policy)
+    if sources:
+        owned = spark is None
+        spark = spark or spark_session(getattr(options, "spark_master", None))
+        try:
+            file_reports = _run(spark, sources, options, decisions, secret, persons, stats,
+                                want_table=options.ledger is not None or options.record)
+        finally:
+            if owned:
+                spark.stop()
+        for source, file_report in zip(sources, file_reports, strict=True):
+            report.files.append(file_report)
+            if file_report.error:
+                message = f"{source.path}: {file_report.error}"
+                log.error(message)
+                report.errors.append(message)
+    report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
+                              "bytes": sum(s.size for s in sources), "engine": "spark", **stats.as_dict()}
+
+    counts = persons.result()
+    report.persons = PersonsReport(
+        personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
+        by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
+        keyless_policy=counts.keyless_policy, minors=counts.minors,
+    )
+    judged = engine.Counts(personal=counts.personal, sensitive=counts.sensitive,
+                           by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
+    if options.ledger is not None or options.record:
+        persons.check_hasher_key = secret
+        judged = pipeline._apply_ledger(report, options, persons, context, sources)
+
+    # From here on, the same as scanner.pipeline.scan.
+    entities = {e for f in report.files for c in f.columns for e in c.entities}
+    columns = [(f.path, c.name, c.entity) for f in report.files for c in f.columns]
+    candidates = engine.important_candidates(context, columns, counts=judged)
+    candidates = pipeline._review_candidates(candidates, options, decisions)
+    report.important_data = [c.to_dict() for c in candidates]
+    assessment = engine.assess(context, judged, entities, candidates)
+    apply_assessment(report, assessment)
+    report.ruleset = getattr(assessment, "ruleset", None) or report.ruleset
+    if notes:
+        report.extra.setdefault("notes", [])
+        report.extra["notes"] = notes + [n for n in report.extra["notes"] if n not in notes]
+    if decisions is not None:
+        from scanner.decisions import apply_to_report
+
+        apply_to_report(report, decisions)
+    return report
+
+
+def _ledger_key(options: ScanOptions) -> bytes | None:
+    """The ledger's hashing key, when the scan is judged against a ledger (else None)."""
+    if options.ledger is None and not options.record:
+        return None
+    from scanner import ledger as ledger_mod
+
+    ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
+    try:
+        return ledger._key
+    finally:
+        ledger.close()
+
+
+@dataclass
+class _SparkStats:
+    master: str = ""
+    tasks: int = 0
+    components: str = ""
+    rounds: int = 0
+    edges: int = 0
+    scan_seconds: float = 0.0
+    count_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"spark": {"master": self.master, "tasks": self.tasks, "components": self.components,
+                          "rounds": self.rounds, "edges": self.edges,
+                          "scan_seconds": round(self.scan_seconds, 3), "count_seconds": round(self.count_seconds, 3)}}
+
+
+def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: bytes, persons: _Persons,
+         stats: _SparkStats, want_table: bool) -> list[FileReport]:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    stats.master = spark.sparkContext.master
+    # Largest inputs first: with one task per input this is the classic longest-first schedule.
+    order = sorted(range(len(sources)), key=lambda i: (-sources[i].size, i))
+    stats.tasks = len(order)
+    task = _Task(sources=sources, order=order,
+                 options=replace(options, progress=None, decisions=None),
+                 detectors=options.detectors, decisions=decisions, secret=secret)
+    if options.progress:
+        for i, source in enumerate(sources):
+            options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
+                              "bytes": source.size})
+    spark.sparkContext.setJobDescription("chujing: scan inputs")
+    scanned = (spark.range(len(order), numPartitions=len(order))
+               .mapInArrow(task, _TASK_DDL)
+               .persist(StorageLevel.MEMORY_AND_DISK))
+    try:
+        started = time.monotonic()
+        summaries = {r["file"]: pickle.loads(r["blob"])
+                     for r in scanned.where(F.col("kind") == _FILE).select("file", "blob").collect()}
+        file_reports = [summaries[i]["report"] for i in range(len(sources))]
+        rows = scanned.where(F.col("kind") == _ROW).select(
+            "file", "row", F.col("flags").cast("int").alias("flags"), "entities", "keys")
+        stats.scan_seconds = time.monotonic() - started
+        started = time.monotonic()
+        persons.count(spark, rows, [summaries[i] for i in range(len(sources))], stats, want_table)
+        stats.count_seconds = time.monotonic() - started
+    finally:
+        scanned.unpersist()
+        spark.sparkContext.setJobDescription(None)
+    return file_reports
+
+
+# --- inside a task -------------------------------------------------------------------------------
+
+@dataclass
+class _Task:
+    """What a Spark task needs to scan one input: pickled once, shipped with the closure."""
+
+    sources: list[Source]
+    order: list[int]
+    options: ScanOptions
+    detectors: list | None
+    decisions: Any
+    secret: bytes
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for position in batch.column(0).to_pylist():
+                yield from self.scan_file(self.order[position])
+
+    def scan_file(self, index: int) -> Iterator[pa.RecordBatch]:
+        """Run the pipeline's scan of one input in a thread, streaming the hashed rows out."""
+        source = self.sources[index]
+        detectors = self.detectors or _detectors(tuple(self.options.detector_files))
+        out: queue.Queue = queue.Queue(maxsize=4)
+        stop = threading.Event()
+        sink = _HashingSink(index, self.secret, self.options.scan_date, out, stop)
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["report"] = pipeline._scan_source(source, self.options, detectors, sink, self.decisions)
+            except BaseException as exc:  # re-raised in the task, without the data (below)
+                result["error"] = exc
+            finally:
+                _put(out, None, stop)
+
+        thread = threading.Thread(target=work, name=f"chujing-scan-{index}", daemon=True)
+        thread.start()
+        try:
+            while (item := out.get()) is not None:
+                yield item
+        finally:
+            stop.set()
+            thread.join(timeout=5)
+        if "error" in result:
+            exc = result["error"]
+            # An exception message may quote a value; Spark logs task failures, so only the type
+            # and a scrubbed reason travel.
+            raise RuntimeError(f"input #{index} failed in the Spark task: {type(exc).__name__}: "
+                               f"{describe_read_error(exc)}") from None
+        summary = {"report": result["report"], **sink.summary()}
+        yield _file_record(index, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_DETECTORS: dict[tuple[str, ...], list] = {}
+
+
+def _detectors(files: tuple[str, ...]) -> list:
+    """Detectors, loaded once per Python worker (workers are reused between tasks)."""
+    if files not in _DETECTORS:
+        _DETECTORS[files] = pipeline.load_detectors(list(files))
+    return _DETECTORS[files]
+
+
+def _put(out: queue.Queue, item: Any, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            out.put(item, timeout=0.5)
+            return
+        except queue.Full:
+            continue
+
+
+def _file_record(index: int, blob: bytes) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([
+        pa.array([_FILE], pa.int8()), pa.array([index], pa.int32()), pa.array([0], pa.int64()),
+        pa.array([0], pa.int8()), pa.array([[]], pa.list_(pa.string())), pa.array([[]], pa.list_(pa.binary())),
+        pa.array([blob], pa.binary()),
+    ], schema=_TASK_SCHEMA)
+
+
+class _HashingSink:
+    """Takes the place of :class:`~scanner.persons.PersonCounter` in a task's scan.
+
+    Selects the rows the counter would count (the ``personal`` flag), computes the same
+    per-row facts (sensitive; minor from birth dates and resident-ID keys; entities; which keys
+    are present) and emits them with each key replaced by its keyed hash. Counting happens
+    later, in Spark, over every input at once.
+    """
+
+    def __init__(self, file: int, secret: bytes, scan_date: _dt.date, out: queue.Queue, stop: threading.Event) -> None:
+        self.file = file
+        self.out = out
+        self.stop = stop
+        self._minors = PersonCounter(scan_date)  # only its birth-date arithmetic is used
+        self._base = hashlib.blake2b(key=secret, digest_size=HASH_BYTES, person=_PERSON)
+        self._hashers: dict[str, Any] = {}
+        self.rows = 0
+        self.keyless_rows = 0
+        self.entities: set[str] = set()
+        self.subject: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {"rows": self.rows, "keyless_rows": self.keyless_rows, "entities": sorted(self.entities),
+                "subject": self.subject}
+
+    def add_batch(self, keys: dict[str, pa.Array], flags: dict[str, np.ndarray],
+                  birth_dates: pa.Array | None = None, subject: str | None = None, source: str = "") -> None:
+        from scanner.persons import _as_string, _batch_length, _bool
+
+        n = _batch_length(keys, flags, birth_dates)
+        if n is None:
+            return
+        personal = flags.get("personal")
+        if personal is None:
+            personal = np.zeros(n, dtype=bool)
+            for name, values in flags.items():
+                if name.startswith("entity:") or name == "sensitive":
+                    personal |= _bool(values, n, name, source)
+            for values in keys.values():
+                personal |= _as_string(values).is_valid().to_numpy(zero_copy_only=False)
+        personal = _bool(personal, n, "personal", source)
+        selected = np.flatnonzero(personal)
+        m = len(selected)
+        if m == 0:
+            return
+        take = None if m == n else pa.array(selected, pa.int64())
+
+        row_flags = np.zeros(m, dtype=np.uint8)
+        sensitive = flags.get("sensitive")
+        if sensitive is not None:
+            row_flags[_bool(sensitive, n, "sensitive", source)[selected]] |= SENSITIVE
+        if birth_dates is not None:
+            row_flags[self._minors._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
+
+        key_rows: list[np.ndarray] = []
+        key_hashes: list[np.ndarray] = []
+        for name, values in keys.items():
+            namespace = name.split("#", 1)[0]
+            column = _as_string(values)
+            if len(column) != n:
+                raise ValueError(f"{source or 'batch'}: key array {name!r} has {len(column)} values, expected {n}")
+            if take is not None:
+                column = column.take(take)
+            present = pc.and_(column.is_valid(), pc.greater(pc.binary_length(column), 0)).fill_null(False)
+            present_np = present.to_numpy(zero_copy_only=False)
+            if not present_np.any():
+                continue
+            present_keys = column.filter(present)
+            rows = np.flatnonzero(present_np)
+            if namespace == "CN_RESIDENT_ID":
+                row_flags[rows[self._minors._minor_from_keys(present_keys)]] |= MINOR
+            key_rows.append(rows)
+            key_hashes.append(self._hash(namespace, present_keys))
+
+        entity_rows: list[np.ndarray] = []
+        entity_codes: list[np.ndarray] = []
+        entity_names: list[str] = []
+        for name, values in flags.items():
+            if name.startswith("entity:"):
+                hit = np.flatnonzero(_bool(values, n, name, source)[selected])
+                if len(hit):
+                    entity_rows.append(hit)
+                    entity_codes.append(np.full(len(hit), len(entity_names), np.int32))
+                    entity_names.append(name[len("entity:"):])
+        self.entities.update(entity_names)
+        if subject is not None and self.subject is None:
+            self.subject = subject
+
+        keys_list, has_key = _lists(m, key_rows, key_hashes)
+        entities_list = _entity_lists(m, entity_rows, entity_codes, entity_names)
+        row_ids = (np.int64(self.file) << _ROW_BITS) + self.rows + np.arange(m, dtype=np.int64)
+        self.rows += m
+        self.keyless_rows += int(m - has_key.sum())
+        batch = pa.RecordBatch.from_arrays([
+            pa.array(np.zeros(m, np.int8)), pa.array(np.full(m, self.file, np.int32)), pa.array(row_ids),
+            pa.array(row_flags.astype(np.int8)), entities_list, keys_list, pa.nulls(m, pa.binary()),
+        ], schema=_TASK_SCHEMA)
+        _put(self.out, batch, self.stop)
+
+    def _hash(self, namespace: str, keys: pa.Array) -> np.ndarray:
+        """Keyed BLAKE2b-128 of namespace + key, each distinct key of the batch hashed once."""
+        base = self._hashers.get(namespace)
+        if base is None:
+            base = self._base.copy()
+            base.update(namespace.encode("utf-8") + _NAMESPACE_SEPARATOR)
+            self._hashers[namespace] = base
+        encoded = keys.dictionary_encode()
+        digests = bytearray()
+        for value in encoded.dictionary.to_pylist():
+            h = base.copy()
+            h.update(value.encode("utf-8"))
+            digests += h.digest()
+        table = np.frombuffer(bytes(digests), dtype=np.uint8).reshape(-1, HASH_BYTES)
+        return table[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _lists(m: int, rows: list[np.ndarray], hashes: list[np.ndarray]) -> tuple[pa.Array, np.ndarray]:
+    """Per row, the list of its key hashes (in key order), and which rows have any."""
+    if not rows:
+        return pa.array([[]] * m, pa.list_(pa.binary())), np.zeros(m, bool)
+    all_rows = np.concatenate(rows)
+    all_hashes = np.concatenate(hashes)
+    order = np.argsort(all_rows, kind="stable")
+    counts = np.bincount(all_rows, minlength=m)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    k = len(all_rows)
+    data = np.ascontiguousarray(all_hashes[order]).tobytes()
+    value_offsets = np.arange(0, HASH_BYTES * (k + 1), HASH_BYTES, dtype=np.int32)
+    values = pa.BinaryArray.from_buffers(pa.binary(), k, [None, pa.py_buffer(value_offsets.tobytes()), pa.py_buffer(data)])
+    return pa.ListArray.from_arrays(pa.array(offsets), values), counts > 0
+
+
+def _entity_lists(m: int, rows: list[np.ndarray], codes: list[np.ndarray], names: list[str]) -> pa.Array:
+    if not rows:
+        return pa.array([[]] * m, pa.list_(pa.string()))
+    all_rows = np.concatenate(rows)
+    order = np.argsort(all_rows, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(all_rows, minlength=m))]).astype(np.int32)
+    values = pa.array(names, pa.string()).take(pa.array(np.concatenate(codes)[order]))
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+# --- counting persons in Spark -------------------------------------------------------------------
+
+@dataclass
+class _Persons:
+    """The person figures computed in Spark, in the shape of :class:`PersonCounter`'s results.
+
+    Also stands in for the counter where the ledger expects one (``result``,
+    ``person_table``, ``keyless_policy``).
+    """
+
+    keyless_policy: str = EACH_ROW_IS_A_PERSON
+    counts: PersonCounts = field(default_factory=PersonCounts)
+    table: PersonTable | None = None
+    check_hasher_key: bytes | None = None
+
+    def result(self) -> PersonCounts:
+        return self.counts
+
+    def person_table(self, hasher) -> PersonTable:
+        if self.table is None:
+            raise RuntimeError("the Spark scan did not keep the person table the ledger needs")
+        if self.check_hasher_key is not None:
+            probe = pa.array(["chujing"])
+            mine = hashlib.blake2b(key=self.check_hasher_key, digest_size=HASH_BYTES, person=_PERSON)
+            mine.update(b"probe" + _NAMESPACE_SEPARATOR + b"chujing")
+            if bytes(np.asarray(hasher("probe", probe), dtype=np.uint8).tobytes()) != mine.digest():
+                raise RuntimeError("the ledger hashes keys differently from the Spark scan; cannot record")
+        return self.table
+
+    def count(self, spark, rows, summaries: list[dict[str, Any]], stats: _SparkStats, want_table: bool) -> None:
+        from pyspark.sql import functions as F
+
+        # Subject roles in the order PersonCounter meets them: inputs in order, those with rows.
+        subjects: list[str] = []
+        for s in summaries:
+            if s["rows"] and s["subject"] is not None and s["subject"] not in subjects:
+                subjects.append(s["subject"])
+        file_subject = {i: subjects.index(s["subject"]) if s["rows"] and s["subject"] in subjects else -1
+                        for i, s in enumerate(summaries)}
+        entities = sorted({e for s in summaries for e in s["entities"]})
+        total_rows = sum(s["rows"] for s in summaries)
+        keyless_rows = sum(s["keyless_rows"] for s in summaries)
+        self.counts = PersonCounts(keyless_rows=keyless_rows, keyless_policy=self.keyless_policy, rows=total_rows,
+                                   by_entity={e: 0 for e in entities},
+                                   by_subject={s: {"personal": 0, "sensitive": 0, "by_entity": {e: 0 for e in entities}}
+                                               for s in subjects})
+        if total_rows == 0:
+            return
+
+        spark.sparkContext.setJobDescription("chujing: link keys into persons")
+        labels = _components(spark, rows, stats)
+        keyed = (rows.where(F.size("keys") > 0)
+                 .join(labels, F.col("keys")[0] == F.col("node"), "left")
+                 .select("file", "row", "flags", "entities", F.coalesce("label", F.col("keys")[0]).alias("person")))
+        if self.keyless_policy == EACH_ROW_IS_A_PERSON:
+            keyless = rows.where(F.size("keys") == 0).select(
+                "file", "row", "flags", "entities", _row_label(F.col("row")).alias("person"))
+            labelled = keyed.unionByName(keyless)
+        else:
+            labelled = keyed
+        if subjects:
+            mapping = F.create_map(*[x for i, code in file_subject.items() for x in (F.lit(i), F.lit(code))])
+            labelled = labelled.withColumn("subject", F.coalesce(mapping[F.col("file")], F.lit(-1)))
+        else:
+            labelled = labelled.withColumn("subject", F.lit(-1))
+
+        spark.sparkContext.setJobDescription("chujing: count persons")
+        # A facet is what one person shows under one subject role (PersonTable's sense).
+        facets = (labelled.groupBy("person", "subject")
+                  .agg(F.bit_or("flags").alias("f"), F.array_distinct(F.flatten(F.collect_list("entities"))).alias("ents"))
+                  .persist())
+        try:
+            people = facets.groupBy("person").agg(
+                F.bit_or("f").alias("pf"), F.array_distinct(F.flatten(F.collect_list("ents"))).alias("pents"))
+            minor = F.col("pf").bitwiseAND(MINOR) != 0
+            figures = [  # (what, subject, entity, n, sensitive, minors): collected in one job
+                people.agg(F.lit("all").alias("what"), F.lit(-1).alias("subject"), F.lit(None).cast("string").alias("entity"),
+                           F.count(F.lit(1)).alias("n"),
+                           F.sum((F.col("pf").bitwiseAND(MINOR | SENSITIVE) != 0).cast("long")).alias("sensitive"),
+                           F.sum(minor.cast("long")).alias("minors")),
+                people.select(F.explode("pents").alias("entity")).groupBy("entity").agg(
+                    F.lit("entity").alias("what"), F.lit(-1).alias("subject"), F.count(F.lit(1)).alias("n"),
+                    F.lit(0).cast("long").alias("sensitive"), F.lit(0).cast("long").alias("minors")),
+            ]
+            if subjects:
+                in_role = facets.where(F.col("subject") >= 0)
+                figures.append(in_role.join(people.select("person", "pf"), "person").groupBy("subject").agg(
+                    F.lit("role").alias("what"), F.lit(None).cast("string").alias("entity"), F.count(F.lit(1)).alias("n"),
+                    F.sum(((F.col("f").bitwiseAND(SENSITIVE) != 0) | minor).cast("long")).alias("sensitive"),
+                    F.lit(0).cast("long").alias("minors")))
+                figures.append(in_role.select("subject", F.explode("ents").alias("entity")).groupBy("subject", "entity").agg(
+                    F.lit("role_entity").alias("what"), F.count(F.lit(1)).alias("n"),
+                    F.lit(0).cast("long").alias("sensitive"), F.lit(0).cast("long").alias("minors")))
+            columns = ["what", "subject", "entity", "n", "sensitive", "minors"]
+            union = figures[0].select(columns)
+            for more in figures[1:]:
+                union = union.unionByName(more.select(columns))
+            for r in union.collect():
+                if r["what"] == "all":
+                    self.counts.personal = int(r["n"])
+                    self.counts.sensitive = int(r["sensitive"] or 0)
+                    self.counts.minors = int(r["minors"] or 0)
+                elif r["what"] == "entity":
+                    self.counts.by_entity[r["entity"]] = int(r["n"])
+                elif r["what"] == "role":
+                    role = self.counts.by_subject[subjects[r["subject"]]]
+                    role["personal"], role["sensitive"] = int(r["n"]), int(r["sensitive"] or 0)
+                else:
+                    self.counts.by_subject[subjects[r["subject"]]]["by_entity"][r["entity"]] = int(r["n"])
+            if want_table:
+                self.table = _person_table(facets, rows, labels, subjects, self.counts)
+        finally:
+            facets.unpersist()
+            spark.sparkContext.setJobDescription(None)
+
+
+def _row_label(row):
+    """A keyless row's own person label: its 8-byte id, never equal to a 16-byte key hash."""
+    from pyspark.sql import functions as F
+
+    return F.unhex(F.lpad(F.hex(row), 16, "0"))
+
+
+def _components(spark, rows, stats: _SparkStats):
+    """``(node, label)`` for every key hash linked to another one: the component's smallest hash.
+
+    Keys that are linked to nothing are their own label (the caller's ``coalesce``).
+    """
+    from pyspark.sql import functions as F
+
+    edges = (rows.where(F.size("keys") > 1)
+             .select(F.col("keys")[0].alias("a"), F.posexplode("keys").alias("pos", "b"))
+             .where((F.col("pos") > 0) & (F.col("a") != F.col("b")))
+             .select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
+             .distinct()
+             .localCheckpoint(eager=True))
+    stats.edges = edges.count()
+    if stats.edges <= getattr(spark, "_chujing_driver_edges", DRIVER_COMPONENTS_MAX_EDGES) and stats.edges:
+        stats.components = "driver"
+        return _driver_components(spark, edges)
+    stats.components = "spark"
+    return _star_components(edges, stats)
+
+
+def _star_components(edges, stats: _SparkStats):
+    """Large-star / small-star rounds until every component is a star around its minimum.
+
+    Edges are kept as ``(u, v)`` with ``u > v``. Large-star joins every neighbour larger than a
+    node to the node's smallest neighbour; small-star joins a node and its smaller neighbours
+    to the smallest of them. Both keep the components; together they shrink the graph's
+    diameter until each component is a star centred on its smallest node (Kiveris et al.).
+    """
+    from pyspark.sql import functions as F
+
+    current = edges
+    for round_ in range(1, MAX_ROUNDS + 1):
+        # large-star
+        both = current.select(F.col("u").alias("x"), F.col("v").alias("y")).unionByName(
+            current.select(F.col("v").alias("x"), F.col("u").alias("y")))
+        smallest = both.groupBy("x").agg(F.least(F.min("y"), F.col("x")).alias("m"))
+        large = (both.join(smallest, "x").where(F.col("y") > F.col("x"))
+                 .select(F.col("y").alias("u"), F.col("m").alias("v")).distinct())
+        # small-star (every edge of `large` already has u > v)
+        smallest = large.groupBy("u").agg(F.min("v").alias("m"))
+        small = (large.join(smallest, "u")
+                 .select(F.col("v").alias("u"), "m").where(F.col("u") != F.col("m"))
+                 .unionByName(smallest.select("u", "m"))
+                 .select("u", F.col("m").alias("v")).distinct()
+                 .localCheckpoint(eager=True))
+        current = small
+        stats.rounds = round_
+        # Done when every node points to one centre and no centre points anywhere.
+        centres = current.select(F.col("v").alias("u")).distinct().withColumn("centre", F.lit(True))
+        unfinished = (current.groupBy("u").count().join(centres, "u", "left")
+                      .where((F.col("count") > 1) | F.col("centre").isNotNull()).limit(1).count())
+        if not unfinished:
+            return current.select(F.col("u").alias("node"), F.col("v").alias("label")).unionByName(
+                current.select(F.col("v").alias("node"), F.col("v").alias("label"))).distinct()
+    raise RuntimeError(f"person linking did not converge in {MAX_ROUNDS} rounds (a bug; please report it)")
+
+
+def _driver_components(spark, edges):
+    """Components of a small edge set with scipy on the driver (hashes only reach it)."""
+    from scanner.persons import _components as components
+
+    table = edges.toArrow()
+    u = table.column("u").combine_chunks().cast(pa.binary())
+    v = table.column("v").combine_chunks().cast(pa.binary())
+    encoded = pa.chunked_array([u, v]).dictionary_encode()
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]).astype(np.int64)
+    nodes = encoded.chunk(0).dictionary
+    k = len(u)
+    labels = components(len(nodes), codes[:k], codes[k:])
+    # Any member names its component; the smallest code's hash is as good as any.
+    first = np.full(int(labels.max()) + 1, len(nodes), np.int64)
+    np.minimum.at(first, labels, np.arange(len(nodes)))
+    result = pa.table({"node": nodes, "label": nodes.take(pa.array(first[labels]))})
+    return spark.createDataFrame(result)
+
+
+def _person_table(facets, rows, labels, subjects: list[str], counts: PersonCounts) -> PersonTable:
+    """The persons as the ledger stores them (keyed hashes only), collected to the driver."""
+    from pyspark.sql import functions as F
+
+    people = facets.select("person").distinct().toPandas()["person"].map(bytes).tolist()
+    person_id = {p: i for i, p in enumerate(sorted(people))}
+    f = facets.select("person", "subject", "f", "ents").toPandas()
+    facet_person = np.array([person_id[bytes(p)] for p in f["person"]], np.int32)
+    facet_subject = f["subject"].to_numpy(np.int16)
+    facet_flags = f["f"].to_numpy(np.uint8)
+    entity_facets: dict[str, list[int]] = {}
+    for i, ents in enumerate(f["ents"]):
+        for e in ents:
+            entity_facets.setdefault(e, []).append(i)
+    keys = (rows.select(F.col("keys")[0].alias("first"), F.explode("keys").alias("key")).distinct()
+            .join(labels, F.col("first") == F.col("node"), "left")
+            .select("key", F.coalesce("label", "first").alias("person")).distinct().toPandas())
+    key_person = np.array([person_id.get(bytes(p), -1) for p in keys["person"]], np.int32)
+    keep = key_person >= 0  # keys of rows left out by the policy belong to no counted person
+    key_hash = np.frombuffer(b"".join(bytes(k) for k in keys["key"]), np.uint8).reshape(-1, HASH_BYTES)[keep]
+    return PersonTable(
+        n_persons=len(person_id), key_hash=key_hash, key_person=key_person[keep],
+        facet_person=facet_person, facet_subject=facet_subject, facet_flags=facet_flags,
+        entity_facets={e: np.array(v, np.int32) for e, v in sorted(entity_facets.items())},
+        subjects=list(subjects), keyless_rows=counts.keyless_rows, keyless_policy=counts.keyless_policy,
+        rows=counts.rows)
