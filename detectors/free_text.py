@@ -11,6 +11,12 @@ with the Presidio recognizers of the other detectors (:mod:`detectors.presidio`)
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from detectors.base import Detector
 
 ENTITY = "FREE_TEXT"
@@ -30,3 +36,91 @@ DETECTOR = Detector(
     priority=0,
     in_free_text=False,
 )
+
+
+# --- entities inside prose, for every row (the full pass) ---------------------------------------
+
+_BOUNDARY_BEFORE = "(?<![0-9A-Za-z])"
+_BOUNDARY_AFTER = "(?![0-9A-Za-z])"
+MAX_CANDIDATES = 4  # per row: later candidates are tried when the first ones do not validate
+
+
+def prose_pattern(det: Detector) -> str | None:
+    """The detector's prose shape as RE2 (separators and prefixes allowed), without look-arounds.
+
+    ``+86 138 0013 8000`` and ``6222 0212 3456 7890 128`` match here; the value is then
+    normalised and validated like a column value. Falls back to the value pattern when the
+    prose pattern needs look-arounds RE2 cannot run.
+    """
+    from detectors.presidio import text_pattern
+
+    if det.entity == ENTITY or (det.pattern is None and det.text_pattern is None):
+        return None
+    regex = text_pattern(det) if det.in_free_text else None
+    if regex is None:
+        return det.pattern
+    if regex.startswith(_BOUNDARY_BEFORE):
+        regex = regex[len(_BOUNDARY_BEFORE):]
+    if regex.endswith(_BOUNDARY_AFTER):
+        regex = regex[: -len(_BOUNDARY_AFTER)]
+    if "(?<" in regex or "(?=" in regex or "(?!" in regex:
+        return det.pattern
+    return regex
+
+
+def entities_in_text(det: Detector, texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Rows whose prose holds a valid value of ``det``, and that value normalised (null elsewhere).
+
+    Vectorised with Arrow's RE2: the n-th candidate of every row is extracted at once, checked
+    with the detector's own normaliser and validator, and rows without a valid one yet try the
+    next candidate (up to :data:`MAX_CANDIDATES`). Detectors without a checksum whose score in
+    prose is below Presidio's threshold (a bare passport-like ``E12345678``) need one of their
+    context words in the 12 characters before the value, as in :mod:`detectors.presidio`.
+
+    >>> from detectors.cn_mobile_phone import DETECTOR as phone
+    >>> ok, values = entities_in_text(phone, pa.array(["请致电+86 138 0013 8000谢谢", "订单20261103001", None]))
+    >>> ok.tolist(), values.to_pylist()
+    ([True, False, False], ['13800138000', None, None])
+    """
+    from detectors.presidio import SCORE_THRESHOLD, context_words
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    n = len(texts)
+    found = np.zeros(n, dtype=bool)
+    values = pa.nulls(n, pa.string())
+    regex = prose_pattern(det)
+    if regex is None or n == 0:
+        return found, values
+    needs_context = det.validate is None and det.text_score < SCORE_THRESHOLD
+    words = [w for w in context_words(det) if w]
+    candidate = f"(?:^|[^0-9A-Za-z])(?P<v>(?i:{regex}))(?:[^0-9A-Za-z]|$)"
+    skip = f"(?:.*?[^0-9A-Za-z]?(?i:{regex}))"
+    remaining = np.ones(n, dtype=bool)
+    for k in range(MAX_CANDIDATES):
+        rows = np.flatnonzero(remaining)
+        if not len(rows):
+            break
+        subset = texts.take(pa.array(rows)) if len(rows) < n else texts
+        head = f"(?s)^{skip}{{{k}}}.*?" if k else "(?s)^.*?"
+        extracted = pc.extract_regex(subset, f"{head}(?P<pre>.{{0,12}}?){candidate}" if needs_context
+                                     else f"{head}{candidate}")
+        raw = pc.struct_field(extracted, "v")
+        has = raw.is_valid().to_numpy(zero_copy_only=False)
+        if not has.any():
+            break
+        ok, normalised = det.valid_mask(raw)
+        if needs_context and words:
+            before = pc.utf8_lower(pc.struct_field(extracted, "pre"))
+            near = pc.match_substring_regex(before, "|".join(re.escape(w) for w in words))
+            ok &= near.fill_null(False).to_numpy(zero_copy_only=False)
+        if ok.any():
+            hit = rows[ok]
+            found[hit] = True
+            mask = np.zeros(n, dtype=bool)
+            mask[hit] = True
+            positions = np.zeros(n, dtype=np.int64)
+            positions[hit] = np.flatnonzero(ok)
+            values = pc.if_else(pa.array(mask), normalised.take(pa.array(positions)), values)
+        remaining[rows[ok | ~has]] = False
+    return found, values

@@ -16,7 +16,9 @@ written with ``mtime=0`` and no file name, Parquet without timestamps.
 How truth is counted (``truth.json``): every row that holds personal data belongs to exactly one
 generated person and carries at least one *valid* strong key (resident ID, passport or permit,
 mobile phone, e-mail or bank card), and persons never share a key value. ``persons`` is the number
-of distinct persons in a file; ``sensitive_persons`` those of them with at least one valid value
+of distinct persons in a file as anyone could tell them apart: rows are one person when they
+share a key value (a person's phone in one complaint and ID in another are two persons: nobody
+can link them); ``sensitive_persons`` those of them with at least one valid value
 of a sensitive entity in their rows (CONTRACT.md's sensitive column, free text included), or
 under 14 on the scan date by a birth date visible in the file (a BIRTH_DATE column or an ID
 number). Invalid values are only ever injected where they change neither count.
@@ -62,6 +64,8 @@ STRONG_KEYS = frozenset({
     "CN_RESIDENT_ID", "CN_PASSPORT", "CN_HK_MACAO_PERMIT", "CN_TAIWAN_PERMIT", "CN_EXIT_ENTRY_PERMIT",
     "CN_FOREIGNER_PR_ID", "CN_MOBILE_PHONE", "EMAIL", "CN_BANK_CARD",
 })
+# What a scanner links rows by (the detectors with person_key=True).
+LINK_KEYS = STRONG_KEYS | {"CN_DRIVING_LICENCE_FILE_NO", "CN_SOCIAL_SECURITY_CARD"}
 NON_PERSONAL_ENTITIES = frozenset({"CN_USCC", "FREE_TEXT"})  # FREE_TEXT: its own entities count
 
 # --------------------------------------------------------------------------------------------
@@ -997,19 +1001,61 @@ class Table:
         persons: dict[int, Person] = {}
         sensitive: set[int] = set()
         by_entity: dict[str, set[int]] = {}
+        component = self._linkable_components()
         for r, person in enumerate(self.pids):
             valid = self._valid_entities(r)
             if person is None:
                 assert not valid, f"{self.path} row {r}: personal values without a person"
                 continue
             assert STRONG_KEYS.intersection(valid), f"{self.path} row {r}: no valid strong key ({valid})"
-            persons[person.pid] = person
+            who = component[r]
+            persons[who] = person
             for e in valid:
-                by_entity.setdefault(e, set()).add(person.pid)
+                by_entity.setdefault(e, set()).add(who)
             birth_seen = "BIRTH_DATE" in valid or ("CN_RESIDENT_ID" in valid and person.id18)
             if SENSITIVE_ENTITIES.intersection(valid) or (birth_seen and person.is_child):
-                sensitive.add(person.pid)
+                sensitive.add(who)
         return self._entry(len(persons), len(sensitive), {e: len(p) for e, p in sorted(by_entity.items())})
+
+    def _row_keys(self, r: int) -> list[tuple[str, int, str]]:
+        """The identifiers a scanner can link row ``r`` by: (entity, person, value) of valid keys."""
+        person = self.pids[r]
+        out = []
+        for i, c in enumerate(self.columns):
+            if c.entity in LINK_KEYS and self.rows[r][i] not in (None, "") and i not in self.invalid[r]:
+                # a person's two bank accounts are two keys; every other key has one value per person
+                value = "".join(ch for ch in str(self.rows[r][i]) if ch.isdigit()) if c.entity == "CN_BANK_CARD" else ""
+                out.append((c.entity, person.pid, value))
+        for e in sorted(self.text_entities[r] & LINK_KEYS):
+            out.append((e, person.pid, "".join(ch for ch in str(person.bank_card) if ch.isdigit()) if e == "CN_BANK_CARD" else ""))
+        return out
+
+    def _linkable_components(self) -> dict[int, int]:
+        """Row -> person as anyone could tell them apart: rows are one person when they share a key.
+
+        A person whose phone appears in one complaint and ID number in another, or whose
+        passport is on one booking and ID card on another with no phone, cannot be linked by
+        anyone: such mentions are separate persons (the generator's own person ids would hide
+        this and overstate what a correct scan can find).
+        """
+        parent: dict[tuple, tuple] = {}
+
+        def find(x: tuple) -> tuple:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        row_keys = {r: self._row_keys(r) for r, p in enumerate(self.pids) if p is not None}
+        for keys in row_keys.values():
+            for k in keys[1:]:
+                parent[find(keys[0])] = find(k)
+        roots: dict[tuple, int] = {}
+        out: dict[int, int] = {}
+        for r, keys in row_keys.items():
+            root = find(keys[0]) if keys else ("row", r)
+            out[r] = roots.setdefault(root, len(roots))
+        return out
 
     def _entry(self, persons: int, sensitive: int, by_entity: dict[str, int]) -> dict:
         invalid = {}
@@ -1703,7 +1749,9 @@ def _person_text(rng: random.Random, p: Person) -> tuple[str, str, tuple[str, ..
         ("售后", f"我的手机号是{phone}，麻烦尽快联系我。", ("CN_MOBILE_PHONE",)),
         ("售后", f"{p.name}，电话{phone}，地址{p.address}，请安排师傅上门维修。", ("PERSON_NAME", "CN_MOBILE_PHONE", "CN_ADDRESS")),
         ("物流", f"收件人{p.name}，手机{phone}，快递放门卫就行。", ("PERSON_NAME", "CN_MOBILE_PHONE")),
-        ("账户", f"有问题可以发邮件到{p.email}，周末也会回复。", ("EMAIL",)) if p.email else None,
+        # a 139.com address is the phone number itself: anyone can read (and link) it
+        ("账户", f"有问题可以发邮件到{p.email}，周末也会回复。",
+         ("EMAIL",) + (("CN_MOBILE_PHONE",) if p.mobile and p.email.startswith(p.mobile) else ())) if p.email else None,
         ("汽车", f"昨天刚提的新车，客服电话一直打不通，我的号码是{phone}，希望回电。", ("CN_MOBILE_PHONE",)),
         ("账户", f"本人{p.name}，身份证号{p.id18}，申请补办会员卡。", ("PERSON_NAME", "CN_RESIDENT_ID")) if p.id18 else None,
         ("账户", f"退款请打到我的银行卡{p.bank_card}，户名{p.name}。", ("CN_BANK_CARD", "PERSON_NAME")) if p.bank_card else None,
