@@ -61,12 +61,19 @@ def _rss_mb(pid: int) -> float:
 
 def run_chujing(args: list[str | bytes], cwd: Path | str | None = None, env: dict[str, str] | None = None,
                 timeout: float = DEFAULT_TIMEOUT, max_rss_mb: float = DEFAULT_MAX_RSS_MB,
-                preexec_fn=None, prefix: list[str] | None = None, python_args: list[str] | None = None) -> Run:
-    """Run ``chujing ARGS`` in a child process; measure it and kill it past the limits."""
+                preexec_fn=None, prefix: list[str] | None = None, python_args: list[str] | None = None,
+                command: list[str] | None = None) -> Run:
+    """Run ``chujing ARGS`` in a child process; measure it and kill it past the limits.
+
+    ``prefix`` goes before the interpreter (``unshare -n``); ``python_args`` and ``command``
+    replace the default ``-c "from scanner.cli import main; main()"`` (a script instead).
+    """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     full_env.pop("PYTEST_CURRENT_TEST", None)
     full_env.update(env or {})
-    cmd = [*(prefix or []), PYTHON, *(python_args or []), "-c", "from scanner.cli import main; main()", *args]
+    if command is None:
+        command = ["-c", "from scanner.cli import main; main()"]
+    cmd = [*(prefix or []), PYTHON, *(python_args or []), *command, *args]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
