@@ -155,7 +155,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     decisions = pipeline._load_decisions(options.decisions)
     report = Report(ruleset=options.ruleset, context=context.to_dict())
 
-    sources, errors = discover([os.fspath(p) for p in paths])
+    sources, errors = _discover([os.fspath(p) for p in paths], options)
     for message in errors:
         log.error(message)
         report.errors.append(message)
@@ -215,6 +215,23 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     return report
 
 
+def _discover(paths: list[str], options: ScanOptions) -> tuple[list[Source], list[str]]:
+    """The inputs, found as :func:`scanner.pipeline.scan` finds them (lake URLs, Delta, files)."""
+    try:
+        from scanner.lake import discover_lake
+    except ImportError:  # a build without lake support
+        return discover(paths)
+    lake_sources, errors, local_paths = discover_lake(paths, getattr(options, "storage_options", None) or {})
+    sources, local_errors = discover(local_paths) if local_paths else ([], [])
+    return lake_sources + sources, errors + local_errors
+
+
+def _scan_one_input(source: Source, options: ScanOptions, detectors: list, sink, decisions) -> FileReport:
+    """The pipeline's scan of one input (remote text through a private local copy)."""
+    scan_input = getattr(pipeline, "_scan_any", None) or pipeline._scan_source
+    return scan_input(source, options, detectors, sink, decisions)
+
+
 def _ledger_key(options: ScanOptions) -> bytes | None:
     """The ledger's hashing key, when the scan is judged against a ledger (else None)."""
     if options.ledger is None and not options.record:
@@ -257,9 +274,10 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
                  options=replace(options, progress=None, decisions=None),
                  detectors=options.detectors, decisions=decisions, secret=secret)
     if options.progress:
+        total_bytes = sum(s.size for s in sources)
         for i, source in enumerate(sources):
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
-                              "bytes": source.size})
+                              "bytes": source.size, "total_bytes": total_bytes})
     spark.sparkContext.setJobDescription("chujing: scan inputs")
     scanned = (spark.range(len(order), numPartitions=len(order))
                .mapInArrow(task, _TASK_DDL)
@@ -310,7 +328,7 @@ class _Task:
 
         def work() -> None:
             try:
-                result["report"] = pipeline._scan_source(source, self.options, detectors, sink, self.decisions)
+                result["report"] = _scan_one_input(source, self.options, detectors, sink, self.decisions)
             except BaseException as exc:  # re-raised in the task, without the data (below)
                 result["error"] = exc
             finally:
@@ -640,7 +658,7 @@ def _components(spark, rows, stats: _SparkStats):
              .distinct()
              .localCheckpoint(eager=True))
     stats.edges = edges.count()
-    if stats.edges <= getattr(spark, "_chujing_driver_edges", DRIVER_COMPONENTS_MAX_EDGES) and stats.edges:
+    if 0 < stats.edges <= DRIVER_COMPONENTS_MAX_EDGES:
         stats.components = "driver"
         return _driver_components(spark, edges)
     stats.components = "spark"

@@ -1,0 +1,190 @@
+"""``--engine spark`` gives the local engine's report, figure for figure.
+
+Both engines scan the same inputs (``sample_data/`` and a small set of files whose persons are
+linked across files, encodings and formats) and every part of the reports is compared: each
+column's classification and profile, persons (by entity, by subject role, keyless rows,
+minors), important data, items and verdict. Only the timing differs.
+
+Runs Spark in local mode (``local[2]``, one session for the module); skipped when PySpark or
+Java is missing (``.ci/install-spark.sh`` installs Java, ``pip install -e '.[spark]'`` PySpark).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java runtime for Spark (bash .ci/install-spark.sh installs one)", allow_module_level=True)
+
+from detectors.cn_resident_id import check_char  # noqa: E402
+from scanner import spark_engine  # noqa: E402
+from scanner.pipeline import ScanOptions, scan  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
+SCAN_DATE = _dt.date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_engine.spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+def comparable(report) -> dict:
+    """The report as JSON, without what may differ between two runs (the timing)."""
+    d = report.to_dict()
+    d.pop("timing", None)
+    return d
+
+
+def differences(a, b, path: str = "report") -> list[str]:
+    """Where two JSON documents differ, as short readable lines (for the failure message)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out += differences(a.get(k, "<missing>"), b.get(k, "<missing>"), f"{path}.{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: local {str(a)[:120]!r} != spark {str(b)[:120]!r}"]
+
+
+def assert_same(local, spark_report) -> None:
+    diff = differences(comparable(local), comparable(spark_report))
+    assert not diff, "the engines disagree:\n" + "\n".join(diff[:30])
+    # Same order too: JSON output and the HTML report follow dict order.
+    assert list(local.persons.by_entity) == list(spark_report.persons.by_entity)
+    assert list(local.persons.by_subject) == list(spark_report.persons.by_subject)
+
+
+def test_sample_data_same_report(spark, monkeypatch):
+    """Every sector's sample exports: GB18030, BOM, gzip, pipes, TSV, Parquet, free text, media."""
+    monkeypatch.setattr(spark_engine, "DRIVER_COMPONENTS_MAX_EDGES", 0)  # link persons in Spark itself
+    options = dict(sector="automotive", scenario="vehicle_rd", scan_date=SCAN_DATE)
+    local = scan([str(SAMPLE_DATA)], ScanOptions(**options))
+    distributed = spark_engine.scan_spark([str(SAMPLE_DATA)], ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    assert distributed.persons.personal > 1000 and distributed.verdict["path"] != "none"
+    timing = distributed.extra["timing"]
+    assert timing["engine"] == "spark" and timing["spark"]["components"] == "spark"
+    assert timing["spark"]["tasks"] == sum(1 for f in local.files if f.format is not None or f.error)
+
+
+# --- persons linked across files -----------------------------------------------------------------
+
+def resident_id(rng: random.Random, birth: _dt.date) -> str:
+    first17 = f"110105{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return first17 + check_char(first17)
+
+
+def phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}"
+
+
+@pytest.fixture(scope="module")
+def linked_files(tmp_path_factory) -> Path:
+    """Forty persons spread over four files; the even ones are chained across three files.
+
+    * ``visits.csv`` (UTF-8): name, mobile, resident ID;
+    * ``claims.csv.gz`` (GB18030, gzip): name, resident ID, e-mail — even persons only;
+    * ``patients.parquet``: e-mail, a second mobile, birth date (a few children);
+    * ``notes.txt`` (pipe-separated): names and genders only — rows without any key.
+
+    An even person is one row chain: mobile — ID (visits) — ID — e-mail (claims) — e-mail —
+    second mobile (patients), so 20 persons; each odd person is two unlinked persons.
+    """
+    rng = random.Random(20261127)
+    root = tmp_path_factory.mktemp("linked")
+    surnames, given = "王李张刘陈杨黄赵吴周", "伟芳娜敏静丽强磊军洋"
+    people = []
+    for i in range(40):
+        child = i % 9 == 0
+        birth = _dt.date(2018 if child else rng.randint(1950, 2000), rng.randint(1, 12), rng.randint(1, 28))
+        people.append({"name": rng.choice(surnames) + rng.choice(given) + rng.choice(given), "mobile": phone(rng),
+                       "id": resident_id(rng, birth), "email": f"user{i:03d}@example.cn", "mobile2": phone(rng),
+                       "birth": birth, "gender": rng.choice("男女")})
+    with open(root / "visits.csv", "w", encoding="utf-8", newline="") as f:
+        f.write("姓名,手机号,身份证号,就诊序号\n")
+        for i, p in enumerate(people + people[:10]):  # some persons visit twice
+            f.write(f"{p['name']},{p['mobile']},{p['id']},V{i:05d}\n")
+    text = "姓名,身份证号,电子邮箱,理赔金额\n" + "".join(
+        f"{p['name']},{p['id']},{p['email']},{rng.randint(100, 9999)}.00\n" for p in people[::2])
+    (root / "claims.csv.gz").write_bytes(gzip.compress(text.encode("gb18030"), mtime=0))
+    pq.write_table(pa.table({
+        "email": [p["email"] for p in people],
+        "mobile": [p["mobile2"] for p in people],
+        "birth_date": pa.array([p["birth"] for p in people], pa.date32()),
+        "ward": [f"W{rng.randint(1, 9)}" for _ in people],
+    }), root / "patients.parquet")
+    with open(root / "notes.txt", "w", encoding="utf-8") as f:
+        f.write("姓名|性别|备注编号\n")
+        for i in range(25):
+            f.write(f"{rng.choice(surnames)}{rng.choice(given)}|{rng.choice('男女')}|N{i:04d}\n")
+    return root
+
+
+@pytest.mark.parametrize("policy", ["each_row_is_a_person", "ignore_keyless"])
+@pytest.mark.parametrize("components", ["spark", "driver"])
+def test_linked_across_files_same_report(spark, linked_files, monkeypatch, policy, components):
+    monkeypatch.setattr(spark_engine, "DRIVER_COMPONENTS_MAX_EDGES", 0 if components == "spark" else 10**6)
+    options = dict(sector="pharmaceutical", scenario="clinical_trial", scan_date=SCAN_DATE, keyless_policy=policy,
+                   subjects={"visits.csv": "trial_subject", "patients.parquet": "patient"})
+    local = scan([str(linked_files)], ScanOptions(**options))
+    distributed = spark_engine.scan_spark([str(linked_files)], ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    assert distributed.extra["timing"]["spark"]["components"] == components
+    # The chains were followed across the files: 20 even persons + 2 × 20 odd ones.
+    keyless = distributed.persons.keyless_rows if policy == "each_row_is_a_person" else 0
+    assert distributed.persons.personal == 60 + keyless
+    assert set(distributed.persons.by_subject) == {"trial_subject", "patient"}
+    assert distributed.persons.minors > 0
+
+
+def test_failed_and_missing_inputs_reported_alike(spark, tmp_path):
+    """A file that fails half-way is reported with the same reason; its earlier rows still count."""
+    good = tmp_path / "ok.csv"
+    good.write_text("手机号\n" + "".join(f"1380013{i:04d}\n" for i in range(40)), encoding="utf-8")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("手机号,姓名\n" + "".join(f"1390013{i:04d},张{i}\n" for i in range(40)) + "1,2,3,4\n",
+                      encoding="utf-8")
+    paths = [str(good), str(ragged), str(tmp_path / "missing.csv")]
+    options = dict(scan_date=SCAN_DATE)
+    local = scan(paths, ScanOptions(**options))
+    distributed = spark_engine.scan_spark(paths, ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    assert len(distributed.errors) == 2
+
+
+def test_nothing_to_scan_needs_no_spark():
+    report = spark_engine.scan_spark(["/nonexistent/chujing/nothing.csv"], ScanOptions(scan_date=SCAN_DATE))
+    assert report.persons.personal == 0 and report.errors
+
+
+def test_keys_never_leave_the_task_in_clear(spark, linked_files):
+    """What Spark holds of a row is keyed hashes: no phone, ID or e-mail of the input."""
+    from pyspark.sql import functions as F
+
+    options = ScanOptions(scan_date=SCAN_DATE)
+    sources, _ = spark_engine._discover([str(linked_files)], options)
+    task = spark_engine._Task(sources=sources, order=list(range(len(sources))), options=options, detectors=None,
+                              decisions=None, secret=b"k" * 32)
+    rows = (spark.range(len(sources), numPartitions=2).mapInArrow(task, spark_engine._TASK_DDL)
+            .where(F.col("kind") == 0).select("keys").toArrow())
+    held = {bytes(k) for keys in rows.column("keys").to_pylist() for k in keys}
+    assert held and all(len(k) == 16 for k in held)
+    visits = (linked_files / "visits.csv").read_text(encoding="utf-8")
+    clear = {cell.encode() for line in visits.splitlines()[1:] for cell in line.split(",")[1:3]}
+    assert not any(c in k for c in clear for k in held)
