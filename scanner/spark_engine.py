@@ -590,51 +590,61 @@ class _Persons:
         spark.sparkContext.setJobDescription("chujing: count persons")
         # A facet is what one person shows under one subject role (PersonTable's sense).
         facets = (labelled.groupBy("person", "subject")
-                  .agg(F.bit_or("flags").alias("f"), F.array_distinct(F.flatten(F.collect_list("entities"))).alias("ents"))
-                  .persist())
+                  .agg(F.bit_or("flags").alias("f"), F.array_distinct(F.flatten(F.collect_list("entities"))).alias("ents")))
+        if want_table:
+            facets = facets.persist()
         try:
-            people = facets.groupBy("person").agg(
-                F.bit_or("f").alias("pf"), F.array_distinct(F.flatten(F.collect_list("ents"))).alias("pents"))
-            minor = F.col("pf").bitwiseAND(MINOR) != 0
-            figures = [  # (what, subject, entity, n, sensitive, minors): collected in one job
-                people.agg(F.lit("all").alias("what"), F.lit(-1).alias("subject"), F.lit(None).cast("string").alias("entity"),
-                           F.count(F.lit(1)).alias("n"),
-                           F.sum((F.col("pf").bitwiseAND(MINOR | SENSITIVE) != 0).cast("long")).alias("sensitive"),
-                           F.sum(minor.cast("long")).alias("minors")),
-                people.select(F.explode("pents").alias("entity")).groupBy("entity").agg(
-                    F.lit("entity").alias("what"), F.lit(-1).alias("subject"), F.count(F.lit(1)).alias("n"),
-                    F.lit(0).cast("long").alias("sensitive"), F.lit(0).cast("long").alias("minors")),
-            ]
-            if subjects:
-                in_role = facets.where(F.col("subject") >= 0)
-                figures.append(in_role.join(people.select("person", "pf"), "person").groupBy("subject").agg(
-                    F.lit("role").alias("what"), F.lit(None).cast("string").alias("entity"), F.count(F.lit(1)).alias("n"),
-                    F.sum(((F.col("f").bitwiseAND(SENSITIVE) != 0) | minor).cast("long")).alias("sensitive"),
-                    F.lit(0).cast("long").alias("minors")))
-                figures.append(in_role.select("subject", F.explode("ents").alias("entity")).groupBy("subject", "entity").agg(
-                    F.lit("role_entity").alias("what"), F.count(F.lit(1)).alias("n"),
-                    F.lit(0).cast("long").alias("sensitive"), F.lit(0).cast("long").alias("minors")))
-            columns = ["what", "subject", "entity", "n", "sensitive", "minors"]
-            union = figures[0].select(columns)
-            for more in figures[1:]:
-                union = union.unionByName(more.select(columns))
-            for r in union.collect():
+            for r in _figures(facets).collect():
                 if r["what"] == "all":
                     self.counts.personal = int(r["n"])
-                    self.counts.sensitive = int(r["sensitive"] or 0)
-                    self.counts.minors = int(r["minors"] or 0)
+                    self.counts.sensitive = int(r["sensitive"])
+                    self.counts.minors = int(r["minors"])
                 elif r["what"] == "entity":
                     self.counts.by_entity[r["entity"]] = int(r["n"])
                 elif r["what"] == "role":
                     role = self.counts.by_subject[subjects[r["subject"]]]
-                    role["personal"], role["sensitive"] = int(r["n"]), int(r["sensitive"] or 0)
+                    role["personal"], role["sensitive"] = int(r["n"]), int(r["sensitive"])
                 else:
                     self.counts.by_subject[subjects[r["subject"]]]["by_entity"][r["entity"]] = int(r["n"])
             if want_table:
                 self.table = _person_table(facets, rows, labels, subjects, self.counts)
         finally:
-            facets.unpersist()
+            if want_table:
+                facets.unpersist()
             spark.sparkContext.setJobDescription(None)
+
+
+def _figures(facets):
+    """Every figure of the persons report in one aggregation (one Spark job, two shuffles).
+
+    Each person contributes one record per figure it counts in: ``all`` (with its sensitive
+    and minor bits), ``entity`` per entity it shows, ``role`` per subject role (sensitive there
+    when a row in the role is, or when the person is a minor anywhere, as PersonCounter says)
+    and ``role_entity`` per entity in a role.
+    """
+    from pyspark.sql import functions as F
+
+    def item(what, subject, entity, sensitive, minor):
+        return F.struct(F.lit(what).alias("what"), subject.cast("int").alias("subject"),
+                        entity.cast("string").alias("entity"), sensitive.cast("long").alias("sensitive"),
+                        minor.cast("long").alias("minor"))
+
+    none, zero = F.lit(None), F.lit(0)
+    people = facets.groupBy("person").agg(
+        F.bit_or("f").alias("pf"), F.array_distinct(F.flatten(F.collect_list("ents"))).alias("pents"),
+        F.collect_list(F.struct("subject", "f", "ents")).alias("roles"))
+    minor = F.col("pf").bitwiseAND(MINOR) != 0
+    roles = F.filter("roles", lambda r: r["subject"] >= 0)
+    contributions = F.concat(
+        F.array(item("all", F.lit(-1), none, F.col("pf").bitwiseAND(MINOR | SENSITIVE) != 0, minor)),
+        F.transform("pents", lambda e: item("entity", F.lit(-1), e, zero, zero)),
+        F.transform(roles, lambda r: item("role", r["subject"], none, (r["f"].bitwiseAND(SENSITIVE) != 0) | minor, zero)),
+        F.flatten(F.transform(roles, lambda r: F.transform(r["ents"], lambda e: item("role_entity", r["subject"], e,
+                                                                                        zero, zero)))),
+    )
+    return (people.select(F.explode(contributions).alias("c")).select("c.*")
+            .groupBy("what", "subject", "entity")
+            .agg(F.count(F.lit(1)).alias("n"), F.sum("sensitive").alias("sensitive"), F.sum("minor").alias("minors")))
 
 
 def _row_label(row):
@@ -657,10 +667,13 @@ def _components(spark, rows, stats: _SparkStats):
              .select(F.greatest("a", "b").alias("u"), F.least("a", "b").alias("v"))
              .distinct()
              .localCheckpoint(eager=True))
+    if DRIVER_COMPONENTS_MAX_EDGES > 0:
+        few = edges.limit(DRIVER_COMPONENTS_MAX_EDGES + 1).toArrow()
+        stats.edges = few.num_rows
+        if few.num_rows <= DRIVER_COMPONENTS_MAX_EDGES:
+            stats.components = "driver"
+            return _driver_components(spark, few)
     stats.edges = edges.count()
-    if 0 < stats.edges <= DRIVER_COMPONENTS_MAX_EDGES:
-        stats.components = "driver"
-        return _driver_components(spark, edges)
     stats.components = "spark"
     return _star_components(edges, stats)
 
@@ -702,11 +715,14 @@ def _star_components(edges, stats: _SparkStats):
     raise RuntimeError(f"person linking did not converge in {MAX_ROUNDS} rounds (a bug; please report it)")
 
 
-def _driver_components(spark, edges):
+def _driver_components(spark, table: pa.Table):
     """Components of a small edge set with scipy on the driver (hashes only reach it)."""
+    from pyspark.sql import functions as F
+
     from scanner.persons import _components as components
 
-    table = edges.toArrow()
+    if table.num_rows == 0:
+        return spark.createDataFrame(pa.table({"node": pa.array([], pa.binary()), "label": pa.array([], pa.binary())}))
     u = table.column("u").combine_chunks().cast(pa.binary())
     v = table.column("v").combine_chunks().cast(pa.binary())
     encoded = pa.chunked_array([u, v]).dictionary_encode()
@@ -718,7 +734,7 @@ def _driver_components(spark, edges):
     first = np.full(int(labels.max()) + 1, len(nodes), np.int64)
     np.minimum.at(first, labels, np.arange(len(nodes)))
     result = pa.table({"node": nodes, "label": nodes.take(pa.array(first[labels]))})
-    return spark.createDataFrame(result)
+    return F.broadcast(spark.createDataFrame(result))
 
 
 def _person_table(facets, rows, labels, subjects: list[str], counts: PersonCounts) -> PersonTable:

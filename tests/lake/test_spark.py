@@ -136,8 +136,7 @@ def linked_files(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("policy", ["each_row_is_a_person", "ignore_keyless"])
-@pytest.mark.parametrize("components", ["spark", "driver"])
+@pytest.mark.parametrize(("components", "policy"), [("spark", "each_row_is_a_person"), ("driver", "ignore_keyless")])
 def test_linked_across_files_same_report(spark, linked_files, monkeypatch, policy, components):
     monkeypatch.setattr(spark_engine, "DRIVER_COMPONENTS_MAX_EDGES", 0 if components == "spark" else 10**6)
     options = dict(sector="pharmaceutical", scenario="clinical_trial", scan_date=SCAN_DATE, keyless_policy=policy,
