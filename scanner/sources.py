@@ -480,13 +480,16 @@ class _TextReader(io.RawIOBase):
 
     CHUNK = 1 << 20
 
-    def __init__(self, raw, prefix: bytes, encoding: str, path: str):
+    def __init__(self, raw, prefix: bytes, encoding: str, path: str, validate_utf8: bool = False):
         self._raw = raw
         if encoding == "utf-8-sig" and prefix.startswith(codecs.BOM_UTF8):
             prefix = prefix[len(codecs.BOM_UTF8):]
         self._prefix = prefix
         self._encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self._utf8 = self._encoding == "utf-8"
+        # UTF-8 passes through untouched (Arrow validates it, fast); when Arrow finds invalid
+        # bytes the file is read again with ``validate_utf8`` to say where (see _locate_utf8_error).
+        self._passthrough = self._utf8 and not validate_utf8
         self._check_switch = not self._utf8 and codecs.lookup(self._encoding).name in (
             "gb18030", "gbk", "gb2312", "big5", "cp936", "hz", "big5hkscs")
         self._decoder = codecs.getincrementaldecoder(self._encoding)("strict")
@@ -529,6 +532,10 @@ class _TextReader(io.RawIOBase):
     def _next_chunk(self, size: int) -> bytes:
         data = self._take(size)
         final = not data
+        if self._passthrough:
+            self._eof = final
+            self.bytes_in += len(data)
+            return data
         pending = len(self._decoder.getstate()[0])
         try:
             text = self._decoder.decode(data, final)
@@ -540,7 +547,7 @@ class _TextReader(io.RawIOBase):
         if self._check_switch:
             self._check_utf8_switch(data)
         self.bytes_in += len(data)
-        self.lines += text.count("\n")
+        self.lines += data.count(b"\n") if self._utf8 else text.count("\n")
         return data if self._utf8 else text.encode("utf-8")
 
     def _decode_error(self, data: bytes, at: int, final: bool) -> None:
@@ -672,7 +679,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         raise
     except (pa.ArrowException, UnicodeDecodeError, LookupError, OSError, EOFError, ValueError, zlib.error) as exc:
         fh.close()
-        raise SourceError(f"{name}: {_csv_reason(exc, locals().get('ragged') or {}, 0)}") from None
+        raise SourceError(f"{name}: {_csv_reason(exc, locals().get('ragged') or {}, 0, source)}") from None
 
     def batches() -> Iterator[pa.RecordBatch]:
         rows = 0
@@ -683,7 +690,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
                 except StopIteration:
                     return
                 except (pa.ArrowException, ValueError) as exc:
-                    raise SourceError(f"{name}: {_csv_reason(exc, ragged, rows)}") from None
+                    raise SourceError(f"{name}: {_csv_reason(exc, ragged, rows, source)}") from None
                 _check_swallowed_rows(batch, delimiter, name, rows)
                 rows += batch.num_rows
                 yield batch
@@ -693,7 +700,30 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
     return Stream(batches(), reader.schema, "csv", encoding=_public_encoding(encoding), delimiter=delimiter)
 
 
-def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int) -> str:
+def _locate_utf8_error(source: Source) -> str | None:
+    """Read a file again, validating its UTF-8, to say where (and how) it stops being UTF-8."""
+    try:
+        fh = _open_binary(source)
+    except (OSError, SourceError):
+        return None
+    reader = _TextReader(fh, b"", "utf-8", source.path, validate_utf8=True)
+    try:
+        while reader.read(4 << 20):
+            pass
+    except SourceError as exc:
+        return str(exc).removeprefix(f"{source.display}: ")
+    except (OSError, EOFError, ValueError):
+        return None
+    finally:
+        reader.close()
+    return None
+
+
+def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int, source: Source | None = None) -> str:
+    if source is not None and "invalid utf8" in str(exc).lower():
+        located = _locate_utf8_error(source)
+        if located:
+            return located
     if ragged:
         return (f"a row has {ragged['actual']} fields where the header has {ragged['expected']} "
                 f"(after data row {rows:,}); check quoting and the delimiter. The file is not counted "
@@ -713,6 +743,9 @@ def _check_swallowed_rows(batch: pa.RecordBatch, delimiter: str, name: str, rows
     for col in batch.columns:
         if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             continue
+        data = col.buffers()[2]
+        if data is None or data.size == 0 or data.to_pybytes().find(b"\n") < 0:
+            continue  # a memchr over the values' bytes: no value of this column spans lines
         multi = pc.match_substring(col, "\n").fill_null(False)
         if not pc.any(multi).as_py():
             continue
