@@ -265,7 +265,7 @@ def gzip_bomb(path: Path, total_mb: int, persons: list[Person]) -> Path:
 
 
 def _gzip_bomb(d: Path, ps: list[Person]) -> Path:
-    return gzip_bomb(d / "bomb.csv.gz", 256, ps)
+    return gzip_bomb(d / "bomb.csv.gz", 128, ps)
 
 
 def _truncated_gzip(d: Path, ps: list[Person]) -> Path:
