@@ -357,14 +357,14 @@ def _classify_free_text(name: str, values: pa.Array, present: np.ndarray, detect
     values_with: dict[str, int] = {}
     samples: list[str] = []
     for text, hits in zip(texts, found, strict=True):
-        for entity in {h[0] for h in hits}:
+        for entity in sorted({h[0] for h in hits}):
             values_with[entity] = values_with.get(entity, 0) + 1
         for entity, start, end, _ in hits:
             if len(samples) < max_samples and entity in by_entity:
                 samples.append(by_entity[entity].mask(text[start:end]))
     # One hit is not evidence: an entity must appear in 2 values (or 1% of a large sample).
     need = max(2, int(0.01 * len(texts)))
-    entities = sorted((e for e, n in values_with.items() if n >= need), key=lambda e: -values_with[e])
+    entities = sorted((e for e, n in values_with.items() if n >= need), key=lambda e: (-values_with[e], e))
     if not entities:
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], int(present.sum()),
                                     f"free text; {how} found no entities in {len(texts)} values",

@@ -143,6 +143,8 @@ def main() -> None:
 @click.option("--exempt", default=None, help="Exemption under the Provisions (art3, art4, art5_1, art5_2, art5_3, art6): not counted.")
 @click.option("--decisions", default=None, type=click.Path(dir_okay=False),
               help="Decisions file (YAML) recorded by `chujing review`: applied before persons are counted.")
+@click.option("--sensitive-areas", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="GeoJSON polygons (military zones, government sites): points inside are automotive.1 candidates.")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="Project config file (default: ./chujing.toml when present). Flags override it.")
 @click.option("--state", default=None, type=click.Path(dir_okay=False),
@@ -196,7 +198,15 @@ def scan(ctx: click.Context, **params):
         ledger_key_file=p["ledger_key_file"], record=p["record"], transfer_id=p["transfer_id"],
         recipient=p["recipient"], purpose=p["purpose"], exempt=p["exempt"], decisions=p["decisions"],
         state=p["state"], rescan=p["rescan"], storage_options=dict(p.get("storage_options") or {}),
+        sensitive_areas=p["sensitive_areas"],
     )
+    if options.sensitive_areas:
+        from scanner.tables import load_areas
+
+        try:
+            load_areas(options.sensitive_areas)
+        except ValueError as exc:
+            fail(str(exc))
     if p.get("keyless_policy"):
         options.keyless_policy = p["keyless_policy"]
     explicit_output = p["output"] is not None or p["fmt"] is not None

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 
 from detectors.base import Detector, strip_whitespace
 from detectors.classify import NON_NULL, ColumnClassification, as_text, classify_column
+from detectors.free_text import entities_in_text
 from mappings import engine
 from scanner.profile import ColumnProfile
 from scanner.report import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
@@ -71,6 +72,7 @@ class ScanOptions:
     decisions: Any = None  # a path to a decisions file, or a scanner.decisions.Decisions
     state: str | None = None  # incremental state file
     storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec / Delta options for URLs
+    sensitive_areas: str | None = None  # GeoJSON of military zones, government sites...
     rescan: bool = False
     keyless_policy: str = "each_row_is_a_person"
     scan_date: _dt.date | None = None
@@ -182,10 +184,19 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         judged = _apply_ledger(report, options, counter, context, sources)
 
     entities = {e for f in report.files for c in f.columns for e in c.entities}
+    entities |= {t["entity"] for f in report.files for t in f.tables if t.get("entity")}
+    if context.modality is None and context.sector == "ai_training":
+        inferred = _infer_modality(report, entities)
+        if inferred is not None:
+            context.modality = inferred
+            report.context["modality"] = inferred
+            report.extra.setdefault("notes", []).append({
+                "zh": f"未指定 --modality：根据数据推断为 {inferred}", "en": f"--modality not given: inferred as {inferred} from the data"})
     # Every column header is evidence for important data (a remote-control or ECU column is not
     # personal, yet it is what automotive.5 names); the entity is given where one was found.
     columns = [(f.path, c.name, c.entity) for f in report.files for c in f.columns]
     candidates = engine.important_candidates(context, columns, counts=judged)
+    candidates = _table_candidates(candidates, report, context)
     candidates = _review_candidates(candidates, options, decisions)
     report.important_data = [c.to_dict() for c in candidates]
     assessment = engine.assess(context, judged, entities, candidates)
@@ -277,6 +288,37 @@ def _file_digest(path: str | None) -> str | None:
             return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
     except OSError:
         return None
+
+
+def _infer_modality(report: Report, entities: set[str]) -> str | None:
+    """The AI-training modality from the files' own findings, else from the entities seen."""
+    found = [t["modality"] for f in report.files for t in f.tables if t.get("kind") == "modality" and t.get("modality")]
+    if found:
+        rank = ["video", "audio", "image", "text"]  # the strictest reading first
+        return min(found, key=lambda m: rank.index(m) if m in rank else len(rank))
+    from detectors.media import modality_of
+
+    return modality_of(entities)
+
+
+def _table_candidates(candidates: list[engine.ImportantCandidate], report: Report,
+                      context: engine.Context) -> list[engine.ImportantCandidate]:
+    """Table-level findings that point at an important-data item (points inside a sensitive
+    area, labelled audio, cockpit-voice media) become candidates of that item, with evidence."""
+    by_item = {c.item: c for c in candidates}
+    for f in report.files:
+        for t in f.tables:
+            item = t.get("item_candidate")
+            if not item or not item.startswith(context.sector + "."):
+                continue
+            what = t.get("area") or ", ".join(t.get("columns") or []) or t.get("kind", "")
+            line = f"{f.path}: {t.get('kind', 'finding')} ({what})"
+            if item in by_item:
+                if line not in by_item[item].evidence:
+                    by_item[item].evidence.append(line)
+            else:
+                by_item[item] = engine.ImportantCandidate(item=item, evidence=[line])
+    return list(by_item.values())
 
 
 def _load_decisions(decisions: Any):
@@ -572,7 +614,8 @@ def _user_key_columns(schema: pa.Schema, person_keys: list[str]) -> dict[str, in
 
 
 def _is_personal(det: Detector) -> bool:
-    return getattr(det, "personal", det.category not in NON_PERSONAL_CATEGORIES)
+    """An organisation's identifier (USCC) or a photo with no face says nothing of a person."""
+    return getattr(det, "personal", True) and det.category not in NON_PERSONAL_CATEGORIES
 
 
 def _table_analyzer(schema: pa.Schema, sample: pa.Table, classifications: dict[str, ColumnClassification],
@@ -643,8 +686,11 @@ def _column_rows(plan: _ColumnPlan, column: pa.Array, validate_all: bool) -> tup
     present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
     claimed = np.zeros(len(present), bool)
     out = []
+    # One utterance can hold a phone *and* a plate: in prose no entity hides another.
+    exclusive = plan.classification.entity != FREE_TEXT
     for det, ok, normalised in _entity_rows(plan, trimmed, present, validate_all):
-        ok &= ~claimed
+        if exclusive:
+            ok &= ~claimed
         claimed |= ok
         found = _EntityRows(det, ok)
         if ok.any() and (det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in _BIRTH_ENTITIES):
@@ -743,9 +789,7 @@ def _entity_rows(plan: _ColumnPlan, trimmed: pa.Array, present: np.ndarray, vali
         if plan.classification.entity == FREE_TEXT:
             if det.pattern is None:
                 continue
-            found = pc.extract_regex(trimmed, f"(?:^|[^0-9A-Za-z])(?P<v>{det.pattern})(?:[^0-9A-Za-z]|$)")
-            candidates = pc.struct_field(found, "v")
-            ok, normalised = det.valid_mask(candidates)
+            ok, normalised = entities_in_text(det, trimmed)
             yield det, ok, normalised
         elif plan.classification.row_rule == NON_NULL or det.pattern is None:
             yield det, present.copy(), det.normalise(trimmed)

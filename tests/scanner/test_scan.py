@@ -136,3 +136,18 @@ def test_rows_without_a_person_key_are_grouped_by_vehicle(tmp_path, people):
     entities = {c.name: c.entity for c in report.files[0].columns}
     assert entities["vin"] == "CN_VIN"
     assert report.persons.personal == 4
+
+
+def test_sample_data_persons_match_the_truth():
+    """Every sample file scanned alone: distinct persons and sensitive persons as truth.json says."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "sample_data"
+    truth = json.loads((root / "truth.json").read_text())
+    wrong = []
+    for rel, expected in truth["files"].items():
+        report = scan([root / rel])
+        got = (report.persons.personal, report.persons.sensitive)
+        if report.errors or got != (expected["persons"], expected["sensitive_persons"]):
+            wrong.append((rel, got, (expected["persons"], expected["sensitive_persons"]), report.errors))
+    assert not wrong
