@@ -139,9 +139,9 @@ def spark_session(master: str | None = None, app_name: str = "chujing scan"):
 def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     """Scan ``paths`` in Spark and return the same :class:`Report` as :func:`scanner.pipeline.scan`.
 
-    ``spark``: a SparkSession to use; otherwise one is made for ``options.spark_master`` (an
-    attribute the CLI sets), ``$CHUJING_SPARK_MASTER`` or ``local[2]``. A session made here is
-    stopped at the end; a given one is left running.
+    ``spark``: a SparkSession to use; otherwise the active one, or one made for
+    ``options.spark_master`` (an attribute the CLI sets), ``$CHUJING_SPARK_MASTER`` or
+    ``local[2]``. A session made here is stopped at the end; a given or active one is left running.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -167,8 +167,12 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     stats = _SparkStats()
     persons = _Persons(keyless_policy=options.keyless_policy)
     if sources:
-        owned = spark is None
-        spark = spark or spark_session(getattr(options, "spark_master", None))
+        owned = False
+        if spark is None:
+            from pyspark.sql import SparkSession
+
+            owned = SparkSession.getActiveSession() is None  # stop only a session made here
+            spark = spark_session(getattr(options, "spark_master", None))
         try:
             file_reports = _run(spark, sources, options, decisions, secret, persons, stats,
                                 want_table=options.ledger is not None or options.record)
@@ -741,25 +745,24 @@ def _person_table(facets, rows, labels, subjects: list[str], counts: PersonCount
     """The persons as the ledger stores them (keyed hashes only), collected to the driver."""
     from pyspark.sql import functions as F
 
-    people = facets.select("person").distinct().toPandas()["person"].map(bytes).tolist()
-    person_id = {p: i for i, p in enumerate(sorted(people))}
-    f = facets.select("person", "subject", "f", "ents").toPandas()
-    facet_person = np.array([person_id[bytes(p)] for p in f["person"]], np.int32)
-    facet_subject = f["subject"].to_numpy(np.int16)
-    facet_flags = f["f"].to_numpy(np.uint8)
+    f = facets.select("person", "subject", "f", "ents").toArrow()
+    people, facet_person = np.unique(np.array(f.column("person").to_pylist(), dtype=object), return_inverse=True)
+    person_id = {bytes(p): i for i, p in enumerate(people)}
+    facet_subject = f.column("subject").to_numpy().astype(np.int16)
+    facet_flags = f.column("f").to_numpy().astype(np.uint8)
     entity_facets: dict[str, list[int]] = {}
-    for i, ents in enumerate(f["ents"]):
+    for i, ents in enumerate(f.column("ents").to_pylist()):
         for e in ents:
             entity_facets.setdefault(e, []).append(i)
     keys = (rows.select(F.col("keys")[0].alias("first"), F.explode("keys").alias("key")).distinct()
             .join(labels, F.col("first") == F.col("node"), "left")
-            .select("key", F.coalesce("label", "first").alias("person")).distinct().toPandas())
-    key_person = np.array([person_id.get(bytes(p), -1) for p in keys["person"]], np.int32)
+            .select("key", F.coalesce("label", "first").alias("person")).distinct().toArrow())
+    key_person = np.array([person_id.get(bytes(p), -1) for p in keys.column("person").to_pylist()], np.int32)
     keep = key_person >= 0  # keys of rows left out by the policy belong to no counted person
-    key_hash = np.frombuffer(b"".join(bytes(k) for k in keys["key"]), np.uint8).reshape(-1, HASH_BYTES)[keep]
+    key_hash = np.frombuffer(b"".join(keys.column("key").to_pylist()), np.uint8).reshape(-1, HASH_BYTES)[keep]
     return PersonTable(
         n_persons=len(person_id), key_hash=key_hash, key_person=key_person[keep],
-        facet_person=facet_person, facet_subject=facet_subject, facet_flags=facet_flags,
+        facet_person=facet_person.astype(np.int32), facet_subject=facet_subject, facet_flags=facet_flags,
         entity_facets={e: np.array(v, np.int32) for e, v in sorted(entity_facets.items())},
         subjects=list(subjects), keyless_rows=counts.keyless_rows, keyless_policy=counts.keyless_policy,
         rows=counts.rows)

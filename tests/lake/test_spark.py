@@ -187,3 +187,47 @@ def test_keys_never_leave_the_task_in_clear(spark, linked_files):
     visits = (linked_files / "visits.csv").read_text(encoding="utf-8")
     clear = {cell.encode() for line in visits.splitlines()[1:] for cell in line.split(",")[1:3]}
     assert not any(c in k for c in clear for k in held)
+
+
+def test_ledger_hashes_agree_between_engines(spark, linked_files, tmp_path):
+    """A transfer recorded by the Spark engine links with the local engine's persons, and back."""
+    ledger = dict(ledger=str(tmp_path / "ledger.db"), ledger_key_file=str(tmp_path / "ledger.key"), scan_date=SCAN_DATE)
+    recorded = spark_engine.scan_spark([str(linked_files / "visits.csv")],
+                                       ScanOptions(record=True, transfer_id="T-spark", **ledger), spark=spark)
+    assert recorded.persons.year_to_date["transfer_id"] == "T-spark"
+    local = scan([str(linked_files)], ScanOptions(**ledger))
+    distributed = spark_engine.scan_spark([str(linked_files)], ScanOptions(**ledger), spark=spark)
+    assert_same(local, distributed)
+    ytd = distributed.persons.year_to_date
+    # visits.csv's persons were recorded already: they are not counted twice.
+    assert ytd["transfers"] == 2 and ytd["personal"] == distributed.persons.personal
+
+
+def test_spark_submit_entry_reads_the_config(spark, linked_files, tmp_path):
+    """scanner/spark_submit.py runs the scan a chujing.toml describes and writes its outputs."""
+    import json
+
+    from scanner import spark_submit
+
+    out = tmp_path / "report.json"
+    config = tmp_path / "chujing.toml"
+    config.write_text(f'''[scan]
+sources = ["{linked_files}"]
+sector = "pharmaceutical"
+scenario = "clinical_trial"
+
+[scan.subjects]
+"{linked_files / 'visits.csv'}" = "trial_subject"
+
+[[outputs]]
+format = "json"
+path = "{out}"
+''', encoding="utf-8")
+    code = spark_submit.main(["--config", str(config)])
+    written = json.loads(out.read_text(encoding="utf-8"))
+    local = scan([str(linked_files)], ScanOptions(sector="pharmaceutical", scenario="clinical_trial",
+                                                 subjects={"visits.csv": "trial_subject"}))
+    assert code == local.exit_code
+    assert written["persons"] == comparable(local)["persons"]
+    assert written["verdict"] == local.verdict
+    assert spark.sparkContext._jsc is not None  # the module's session is still running

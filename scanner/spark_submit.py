@@ -1,0 +1,88 @@
+"""Entry script for ``spark-submit``: the scan a ``chujing.toml`` describes, run on a cluster.
+
+.. code-block:: bash
+
+    spark-submit --master spark://head:7077 --py-files chujing.zip \\
+        scanner/spark_submit.py --config /shared/jobs/chujing.toml
+
+The config file is the one ``chujing scan`` reads (``[scan]`` sources, sector, scenario,
+subjects, person_keys, ledger, decisions...; ``[[outputs]]``); paths given after the options
+replace its ``sources``. The reports are written where ``[[outputs]]`` says (JSON on stdout
+when it says nothing) and the exit status is the CLI's (0, 10, 20, 30; 1 when an input could
+not be scanned; 2 for a usage error), so a scheduler can act on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from scanner.pipeline import ScanOptions
+
+# Config keys whose ScanOptions field has another name; keys that are not options at all.
+_RENAMED = {"detectors": "detector_files", "ledger_key": "ledger_key_file"}
+_NOT_OPTIONS = {"sources", "engine", "spark_master", "fail_on"}
+
+
+def options_from_config(scan: dict) -> ScanOptions:
+    """A :class:`ScanOptions` from a config file's ``[scan]`` table."""
+    fields = {f.name for f in dataclasses.fields(ScanOptions)}
+    values = {}
+    for key, value in scan.items():
+        if key in _NOT_OPTIONS:
+            continue
+        name = _RENAMED.get(key, key)
+        if name not in fields:
+            raise ValueError(f"[scan] {key} is not supported by this version of the Spark engine")
+        values[name] = list(value) if isinstance(value, tuple) else value
+    return ScanOptions(**values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from scanner.cli import emit, setup_logging
+    from scanner.config import find_config, load_config
+    from scanner.report import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
+    from scanner.spark_engine import scan_spark
+
+    parser = argparse.ArgumentParser(prog="spark_submit.py", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", help="inputs (default: the config file's sources)")
+    parser.add_argument("--config", help="the project config file (default: ./chujing.toml)")
+    parser.add_argument("--master", help="Spark master, when not run by spark-submit (e.g. local[2])")
+    parser.add_argument("--format", dest="fmt", choices=["json", "table", "md", "html"],
+                        help="write one report in this format instead of the config's outputs")
+    parser.add_argument("-o", "--output", help="with --format: the file to write (default stdout)")
+    args = parser.parse_args(argv)
+    setup_logging("warning")
+
+    config_file = find_config(args.config)
+    try:
+        config = load_config(config_file) if config_file else None
+        scan = dict(config.scan) if config else {}
+        options = options_from_config(scan)
+    except ValueError as exc:
+        print(f"chujing: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    paths = args.paths or list(scan.get("sources", []))
+    if not paths:
+        print("chujing: no inputs: give paths or a chujing.toml with [scan] sources", file=sys.stderr)
+        return EXIT_USAGE
+    options.spark_master = args.master or scan.get("spark_master")
+    try:
+        report = scan_spark(paths, options)
+    except (ValueError, LookupError) as exc:
+        print(f"chujing: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return EXIT_USAGE
+    outputs = [(args.fmt, args.output, None)] if args.fmt or args.output or not (config and config.outputs) \
+        else [(o.format, o.path, o.lang) for o in config.outputs]
+    for fmt, out, lang in outputs:
+        emit(report, fmt or "json", out, lang)
+    code = report.exit_code
+    fail_on = scan.get("fail_on")
+    if fail_on in PATH_ORDER and code != EXIT_ERROR:
+        code = EXIT_BY_PATH[report.path] if PATH_ORDER.index(report.path) >= PATH_ORDER.index(fail_on) else 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover - run by spark-submit
+    sys.exit(main())
