@@ -16,9 +16,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 
-from scanner.pipeline import ScanOptions
+if __name__ == "__main__":
+    # Run as a script (spark-submit .../scanner/spark_submit.py), Python puts this folder first on
+    # sys.path, where scanner/html.py and scanner/profile.py would hide the standard library's.
+    _here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+
+from scanner.pipeline import ScanOptions  # noqa: E402
 
 # Config keys whose ScanOptions field has another name; keys that are not options at all.
 _RENAMED = {"detectors": "detector_files", "ledger_key": "ledger_key_file"}
