@@ -3,7 +3,7 @@
 ``chujing scan --engine spark`` gives the report the local engine gives, figure for figure, by
 running the local engine's own code where the data is:
 
-1. **One Spark task per input** (file or hive dataset), largest first. The task runs the
+1. **One Spark task per input** (file, Delta table or hive dataset), largest first. The task runs the
    pipeline's per-file scan (:func:`scanner.pipeline._scan_source`: sample, classify, apply the
    column decisions, stream every row, profile, table-level findings) with our own sources
    module, so GB18030, compressed CSV, ragged rows and every error message are the local ones.
@@ -57,6 +57,7 @@ import pyarrow.compute as pc
 from mappings import engine
 from scanner import pipeline
 from scanner.persons import (
+    _BIRTH_DATE_IN_KEY,
     EACH_ROW_IS_A_PERSON,
     HASH_BYTES,
     KEYLESS_POLICIES,
@@ -81,6 +82,8 @@ DRIVER_COMPONENTS_MAX_EDGES = 2_000_000
 # Round limit of the label propagation; the algorithm needs O(log² n) rounds, ~40 would be a
 # graph of 10¹⁸ keys. Reaching it means a bug, reported as such.
 MAX_ROUNDS = 200
+# Inputs beyond this many share tasks (a task scans its inputs one after the other).
+MAX_TASKS = 10_000
 
 # Hashing: the ledger's construction (scanner.ledger.Ledger.hash_keys), so that with a ledger
 # the hashes computed in Spark are the ones it stores.
@@ -272,9 +275,15 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
 
     stats.master = spark.sparkContext.master
     # Largest inputs first: with one task per input this is the classic longest-first schedule.
+    # Largest inputs first, dealt round-robin to at most MAX_TASKS tasks: with one task per
+    # input (the usual case) this is the longest-first schedule.
     order = sorted(range(len(sources)), key=lambda i: (-sources[i].size, i))
-    stats.tasks = len(order)
-    task = _Task(sources=sources, order=order,
+    n_tasks = min(len(order), MAX_TASKS)
+    schedule = [order[t::n_tasks] for t in range(n_tasks)]
+    stats.tasks = n_tasks
+    if options.state:
+        log.warning("the Spark engine reads every input: the incremental state file is not used")
+    task = _Task(sources=sources, schedule=schedule,
                  options=replace(options, progress=None, decisions=None),
                  detectors=options.detectors, decisions=decisions, secret=secret)
     if options.progress:
@@ -283,7 +292,7 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
                               "bytes": source.size, "total_bytes": total_bytes})
     spark.sparkContext.setJobDescription("chujing: scan inputs")
-    scanned = (spark.range(len(order), numPartitions=len(order))
+    scanned = (spark.range(n_tasks, numPartitions=n_tasks)
                .mapInArrow(task, _TASK_DDL)
                .persist(StorageLevel.MEMORY_AND_DISK))
     try:
@@ -310,7 +319,7 @@ class _Task:
     """What a Spark task needs to scan one input: pickled once, shipped with the closure."""
 
     sources: list[Source]
-    order: list[int]
+    schedule: list[list[int]]  # the inputs of each task, by task number
     options: ScanOptions
     detectors: list | None
     decisions: Any
@@ -318,8 +327,9 @@ class _Task:
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            for position in batch.column(0).to_pylist():
-                yield from self.scan_file(self.order[position])
+            for task_number in batch.column(0).to_pylist():
+                for index in self.schedule[task_number]:
+                    yield from self.scan_file(index)
 
     def scan_file(self, index: int) -> Iterator[pa.RecordBatch]:
         """Run the pipeline's scan of one input in a thread, streaming the hashed rows out."""
@@ -452,7 +462,7 @@ class _HashingSink:
                 continue
             present_keys = column.filter(present)
             rows = np.flatnonzero(present_np)
-            if namespace == "CN_RESIDENT_ID":
+            if namespace in _BIRTH_DATE_IN_KEY:
                 row_flags[rows[self._minors._minor_from_keys(present_keys)]] |= MINOR
             key_rows.append(rows)
             key_hashes.append(self._hash(namespace, present_keys))

@@ -139,12 +139,15 @@ def linked_files(tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("components", "policy"), [("spark", "each_row_is_a_person"), ("driver", "ignore_keyless")])
 def test_linked_across_files_same_report(spark, linked_files, monkeypatch, policy, components):
     monkeypatch.setattr(spark_engine, "DRIVER_COMPONENTS_MAX_EDGES", 0 if components == "spark" else 10**6)
+    if components == "driver":
+        monkeypatch.setattr(spark_engine, "MAX_TASKS", 2)  # four inputs, two per task
     options = dict(sector="pharmaceutical", scenario="clinical_trial", scan_date=SCAN_DATE, keyless_policy=policy,
                    subjects={"visits.csv": "trial_subject", "patients.parquet": "patient"})
     local = scan([str(linked_files)], ScanOptions(**options))
     distributed = spark_engine.scan_spark([str(linked_files)], ScanOptions(**options), spark=spark)
     assert_same(local, distributed)
     assert distributed.extra["timing"]["spark"]["components"] == components
+    assert distributed.extra["timing"]["spark"]["tasks"] == (4 if components == "spark" else 2)
     # The chains were followed across the files: 20 even persons + 2 × 20 odd ones.
     keyless = distributed.persons.keyless_rows if policy == "each_row_is_a_person" else 0
     assert distributed.persons.personal == 60 + keyless
@@ -178,9 +181,9 @@ def test_keys_never_leave_the_task_in_clear(spark, linked_files):
 
     options = ScanOptions(scan_date=SCAN_DATE)
     sources, _ = spark_engine._discover([str(linked_files)], options)
-    task = spark_engine._Task(sources=sources, order=list(range(len(sources))), options=options, detectors=None,
-                              decisions=None, secret=b"k" * 32)
-    rows = (spark.range(len(sources), numPartitions=2).mapInArrow(task, spark_engine._TASK_DDL)
+    task = spark_engine._Task(sources=sources, schedule=[[i] for i in range(len(sources))], options=options,
+                              detectors=None, decisions=None, secret=b"k" * 32)
+    rows = (spark.range(len(sources), numPartitions=len(sources)).mapInArrow(task, spark_engine._TASK_DDL)
             .where(F.col("kind") == 0).select("keys").toArrow())
     held = {bytes(k) for keys in rows.column("keys").to_pylist() for k in keys}
     assert held and all(len(k) == 16 for k in held)
