@@ -32,12 +32,13 @@ from detectors.free_text import entities_in_text
 from mappings import engine
 from scanner.profile import ColumnProfile
 from scanner.report import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
-from scanner.sources import Source, SourceError, describe_read_error, discover, open_source
+from scanner.sources import Source, SourceError, describe_read_error, discover, display_path, open_source
 
 log = logging.getLogger("chujing")
 
 DEFAULT_SAMPLE_ROWS = 5000
 FULL_SAMPLE_CAP = 200_000
+SAMPLE_MAX_BYTES = 64 << 20
 SPREAD_CHUNKS = 8
 SPREAD_CHUNK_BYTES = 256 * 1024
 NON_PERSONAL_CATEGORIES = {"organisation", "organization"}
@@ -146,10 +147,12 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     lake_sources, errors, local_paths = discover_lake([os.fspath(p) for p in paths], options.storage_options)
     sources, local_errors = discover(local_paths) if local_paths else ([], [])
     sources, errors = lake_sources + sources, errors + local_errors
+    inputs = [display_path(os.fspath(p)) for p in paths]
     for message in errors:
         log.error(message)
         report.errors.append(message)
-        report.files.append(FileReport(path=message.split(": ")[0], error=message.split(": ", 1)[-1]))
+        path, reason = _split_error(message, inputs)
+        report.files.append(FileReport(path=path, error=reason))
 
     started = time.monotonic()
     incremental = _Incremental(options, detectors) if options.state else None
@@ -163,7 +166,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
             file_report = _scan_any(source, options, detectors, counter, decisions)
         report.files.append(file_report)
         if file_report.error:
-            message = f"{source.path}: {file_report.error}"
+            message = f"{source.display}: {file_report.error}"
             log.error(message)
             report.errors.append(message)
     report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
@@ -321,6 +324,15 @@ def _table_candidates(candidates: list[engine.ImportantCandidate], report: Repor
     return list(by_item.values())
 
 
+def _split_error(message: str, inputs: list[str]) -> tuple[str, str]:
+    """``path: reason`` back into its parts, even when the path itself holds ": "."""
+    for candidate in sorted(inputs, key=len, reverse=True):
+        if message.startswith(candidate + ": "):
+            return candidate, message[len(candidate) + 2:]
+    path, _, reason = message.partition(": ")
+    return path, reason
+
+
 def _load_decisions(decisions: Any):
     if decisions is None:
         return None
@@ -389,17 +401,34 @@ def _scan_any(source: Source, options: ScanOptions, detectors: list[Detector], c
         with local_copy(source) as local:
             file_report = _scan_source(local, options, detectors, counter, decisions, subject_of=source)
     except SourceError as exc:
-        return FileReport(path=source.path, size_bytes=source.size, error=str(exc).split(": ", 1)[-1])
+        return FileReport(path=source.display, size_bytes=source.size, error=str(exc).split(": ", 1)[-1])
     file_report.path = source.path
     return file_report
 
 
 def _open_input(source: Source, block_size: int):
     if type(source) is Source:
-        return open_source(source, block_size=block_size)
-    from scanner.lake import open_lake
+        stream = open_source(source, block_size=block_size)
+    else:
+        from scanner.lake import open_lake
 
-    return open_lake(source, block_size)
+        stream = open_lake(source, block_size)
+    if any(pa.types.is_struct(f.type) for f in stream.schema):
+        # Identifiers nested in structs (Parquet groups) are examined as ``parent.child`` columns.
+        stream.schema = _flatten(stream.schema.empty_table()).schema
+        stream.batches = (_flatten_batch(b) for b in stream.batches)
+    return stream
+
+
+def _flatten(table: pa.Table) -> pa.Table:
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _flatten_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    table = _flatten(pa.Table.from_batches([batch]))
+    return table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=table.schema)
 
 
 def _subject_for(source: Source, options: ScanOptions) -> str | None:
@@ -413,7 +442,7 @@ def _subject_for(source: Source, options: ScanOptions) -> str | None:
 
 def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None,
                  subject_of: Source | None = None) -> FileReport:
-    file_report = FileReport(path=source.path, size_bytes=source.size, subject=_subject_for(subject_of or source, options))
+    file_report = FileReport(path=source.display, size_bytes=source.size, subject=_subject_for(subject_of or source, options))
     try:
         sample, meta = _read_sample(source, options)
         file_report.format = meta.format
@@ -429,11 +458,11 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         if table is not None:
             file_report.tables = table.finish()
     except SourceError as exc:
-        file_report.error = str(exc).split(": ", 1)[-1] if str(exc).startswith(source.path) else str(exc)
+        file_report.error = str(exc).removeprefix(f"{source.display}: ")
         return file_report
-    except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError, ValueError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError, ValueError, MemoryError) as exc:
         file_report.error = describe_read_error(exc)
-        log.debug("read failure in %s: %s", source.path, type(exc).__name__)
+        log.debug("read failure in %s: %s", source.display, type(exc).__name__)
         return file_report
 
     plan_by_name = {p.name: p for p in plans}
@@ -480,7 +509,7 @@ def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]
                 batch = batch.take(pa.array(np.arange(0, batch.num_rows, stride))) if stride > 1 else batch
                 batches.append(batch)
                 rows += batch.num_rows
-                while rows > target:
+                while rows > target or (rows > 1 and sum(b.nbytes for b in batches) > 2 * SAMPLE_MAX_BYTES):
                     stride *= 2
                     table = pa.Table.from_batches(batches, schema=stream.schema)
                     table = table.take(pa.array(np.arange(0, table.num_rows, 2)))
@@ -489,10 +518,13 @@ def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]
         elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
             batches = _parquet_spread(source, target)
         else:
+            kept_bytes = 0
             for batch in stream.batches:
                 batches.append(batch)
                 rows += batch.num_rows
-                if rows >= target:
+                kept_bytes += batch.nbytes
+                # Bounded by bytes too: 5,000 rows of very wide or very long values are not small.
+                if rows >= target or kept_bytes >= SAMPLE_MAX_BYTES:
                     break
             if source.kind == "csv" and source.compression is None and source.size > options.block_size \
                     and stream.encoding not in ("utf-16",):

@@ -160,10 +160,10 @@ def render_table(report: Report) -> str:
 
 def md_escape(value: Any) -> str:
     """Escape text for a Markdown table cell: pipes, backticks, HTML, emphasis, new lines."""
-    text = "" if value is None else str(value)
+    text = _safe_terminal("" if value is None else value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
-    return text.replace("\r", " ").replace("\n", " ")
+    return text.replace("\t", " ").replace("\n", " ")
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -267,8 +267,6 @@ def test_path_that_vanishes_during_the_scan(tmp_path, persons, when):
 
 # --- names that are not UTF-8 ---------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="needs the pipeline to report Source.display (not Source.path): "
-                   "see /tmp/hardening-pipeline.patch; remove this marker once it is applied")
 def test_file_names_that_are_not_utf8_or_hold_control_characters(tmp_path, persons):
     folder = tmp_path / "names"
     folder.mkdir()

@@ -135,14 +135,14 @@ def ref_mobile(value: str) -> bool:
 DISPUTED_PROVINCES = {"91"}
 
 
-@pytest.mark.xfail(strict=True, reason="detectors/cn_resident_id.py PROVINCES holds 91, not a GB/T 2260 "
-                   "province code; remove this marker once it is dropped (or delete the test if 91 is justified)")
-def test_province_91_is_not_a_region_code():
+def test_province_91_is_accepted():
+    """91 is kept on purpose: RULES_AND_FORMATS lists it, and the new foreigner permanent-residence
+    ID (18 digits starting with 9) uses the resident-ID check. Never more lenient than the law: an
+    unknown region code is not a reason to drop a person."""
     from detectors import cn_resident_id as rid
 
     body = "91000019800101001"
-    number = body + rid.check_char(body)
-    assert not rid.is_valid(number)
+    assert rid.is_valid(body + rid.check_char(body))
 
 
 @st.composite

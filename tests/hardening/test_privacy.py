@@ -101,7 +101,7 @@ def privacy(tmp_path_factory, persons):
     ledger_args = []
     if _present("scanner.ledger"):
         ledger_args = ["--ledger", str(outputs / "ledger.sqlite"), "--record"]
-    cache_args = ["--cache", str(sandbox / "cache" / "chujing")] if "--cache" in help_text else []
+    cache_args = ["--state", str(sandbox / "cache" / "chujing" / "state.sqlite")] if "--state" in help_text else []
 
     def cli(key: str):
         """The real command on the test's own inputs (quick), one format per run."""
@@ -211,10 +211,10 @@ def test_ledger_cache_and_temp_files_hold_no_identifier(privacy):
 
 
 def test_incremental_cache_holds_no_identifier(privacy):
-    if not _present("scanner.cache"):
-        pytest.skip("scanner.cache is not present yet: starts running when the incremental cache lands")
+    if not _present("scanner.state"):
+        pytest.skip("scanner.state is not present yet: starts running when the incremental cache lands")
     names = {p.name.encode() for p in privacy["persons"]}
     cached = [p for p in privacy["sandbox"].rglob("*") if p.is_file() and "ledger.key" not in p.name]
-    assert cached, "scanner.cache is present but the scan wrote no cache file under HOME/XDG_CACHE_HOME/TMPDIR"
+    assert cached, "scanner.state is present but the scan wrote no state file under HOME/XDG_CACHE_HOME/TMPDIR"
     for path in cached:
         assert not _leaks(path.read_bytes(), privacy["secrets"], names), path

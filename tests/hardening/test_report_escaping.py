@@ -96,9 +96,6 @@ def test_markdown_report_keeps_tables_whole_and_passes_no_html(hostile_report):
         assert len(re.findall(r"(?<!\\)`", ln)) % 2 == 0, ln
 
 
-@pytest.mark.xfail(strict=True, reason="scanner/render.py md_escape keeps control characters: a terminal escape "
-                   "in a column name reaches the Markdown (and the terminal of whoever cats it); remove this "
-                   "marker once md_escape drops them as _safe_terminal does")
 def test_markdown_report_holds_no_control_character(hostile_report):
     from scanner.render import render_report
 

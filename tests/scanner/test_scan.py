@@ -151,3 +151,20 @@ def test_sample_data_persons_match_the_truth():
         if report.errors or got != (expected["persons"], expected["sensitive_persons"]):
             wrong.append((rel, got, (expected["persons"], expected["sensitive_persons"]), report.errors))
     assert not wrong
+
+
+def test_identifiers_nested_in_parquet_structs_are_found(tmp_path, people):
+    path = tmp_path / "nested.parquet"
+    rows = [{"member": {"id": p["id"], "contact": {"mobile": p["phone"]}}, "level": 1} for p in people]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    report = scan([path])
+    entities = {c.name: c.entity for c in report.files[0].columns}
+    assert entities == {"member.id": "CN_RESIDENT_ID", "member.contact.mobile": "CN_MOBILE_PHONE", "level": None}
+    assert report.persons.personal == len(people)
+
+
+def test_an_input_path_holding_colon_space_is_reported_whole(tmp_path):
+    missing = str(tmp_path / "export: may.csv")
+    report = scan([missing])
+    assert report.files[0].path == missing
+    assert report.files[0].error == "no such file or directory"
