@@ -73,11 +73,14 @@ def _pinyin_regex() -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    # Every white space (\f and \v too) collapses to one space and the ends are trimmed last,
+    # so that normalising twice changes nothing.
+    values = pc.replace_substring_regex(values, pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
     values = pc.replace_substring_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
     values = pc.replace_substring_regex(values, pattern=r"^([A-Za-z]+)\s*[,，/]\s*", replacement=r"\1 ")
     values = pc.replace_substring_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
-    return pc.replace_substring_regex(values, pattern=r"\s+", replacement=" ")
+    values = pc.replace_substring_regex(values, pattern=r"\s+", replacement=" ")
+    return pc.utf8_trim(values, characters=" ")
 
 
 def validate_array(values: pa.Array) -> np.ndarray:
