@@ -700,30 +700,28 @@ def _star_components(edges, stats: _SparkStats):
     to the smallest of them. Both keep the components; together they shrink the graph's
     diameter until each component is a star centred on its smallest node (Kiveris et al.).
     """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    by_x, by_u = Window.partitionBy("x"), Window.partitionBy("u")
     current = edges
     for round_ in range(1, MAX_ROUNDS + 1):
-        # large-star
+        # large-star: (y, m(x)) for every neighbour y > x, m(x) = min of x and its neighbours
         both = current.select(F.col("u").alias("x"), F.col("v").alias("y")).unionByName(
             current.select(F.col("v").alias("x"), F.col("u").alias("y")))
-        smallest = both.groupBy("x").agg(F.least(F.min("y"), F.col("x")).alias("m"))
-        large = (both.join(smallest, "x").where(F.col("y") > F.col("x"))
-                 .select(F.col("y").alias("u"), F.col("m").alias("v")).distinct())
-        # small-star (every edge of `large` already has u > v)
-        smallest = large.groupBy("u").agg(F.min("v").alias("m"))
-        small = (large.join(smallest, "u")
-                 .select(F.col("v").alias("u"), "m").where(F.col("u") != F.col("m"))
-                 .unionByName(smallest.select("u", "m"))
-                 .select("u", F.col("m").alias("v")).distinct()
-                 .localCheckpoint(eager=True))
-        current = small
+        large = (both.withColumn("m", F.least(F.min("y").over(by_x), F.col("x")))
+                 .where(F.col("y") > F.col("x")).select(F.col("y").alias("u"), F.col("m").alias("v")))
+        # small-star: u and each of its smaller neighbours v to m(u) = the smallest of them
+        with_m = large.withColumn("m", F.min("v").over(by_u))
+        current = (with_m.select(F.col("v").alias("u"), F.col("m").alias("v")).where(F.col("u") != F.col("v"))
+                   .unionByName(with_m.select("u", F.col("m").alias("v")))
+                   .distinct()
+                   .localCheckpoint(eager=True))
         stats.rounds = round_
         # Done when every node points to one centre and no centre points anywhere.
-        centres = current.select(F.col("v").alias("u")).distinct().withColumn("centre", F.lit(True))
-        unfinished = (current.groupBy("u").count().join(centres, "u", "left")
-                      .where((F.col("count") > 1) | F.col("centre").isNotNull()).limit(1).count())
-        if not unfinished:
+        several = current.withColumn("n", F.count(F.lit(1)).over(by_u)).where(F.col("n") > 1).select("u")
+        centre_is_leaf = current.select(F.col("v").alias("u")).join(current.select("u"), "u", "left_semi")
+        if several.limit(1).unionByName(centre_is_leaf.limit(1)).count() == 0:
             return current.select(F.col("u").alias("node"), F.col("v").alias("label")).unionByName(
                 current.select(F.col("v").alias("node"), F.col("v").alias("label"))).distinct()
     raise RuntimeError(f"person linking did not converge in {MAX_ROUNDS} rounds (a bug; please report it)")

@@ -234,3 +234,31 @@ path = "{out}"
     assert written["persons"] == comparable(local)["persons"]
     assert written["verdict"] == local.verdict
     assert spark.sparkContext._jsc is not None  # the module's session is still running
+
+
+def test_star_components_match_union_find(spark):
+    """Large-star / small-star labels the same components as scipy, on a long chain too."""
+    import numpy as np
+
+    from scanner.persons import _components
+
+    rng = random.Random(7)
+    n = 240
+    nodes = [rng.randbytes(16) for _ in range(n)]
+    edges = [(i, i + 1) for i in range(31)]  # a chain of 32 keys: the slowest shape to converge
+    edges += [(rng.randrange(32, n), rng.randrange(32, n)) for _ in range(120)]
+    edges = [(a, b) for a, b in edges if a != b]
+    frame = spark.createDataFrame(pa.table({
+        "u": pa.array([max(nodes[a], nodes[b]) for a, b in edges], pa.binary()),
+        "v": pa.array([min(nodes[a], nodes[b]) for a, b in edges], pa.binary())})).distinct()
+    stats = spark_engine._SparkStats()
+    labels = {bytes(r["node"]): bytes(r["label"]) for r in spark_engine._star_components(frame, stats).collect()}
+    expected = _components(n, np.array([a for a, _ in edges]), np.array([b for _, b in edges]))
+    linked = {i for e in edges for i in e}
+    for a in linked:
+        for b in linked:
+            assert (labels[nodes[a]] == labels[nodes[b]]) == (expected[a] == expected[b])
+    # Each component is labelled by its smallest key.
+    for i in linked:
+        assert labels[nodes[i]] == min(nodes[j] for j in linked if expected[j] == expected[i])
+    assert 1 < stats.rounds < 20
