@@ -43,6 +43,7 @@ import logging
 import os
 import pickle
 import queue
+import shutil
 import sys
 import threading
 import time
@@ -110,8 +111,17 @@ def spark_session(master: str | None = None, app_name: str = "chujing scan"):
     local master the Python workers are this interpreter (so they import this install of
     chujing) and Spark binds to 127.0.0.1.
     """
-    from pyspark.sql import SparkSession
-
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ValueError("the Spark engine needs PySpark: pip install 'chujing[spark]'") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:  # a notebook's or the caller's: used, and left running
+        active._chujing_borrowed = True
+        return active
+    if "PYSPARK_GATEWAY_PORT" not in os.environ and not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        raise ValueError("the Spark engine needs a Java runtime (17 or 21) on the PATH or in JAVA_HOME; "
+                         "on Debian: bash .ci/install-spark.sh")
     master = master or os.environ.get("CHUJING_SPARK_MASTER") or None
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # the JVM of spark-submit started us
     if submitted and master is None:
@@ -172,10 +182,8 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     if sources:
         owned = False
         if spark is None:
-            from pyspark.sql import SparkSession
-
-            owned = SparkSession.getActiveSession() is None  # stop only a session made here
             spark = spark_session(getattr(options, "spark_master", None))
+            owned = not getattr(spark, "_chujing_borrowed", False)  # stop only a session made here
         try:
             file_reports = _run(spark, sources, options, decisions, secret, persons, stats,
                                 want_table=options.ledger is not None or options.record)
