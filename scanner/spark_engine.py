@@ -16,8 +16,9 @@ running the local engine's own code where the data is:
 2. **Distinct persons in Spark**: rows that share a key hash are one person, transitively. Each
    row joins its other keys to its first key (a star per row); the connected components of
    that key graph are found with the *large-star / small-star* label propagation of Kiveris et
-   al. (2014, "Connected Components in MapReduce and Beyond"), O(log² n) rounds of joins and
-   group-bys, no GraphFrames jar. A row's person is its first key's component; a row without a
+   al. (2014, "Connected Components in MapReduce and Beyond"), O(log² n) rounds of window
+   minima and de-duplication, no GraphFrames jar; below 2 M edges the edges (hashes only) are
+   linked on the driver with scipy instead. A row's person is its first key's component; a row without a
    key is a person by itself or is left out, as ``keyless_policy`` says. Persons, sensitive
    persons, minors, persons per entity and per subject role are aggregated in Spark; only
    those figures reach the driver.
@@ -74,14 +75,14 @@ from scanner.sources import Source, describe_read_error, discover
 
 log = logging.getLogger("chujing")
 
-__all__ = ["scan_spark", "spark_session", "DEFAULT_MASTER"]
+__all__ = ["scan_spark", "spark_session", "SparkScanError", "DEFAULT_MASTER"]
 
 DEFAULT_MASTER = "local[2]"
 # Below this many distinct key–key edges the components are found on the driver (scipy)
 # instead of by rounds of Spark joins: the edges are 32 bytes each, so 2 M edges are 64 MB.
 DRIVER_COMPONENTS_MAX_EDGES = 2_000_000
-# Round limit of the label propagation; the algorithm needs O(log² n) rounds, ~40 would be a
-# graph of 10¹⁸ keys. Reaching it means a bug, reported as such.
+# Round limit of the label propagation: it needs a handful of rounds in practice (O(log² n)
+# at worst); never converging within this many means a bug, reported as such.
 MAX_ROUNDS = 200
 # Inputs beyond this many share tasks (a task scans its inputs one after the other).
 MAX_TASKS = 10_000
@@ -282,7 +283,6 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
     from pyspark.sql import functions as F
 
     stats.master = spark.sparkContext.master
-    # Largest inputs first: with one task per input this is the classic longest-first schedule.
     # Largest inputs first, dealt round-robin to at most MAX_TASKS tasks: with one task per
     # input (the usual case) this is the longest-first schedule.
     order = sorted(range(len(sources)), key=lambda i: (-sources[i].size, i))
@@ -305,8 +305,11 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
                .persist(StorageLevel.MEMORY_AND_DISK))
     try:
         started = time.monotonic()
-        summaries = {r["file"]: pickle.loads(r["blob"])
-                     for r in scanned.where(F.col("kind") == _FILE).select("file", "blob").collect()}
+        try:
+            collected = scanned.where(F.col("kind") == _FILE).select("file", "blob").collect()
+        except Exception as exc:  # Py4J / PySpark errors carry the whole worker traceback
+            raise SparkScanError(_task_failure(exc)) from None
+        summaries = {r["file"]: pickle.loads(r["blob"]) for r in collected}
         file_reports = [summaries[i]["report"] for i in range(len(sources))]
         rows = scanned.where(F.col("kind") == _ROW).select(
             "file", "row", F.col("flags").cast("int").alias("flags"), "entities", "keys")
@@ -318,6 +321,18 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
         scanned.unpersist()
         spark.sparkContext.setJobDescription(None)
     return file_reports
+
+
+class SparkScanError(RuntimeError):
+    """The Spark job failed; the message names the input and the reason, never a value."""
+
+
+def _task_failure(exc: BaseException) -> str:
+    """One line for a failed Spark job: our task's own scrubbed reason when it gave one."""
+    for line in reversed(str(exc).splitlines()):
+        if "failed in the Spark task:" in line:
+            return line.split("RuntimeError: ", 1)[-1].strip()
+    return f"the Spark job failed ({type(exc).__name__}); see the Spark logs"
 
 
 # --- inside a task -------------------------------------------------------------------------------

@@ -262,3 +262,35 @@ def test_star_components_match_union_find(spark):
     for i in linked:
         assert labels[nodes[i]] == min(nodes[j] for j in linked if expected[j] == expected[i])
     assert 1 < stats.rounds < 20
+
+
+def _failing_valid_mask(values, *args, **kwargs):
+    """A detector bug whose message quotes the data, as real exceptions sometimes do."""
+    raise KeyError(f"unexpected value {values.to_pylist()[:3]}")
+
+
+def test_task_failure_names_no_value(spark, linked_files, capfd):
+    """An unexpected error in a task stops the scan with a one-line reason and no identifier."""
+    import copy
+    import sys
+
+    from pyspark import cloudpickle
+
+    from scanner.pipeline import load_detectors
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
+    try:
+        detectors = []
+        for det in load_detectors([]):
+            if det.entity == "CN_MOBILE_PHONE":
+                det = copy.copy(det)
+                object.__setattr__(det, "valid_mask", _failing_valid_mask)
+            detectors.append(det)
+        visits = linked_files / "visits.csv"
+        with pytest.raises(spark_engine.SparkScanError, match=r"^input #0 failed in the Spark task: KeyError") as err:
+            spark_engine.scan_spark([str(visits)], ScanOptions(scan_date=SCAN_DATE, detectors=detectors), spark=spark)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    phones = [line.split(",")[1] for line in visits.read_text(encoding="utf-8").splitlines()[1:]]
+    printed = str(err.value) + "".join(capfd.readouterr())
+    assert not any(p in printed for p in phones)
