@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 from detectors.checks import valid_ymd
 
 ENTITY = "BIRTH_DATE"
@@ -44,9 +44,9 @@ def mask(value: str) -> str:
 
 def normalise(values: pa.Array) -> pa.Array:
     values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
-    values = pc.replace_substring_regex(values, pattern=r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", replacement="")
-    values = pc.replace_substring_regex(values, pattern=r"[年月/.]", replacement="-")
-    return pc.replace_substring_regex(values, pattern=r"日$", replacement="")
+    values = replace_regex(values, pattern=r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", replacement="")
+    values = replace_regex(values, pattern=r"[年月/.]", replacement="-")
+    return replace_regex(values, pattern=r"日$", replacement="")
 
 
 def _ymd(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

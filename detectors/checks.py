@@ -27,22 +27,33 @@ import pyarrow.compute as pc
 from detectors.base import digits_matrix
 
 
-def _by_width(values: pa.Array):
-    """Yield (indices, uint8 matrix) for each distinct value width."""
-    lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
-    for width in np.unique(lengths):
-        idx = np.flatnonzero(lengths == width)
-        yield idx, digits_matrix(values.take(pa.array(idx)), int(width)).astype(np.int64)
+def _by_width(values: pa.Array, dtype=np.int64):
+    """Yield (indices, matrix of the characters' byte values) for each distinct value width."""
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    widths = np.unique(lengths)
+    for width in widths:
+        if len(widths) == 1:
+            idx = np.arange(len(values))
+            same = values
+        else:
+            idx = np.flatnonzero(lengths == width)
+            same = values.take(pa.array(idx))
+        yield idx, digits_matrix(same, int(width)).astype(dtype)
+
+
+# Luhn's doubled digit: 2d, less 9 when above 9.
+_LUHN_DOUBLE = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int8)
 
 
 def luhn(values: pa.Array) -> np.ndarray:
     """Luhn (ISO/IEC 7812) over digit strings of any widths."""
     out = np.zeros(len(values), dtype=bool)
-    for idx, m in _by_width(values):
+    for idx, m in _by_width(values, np.int8):
         rev = (m - 48)[:, ::-1]
-        doubled = rev[:, 1::2] * 2
-        doubled = np.where(doubled > 9, doubled - 9, doubled)
-        out[idx] = (rev[:, 0::2].sum(axis=1) + doubled.sum(axis=1)) % 10 == 0
+        if rev.min(initial=0) < 0 or rev.max(initial=0) > 9:
+            rev = np.clip(rev, 0, 9)  # not digits: the pattern should have refused them
+        total = rev[:, 0::2].sum(axis=1, dtype=np.int32) + _LUHN_DOUBLE[rev[:, 1::2]].sum(axis=1, dtype=np.int32)
+        out[idx] = total % 10 == 0
     return out
 
 
@@ -53,12 +64,13 @@ MOD11_2_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 def mod11_2(values: pa.Array) -> np.ndarray:
     """ISO 7064 MOD 11-2 (the resident ID check) over 18-character values; other widths fail."""
     out = np.zeros(len(values), dtype=bool)
-    for idx, m in _by_width(values):
+    for idx, m in _by_width(values, np.int16):
         if m.shape[1] != 18:
             continue
         digits = m[:, :17] - 48
         ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
-        total = (np.clip(digits, 0, 9) * MOD11_2_WEIGHTS).sum(axis=1)
+        # A float32 product is exact here (sums stay below 2**24) and runs as BLAS.
+        total = (np.clip(digits, 0, 9).astype(np.float32) @ MOD11_2_WEIGHTS.astype(np.float32)).astype(np.int64)
         out[idx] = ok & (MOD11_2_CHECK[total % 11] == m[:, 17])
     return out
 

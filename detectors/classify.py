@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, normalise_header, strip_whitespace
+from detectors.base import Detector, normalise_header, replace_regex, strip_whitespace
 
 # How a column's rows are judged once the column is classified.
 VALID = "valid"  # rows whose value validates for the entity
@@ -104,10 +104,10 @@ def as_text(values: pa.Array) -> pa.Array | None:
         t = values.type
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         text = values.cast(pa.string())
-        return pc.replace_substring_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1")
+        return replace_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1")
     if pa.types.is_integer(t) or pa.types.is_decimal(t):
         text = values.cast(pa.string())
-        return pc.replace_substring_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1") if pa.types.is_decimal(t) else text
+        return replace_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1") if pa.types.is_decimal(t) else text
     if pa.types.is_floating(t):
         finite = pc.is_finite(values).fill_null(False)
         whole = pc.and_(finite, pc.equal(pc.floor(values), values).fill_null(False))
@@ -118,7 +118,7 @@ def as_text(values: pa.Array) -> pa.Array | None:
         return pc.strftime(values.cast(pa.timestamp("s")), format="%Y-%m-%d")
     if pa.types.is_timestamp(t):
         text = pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
-        return pc.replace_substring_regex(text, pattern=r" 00:00:00$", replacement="")
+        return replace_regex(text, pattern=r" 00:00:00$", replacement="")
     if pa.types.is_large_binary(t) or pa.types.is_binary(t):
         return None
     return None

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import resources
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "CN_ADDRESS"
 SENSITIVE = False
@@ -69,7 +69,7 @@ def starts_with_region(values: pa.Array) -> np.ndarray:
 
 def normalise(values: pa.Array) -> pa.Array:
     values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
-    return pc.replace_substring_regex(values, pattern=r"\s+", replacement="")
+    return replace_regex(values, pattern=r"\s+", replacement="")
 
 
 def validate_array(values: pa.Array) -> np.ndarray:

@@ -21,7 +21,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "CN_LANDLINE"
 SENSITIVE = False
@@ -58,11 +58,11 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = pc.replace_substring_regex(values, pattern="[\\s\u3000()（）]", replacement="")
-    values = pc.replace_substring_regex(values, pattern=r"(?:转|(?i:ext)\.?|x|分机)\d{1,5}$", replacement="")
-    values = pc.replace_substring_regex(values, pattern=r"^(?:\+86|0086)-?0?", replacement="0")
+    values = replace_regex(values, pattern="[\\s\u3000()（）]", replacement="")
+    values = replace_regex(values, pattern=r"(?:转|(?i:ext)\.?|x|分机)\d{1,5}$", replacement="")
+    values = replace_regex(values, pattern=r"^(?:\+86|0086)-?0?", replacement="0")
     # a third dashed group is an extension: 010-65529988-801
-    values = pc.replace_substring_regex(values, pattern=r"^(0\d{2,3})-(\d{7,8})-\d{1,5}$", replacement=r"\1\2")
+    values = replace_regex(values, pattern=r"^(0\d{2,3})-(\d{7,8})-\d{1,5}$", replacement=r"\1\2")
     return pc.replace_substring(values, pattern="-", replacement="")
 
 

@@ -29,7 +29,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "CN_LICENSE_PLATE"
 SENSITIVE = False
@@ -63,7 +63,7 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_upper(pc.replace_substring_regex(values, pattern="[\\s·•・.\\-\u3000]", replacement=""))
+    return pc.utf8_upper(replace_regex(values, pattern="[\\s·•・.\\-\u3000]", replacement=""))
 
 
 DETECTOR = Detector(

@@ -23,7 +23,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, remove_separators
+from detectors.base import Detector, remove_separators, replace_regex
 
 ENTITY = "CN_MOBILE_PHONE"
 SENSITIVE = False
@@ -59,7 +59,7 @@ def mask(value: str) -> str:
 
 def normalise(values: pa.Array) -> pa.Array:
     values = remove_separators(values, "[\\s\\-()（）\u3000\u00a0]")
-    return pc.replace_substring_regex(values, pattern=_PREFIX, replacement=r"\1")
+    return replace_regex(values, pattern=_PREFIX, replacement=r"\1")
 
 
 def spread_over_blocks(valid: pa.Array) -> float:

@@ -119,29 +119,35 @@ _valid_dates = valid_ymd
 
 def validate_array(values: pa.Array) -> np.ndarray:
     """Vectorised :func:`is_valid` over values that already match :data:`PATTERN`."""
-    lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
     out = np.zeros(len(values), dtype=bool)
     for width in (18, 15):
-        idx = np.flatnonzero(lengths == width)
-        if not len(idx):
+        select = lengths == width
+        if not select.any():
             continue
-        m = digits_matrix(values.take(pa.array(idx)), width).astype(np.int64)
-        digits = m - ord("0")
-        province = digits[:, 0] * 10 + digits[:, 1]
-        ok = np.isin(province, list(PROVINCES))
+        idx = np.flatnonzero(select)
+        same = values if len(idx) == len(values) else values.take(pa.array(idx))
+        m = digits_matrix(same, width)
+        digits = m.astype(np.int16) - 48
+        ok = _PROVINCE_OK[np.clip(digits[:, 0] * 10 + digits[:, 1], 0, 99)]
         if width == 18:
             year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
             month = digits[:, 10] * 10 + digits[:, 11]
             day = digits[:, 12] * 10 + digits[:, 13]
-            total = (digits[:, :17] * WEIGHTS).sum(axis=1)
+            # float32 products are exact here (sums < 2**24) and run as BLAS.
+            total = (digits[:, :17].astype(np.float32) @ _WEIGHTS_F).astype(np.int32)
             ok &= CHECK_CHARS[total % 11] == m[:, 17]
         else:
             year = 1900 + digits[:, 6] * 10 + digits[:, 7]
             month = digits[:, 8] * 10 + digits[:, 9]
             day = digits[:, 10] * 10 + digits[:, 11]
-        ok &= _valid_dates(year, month, day)
+        ok &= _valid_dates(year.astype(np.int32), month.astype(np.int32), day.astype(np.int32))
         out[idx] = ok
     return out
+
+
+_PROVINCE_OK = np.isin(np.arange(100), list(PROVINCES))
+_WEIGHTS_F = WEIGHTS.astype(np.float32)
 
 
 def canonical_array(values: pa.Array) -> pa.Array:

@@ -17,7 +17,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "EMAIL"
 SENSITIVE = False
@@ -38,8 +38,13 @@ def is_valid(address: str) -> bool:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = pc.utf8_lower(pc.utf8_trim_whitespace(values))
-    values = pc.replace_substring_regex(values, pattern=r"＠|\[at\]|\(at\)", replacement="@")
+    values = pc.utf8_trim_whitespace(values)
+    # ASCII lower-casing is several times faster, and almost every address is ASCII.
+    ascii_only = pc.all(pc.string_is_ascii(values)).as_py() is not False
+    values = pc.ascii_lower(values) if ascii_only else pc.utf8_lower(values)
+    values = replace_regex(values, pattern=r"＠|\[at\]|\(at\)", replacement="@")
+    if ascii_only:
+        return values  # no full-width 。 in ASCII
     return pc.replace_substring(values, pattern="。", replacement=".")
 
 

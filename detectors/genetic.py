@@ -22,7 +22,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "GENETIC"
 CATEGORY = "genetic"
@@ -42,7 +42,7 @@ HEADER_NEGATIVE = ("序列号", "sequenceno", "seqno", "sequencenumber", "流水
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_upper(pc.replace_substring_regex(values, pattern=r"\s+", replacement=""))
+    return pc.utf8_upper(replace_regex(values, pattern=r"\s+", replacement=""))
 
 
 def is_valid(value: str) -> bool:

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import resources
-from detectors.base import Detector
+from detectors.base import Detector, replace_regex
 
 ENTITY = "PERSON_NAME"
 SENSITIVE = False
@@ -75,11 +75,11 @@ def _pinyin_regex() -> str:
 def normalise(values: pa.Array) -> pa.Array:
     # Every white space (\f and \v too) collapses to one space and the ends are trimmed last,
     # so that normalising twice changes nothing.
-    values = pc.replace_substring_regex(values, pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
-    values = pc.replace_substring_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
-    values = pc.replace_substring_regex(values, pattern=r"^([A-Za-z]+)\s*[,，/]\s*", replacement=r"\1 ")
-    values = pc.replace_substring_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
-    values = pc.replace_substring_regex(values, pattern=r"\s+", replacement=" ")
+    values = replace_regex(values, pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
+    values = replace_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
+    values = replace_regex(values, pattern=r"^([A-Za-z]+)\s*[,，/]\s*", replacement=r"\1 ")
+    values = replace_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
+    values = replace_regex(values, pattern=r"\s+", replacement=" ")
     return pc.utf8_trim(values, characters=" ")
 
 
@@ -99,7 +99,7 @@ def validate_array(values: pa.Array) -> np.ndarray:
         given = pc.replace_with_mask(pc.utf8_slice_codeunits(han, 1), pa.array(compound),
                                      pc.utf8_slice_codeunits(han.filter(pa.array(compound)), 2))
         n_given = np.where(compound, lengths - 2, lengths - 1)
-        n_rare = pc.utf8_length(pc.replace_substring_regex(given, pattern=common, replacement="")).to_numpy(zero_copy_only=False)
+        n_rare = pc.utf8_length(replace_regex(given, pattern=common, replacement="")).to_numpy(zero_copy_only=False)
         is_place = pc.is_in(han, value_set=places).to_numpy(zero_copy_only=False)
         ok = has_surname & (n_given >= 1) & (n_rare * 2 <= n_given) & ~is_place
         # Minority names with a middle dot are transliterations: any characters.

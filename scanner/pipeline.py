@@ -674,21 +674,30 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     # Columns are profiled and checked in worker threads, on both cores: Arrow and numpy
     # kernels release the GIL. One batch is in flight at a time, which bounds the memory.
     pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="chujing")
+    pending = None  # the previous batch: counted here while the workers check the next one
     try:
         for batch in stream.batches:
-            n = batch.num_rows
-            rows += n
-            profiled = pool.submit(_profile_batch, profiles, batch)
-            if plans or key_columns:
-                columns = [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans]
-                _count_batch(batch, n, plans, [c.result() for c in columns], key_columns, birth_fns, subject,
-                             source, counter, table)
-            profiled.result()
-            if options.progress:
-                options.progress({"event": "rows", "path": source.path, "rows": n})
+            rows += batch.num_rows
+            work = (batch, pool.submit(_profile_batch, profiles, batch),
+                    [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans])
+            if pending is not None:
+                _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
+            pending = work
+        if pending is not None:
+            _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
+
+
+def _finish_batch(work, plans, key_columns, birth_fns, subject, source, counter, table, options) -> None:
+    batch, profiled, columns = work
+    if plans or key_columns:
+        _count_batch(batch, batch.num_rows, plans, [c.result() for c in columns], key_columns, birth_fns, subject,
+                     source, counter, table)
+    profiled.result()
+    if options.progress:
+        options.progress({"event": "rows", "path": source.path, "rows": batch.num_rows})
 
 
 def _profile_batch(profiles: dict[str, ColumnProfile], batch: pa.RecordBatch) -> None:

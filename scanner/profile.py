@@ -41,14 +41,26 @@ def string_fingerprints(values: pa.Array) -> np.ndarray:
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     ends = offsets[1:]
     lengths = ends - offsets[:-1]
-    # Right-align each value's last 16 bytes in a zero-padded row: index -1 reads a zero byte.
-    padded = np.concatenate([data, np.zeros(1, dtype=np.uint8)])
-    take = np.minimum(lengths, 16)
-    index = ends[:, None] - 16 + np.arange(16)[None, :]
-    index = np.where(np.arange(16)[None, :] >= 16 - take[:, None], index, len(padded) - 1)
-    words = padded[index].view(np.uint64)
-    h = _mix64(lengths.astype(np.uint64) ^ words[:, 0])
-    return _mix64(h ^ words[:, 1])
+    width = int(lengths[0])
+    if (lengths == width).all():
+        # Fixed-width values (ID numbers, phones): the bytes are already a matrix, no gather.
+        matrix = data[offsets[0]: offsets[-1]].reshape(n, width) if width else np.zeros((n, 0), np.uint8)
+        tail = np.zeros((n, 16), dtype=np.uint8)
+        take = min(width, 16)
+        if take:
+            tail[:, 16 - take:] = matrix[:, width - take:]
+        words = tail.view(np.uint64)
+        return _mix64(_mix64(lengths.astype(np.uint64) ^ words[:, 0]) ^ words[:, 1])
+    # The last 16 bytes of each value: a row gather from a sliding-window view (no copy of the
+    # data, no index matrix); bytes before a short value's start are zeroed.
+    padded = np.concatenate([np.zeros(16, dtype=np.uint8), data])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 16)
+    tail = windows[ends]
+    short = lengths < 16
+    if short.any():
+        tail[short] = np.where(np.arange(16)[None, :] >= (16 - lengths[short])[:, None], tail[short], 0)
+    words = tail.view(np.uint64)
+    return _mix64(_mix64(lengths.astype(np.uint64) ^ words[:, 0]) ^ words[:, 1])
 
 
 @dataclass
@@ -61,6 +73,7 @@ class ColumnProfile:
     max_length: int | None = None
     _sketch: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     _exact_below_k: bool = True
+    _mostly_unique: bool = False
 
     def add(self, values: pa.Array) -> None:
         self.rows += len(values)
@@ -74,8 +87,15 @@ class ColumnProfile:
                 self.min_length = lo if self.min_length is None else min(self.min_length, lo)
                 self.max_length = hi if self.max_length is None else max(self.max_length, hi)
         if pa.types.is_string(t) or pa.types.is_large_string(t):
-            uniq = pc.unique(values.cast(pa.string()))
-            hashes = string_fingerprints(uniq)
+            values = values.cast(pa.string()) if not pa.types.is_string(t) else values
+            # De-duplicating first pays on repetitive columns; on nearly unique ones (identifiers)
+            # it is wasted work: the sketch de-duplicates the fingerprints anyway.
+            if self._mostly_unique:
+                hashes = string_fingerprints(values)
+            else:
+                uniq = pc.unique(values)
+                self._mostly_unique = len(uniq) > 0.8 * max(1, len(values))
+                hashes = string_fingerprints(uniq)
         elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_boolean(t):
             uniq = pc.unique(values).drop_null()
             if pa.types.is_temporal(t):

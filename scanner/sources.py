@@ -655,7 +655,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         if utf16:
             reader_input = _TextReader(fh, prefix, "utf-16", source.path)
         else:
-            reader_input = _TextReader(fh, prefix, encoding, source.path)
+            reader_input = _native_utf8(fh, encoding) or _TextReader(fh, prefix, encoding, source.path)
         ragged: dict[str, int] = {}
 
         def on_invalid_row(row) -> str:
@@ -698,6 +698,20 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
             fh.close()
 
     return Stream(batches(), reader.schema, "csv", encoding=_public_encoding(encoding), delimiter=delimiter)
+
+
+def _native_utf8(fh, encoding: str):
+    """A plain UTF-8 file is handed to Arrow as a native file: no Python in Arrow's read loop,
+    which then runs beside the scan's own threads. Opened through the descriptor already
+    checked to be a regular file (no race with a file swapped for a FIFO); invalid bytes are
+    still caught by Arrow's UTF-8 check and located afterwards (``_locate_utf8_error``)."""
+    if encoding not in ("utf-8", "utf-8-sig") or not hasattr(fh, "fileno") or isinstance(fh, io.BufferedReader) \
+            and isinstance(getattr(fh, "raw", None), _BoundedReader):
+        return None
+    try:
+        return pa.OSFile(f"/proc/self/fd/{fh.fileno()}")
+    except (OSError, pa.ArrowException, io.UnsupportedOperation):
+        return None
 
 
 def _locate_utf8_error(source: Source) -> str | None:
