@@ -294,3 +294,29 @@ def test_task_failure_names_no_value(spark, linked_files, capfd):
     phones = [line.split(",")[1] for line in visits.read_text(encoding="utf-8").splitlines()[1:]]
     printed = str(err.value) + "".join(capfd.readouterr())
     assert not any(p in printed for p in phones)
+
+
+def test_decisions_apply_alike(spark, linked_files, tmp_path):
+    """Recorded column decisions reach the Spark tasks: applied before counting, as locally."""
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("""version: 1
+columns:
+- file: visits.csv
+  column: 手机号
+  action: not_personal
+  who: test
+  when: '2026-11-27'
+  why: a switchboard number in this test
+- file: claims.csv.gz
+  column: 理赔金额
+  action: confirm
+  entity: null
+  who: test
+  when: '2026-11-27'
+""", encoding="utf-8")
+    paths = [str(linked_files / "visits.csv"), str(linked_files / "claims.csv.gz")]
+    options = dict(scan_date=SCAN_DATE, decisions=str(decisions))
+    local = scan(paths, ScanOptions(**options))
+    distributed = spark_engine.scan_spark(paths, ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    assert "CN_MOBILE_PHONE" not in distributed.persons.by_entity
