@@ -712,6 +712,8 @@ def _components(spark, rows, stats: _SparkStats):
             return _driver_components(spark, few)
     stats.edges = edges.count()
     stats.components = "spark"
+    if stats.edges == 0:  # no row holds two keys: every key is its own person
+        return edges.select(F.col("u").alias("node"), F.col("v").alias("label"))
     return _star_components(edges, stats)
 
 
