@@ -150,6 +150,9 @@ def main() -> None:
 @click.option("--state", default=None, type=click.Path(dir_okay=False),
               help="Incremental state file: unchanged files are not read again, counts stay exact.")
 @click.option("--rescan", is_flag=True, help="With --state: read every file again.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+              help="Run here, or in Apache Spark (pip install 'chujing[spark]'; see docs/spark.md).")
+@click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[2]).")
 @click.option("--fail-on", type=click.Choice(PATH_ORDER), default=None,
               help="Exit non-zero only when the verdict is this path or stricter (CI gates).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and only errors on stderr.")
@@ -217,8 +220,17 @@ def scan(ctx: click.Context, **params):
             check_writable(out)
     progress = None if p["quiet"] else _progress_reporter(p["log_json"])
     options.progress = progress
+    options.spark_master = p.get("spark_master")
     try:
-        report = run_scan(paths, options)
+        if p.get("engine") == "spark":
+            from scanner.spark_engine import SparkScanError, scan_spark
+
+            try:
+                report = scan_spark(paths, options)
+            except SparkScanError as exc:
+                fail(str(exc), EXIT_ERROR)
+        else:
+            report = run_scan(paths, options)
     except LedgerError as exc:
         fail(str(exc).splitlines()[0], EXIT_ERROR)
     except (ValueError, LookupError) as exc:  # a bad option value, rule file or detector file

@@ -74,6 +74,7 @@ class ScanOptions:
     state: str | None = None  # incremental state file
     storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec / Delta options for URLs
     sensitive_areas: str | None = None  # GeoJSON of military zones, government sites...
+    spark_master: str | None = None  # --engine spark
     rescan: bool = False
     keyless_policy: str = "each_row_is_a_person"
     scan_date: _dt.date | None = None
