@@ -122,6 +122,17 @@ class PersonTable:
     rows: int = 0
 
 
+@dataclass
+class RowFacts:
+    """The counted rows of one batch: see :meth:`PersonCounter.row_facts`. Row numbers are
+    positions among the counted rows (0 .. rows-1)."""
+
+    rows: int
+    flags: np.ndarray  # uint8 per row: SENSITIVE | MINOR
+    keys: list[tuple[str, np.ndarray, pa.Array]]  # (namespace, rows, canonical keys)
+    entities: list[tuple[str, np.ndarray]]  # (entity, rows)
+
+
 class _KeySpace:
     """The distinct keys of one namespace, as integer codes in order of first appearance.
 
@@ -257,9 +268,46 @@ class PersonCounter:
         row (null = unknown). ``subject``: the subject role of the rows, or None. ``source`` is
         only used in error messages.
         """
+        facts = self.row_facts(keys, flags, birth_dates, source)
+        if facts is None:
+            return
+        base = self._rows
+        m = facts.rows
+        if base + m >= np.iinfo(np.int32).max // 2:
+            raise ValueError("too many rows with personal data for one person count (more than 1 billion)")
+        self._components = None
+        for namespace, rows, present_keys in facts.keys:
+            rows = (rows + base).astype(np.int32)
+            numeric, packed = pack_numeric_keys(present_keys)
+            if numeric.any():
+                self._space(namespace, True).add(rows[numeric], packed[numeric])
+            if not numeric.all():
+                self._space(namespace, False).add(rows[~numeric], present_keys.filter(pa.array(~numeric)))
+        for entity, hit in facts.entities:
+            self._entity_rows.setdefault(entity, []).append((hit + base).astype(np.int32))
+        row_flags = facts.flags
+
+        code = -1
+        if subject is not None:
+            if subject not in self._subjects:
+                self._subjects.append(subject)
+            code = self._subjects.index(subject)
+        self._subject_runs.append((m, code))
+        self._flags.append(row_flags)
+        self._rows += m
+
+    def row_facts(self, keys: dict[str, pa.Array], flags: dict[str, np.ndarray],
+                  birth_dates: pa.Array | None = None, source: str = "") -> RowFacts | None:
+        """What a batch says of its counted rows, before any key is stored or hashed.
+
+        The rows counted are those flagged ``personal`` (or, without that flag, those holding
+        any entity or key); for them: the flags (sensitive; minor from a birth date or the
+        date inside a resident-ID key), each namespace's present keys, and each entity's rows.
+        Shared by this counter and the Spark engine, so that both count the same rows alike.
+        """
         n = _batch_length(keys, flags, birth_dates)
         if n is None:
-            return
+            return None
         personal = flags.get("personal")
         if personal is None:
             personal = np.zeros(n, dtype=bool)
@@ -272,21 +320,15 @@ class PersonCounter:
         selected = np.flatnonzero(personal)
         m = len(selected)
         if m == 0:
-            return
-        whole = m == n
-        take = None if whole else pa.array(selected, pa.int64())
-        base = self._rows
-        if base + m >= np.iinfo(np.int32).max // 2:
-            raise ValueError("too many rows with personal data for one person count (more than 1 billion)")
-        self._components = None
-
+            return None
+        take = None if m == n else pa.array(selected, pa.int64())
         row_flags = np.zeros(m, dtype=np.uint8)
         sensitive = flags.get("sensitive")
         if sensitive is not None:
             row_flags[_bool(sensitive, n, "sensitive", source)[selected]] |= SENSITIVE
         if birth_dates is not None:
             row_flags[self._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
-
+        present_keys: list[tuple[str, np.ndarray, pa.Array]] = []
         for name, values in keys.items():
             namespace = name.split("#", 1)[0]
             column = _as_string(values)
@@ -298,30 +340,18 @@ class PersonCounter:
             present_np = present.to_numpy(zero_copy_only=False)
             if not present_np.any():
                 continue
-            present_keys = column.filter(present)
+            kept = column.filter(present)
+            rows = np.flatnonzero(present_np)
             if namespace in _BIRTH_DATE_IN_KEY:
-                row_flags[np.flatnonzero(present_np)[self._minor_from_keys(present_keys)]] |= MINOR
-            rows = (np.flatnonzero(present_np) + base).astype(np.int32)
-            numeric, packed = pack_numeric_keys(present_keys)
-            if numeric.any():
-                self._space(namespace, True).add(rows[numeric], packed[numeric])
-            if not numeric.all():
-                self._space(namespace, False).add(rows[~numeric], present_keys.filter(pa.array(~numeric)))
-
+                row_flags[rows[self._minor_from_keys(kept)]] |= MINOR
+            present_keys.append((namespace, rows, kept))
+        entities = []
         for name, values in flags.items():
             if name.startswith("entity:"):
                 hit = np.flatnonzero(_bool(values, n, name, source)[selected])
                 if len(hit):
-                    self._entity_rows.setdefault(name[len("entity:"):], []).append((hit + base).astype(np.int32))
-
-        code = -1
-        if subject is not None:
-            if subject not in self._subjects:
-                self._subjects.append(subject)
-            code = self._subjects.index(subject)
-        self._subject_runs.append((m, code))
-        self._flags.append(row_flags)
-        self._rows += m
+                    entities.append((name[len("entity:"):], hit))
+        return RowFacts(m, row_flags, present_keys, entities)
 
     def _space(self, namespace: str, numeric: bool) -> _KeySpace:
         space = self._spaces.get((namespace, numeric))

@@ -143,17 +143,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
     report = Report(ruleset=options.ruleset, context=context.to_dict())
 
-    from scanner.lake import discover_lake
-
-    lake_sources, errors, local_paths = discover_lake([os.fspath(p) for p in paths], options.storage_options)
-    sources, local_errors = discover(local_paths) if local_paths else ([], [])
-    sources, errors = lake_sources + sources, errors + local_errors
-    inputs = [display_path(os.fspath(p)) for p in paths]
-    for message in errors:
-        log.error(message)
-        report.errors.append(message)
-        path, reason = _split_error(message, inputs)
-        report.files.append(FileReport(path=path, error=reason))
+    sources = discover_inputs(report, paths, options)
 
     started = time.monotonic()
     incremental = _Incremental(options, detectors) if options.state else None
@@ -164,7 +154,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         if incremental is not None:
             file_report = incremental.scan_source(source, options, detectors, decisions)
         else:
-            file_report = _scan_any(source, options, detectors, counter, decisions)
+            file_report = scan_input(source, options, detectors, counter, decisions)
         report.files.append(file_report)
         if file_report.error:
             message = f"{source.display}: {file_report.error}"
@@ -175,6 +165,32 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     if incremental is not None:
         counter = incremental.finish(report, sources)
 
+    return conclude(report, options, context, notes, decisions, counter, sources)
+
+
+def discover_inputs(report: Report, paths: Iterable[str | os.PathLike], options: ScanOptions) -> list[Source]:
+    """Every input (lake URLs and Delta tables, files, folders, globs); the ones that cannot be
+    scanned at all go into the report as one-line errors."""
+    from scanner.lake import discover_lake
+
+    paths = [os.fspath(p) for p in paths]
+    lake_sources, errors, local_paths = discover_lake(paths, options.storage_options)
+    sources, local_errors = discover(local_paths) if local_paths else ([], [])
+    inputs = [display_path(p) for p in paths]
+    for message in errors + local_errors:
+        log.error(message)
+        report.errors.append(message)
+        path, reason = _split_error(message, inputs)
+        report.files.append(FileReport(path=path, error=reason))
+    return lake_sources + sources
+
+
+def conclude(report: Report, options: ScanOptions, context: engine.Context, notes: list[dict[str, str]],
+             decisions, counter, sources: list[Source]) -> Report:
+    """From the files' findings and the persons counted to the verdict: the year to date (with a
+    ledger), important-data candidates, the rule engine, notes and decisions. ``counter`` is a
+    :class:`~scanner.persons.PersonCounter` or anything with its ``result()`` and
+    ``person_table(hasher)`` (the incremental state's and the Spark engine's persons)."""
     counts = counter.result()
     report.persons = PersonsReport(
         personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
@@ -251,7 +267,7 @@ class _Incremental:
                 self.cached += 1
                 return file_report
         counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
-        file_report = _scan_any(source, options, detectors, counter, decisions)
+        file_report = scan_input(source, options, detectors, counter, decisions)
         table = counter.person_table(self.hasher)
         self.tables.append(table)
         self.scanned += 1
@@ -392,8 +408,11 @@ def _fingerprint(path: str) -> str | None:
 
 # --- one file -----------------------------------------------------------------------------------
 
-def _scan_any(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
-    """Scan one input, local or in a lake; remote text is read through a private local copy."""
+def scan_input(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
+    """Scan one input, local or in a lake; remote text is read through a private local copy.
+
+    ``counter`` is anything with ``add_batch(keys, flags, birth_dates=, subject=, source=)``: a
+    :class:`~scanner.persons.PersonCounter`, or the Spark engine's hashing sink."""
     if source.kind != "remote-csv":
         return _scan_source(source, options, detectors, counter, decisions)
     from scanner.lake import local_copy

@@ -54,12 +54,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mappings import engine
 from scanner import pipeline
 from scanner.persons import (
-    _BIRTH_DATE_IN_KEY,
     EACH_ROW_IS_A_PERSON,
     HASH_BYTES,
     KEYLESS_POLICIES,
@@ -70,8 +68,8 @@ from scanner.persons import (
     PersonTable,
 )
 from scanner.pipeline import ScanOptions
-from scanner.report import FileReport, PersonsReport, Report, apply_assessment
-from scanner.sources import Source, describe_read_error, discover
+from scanner.report import FileReport, Report
+from scanner.sources import Source, describe_read_error
 
 log = logging.getLogger("chujing")
 
@@ -169,11 +167,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     decisions = pipeline._load_decisions(options.decisions)
     report = Report(ruleset=options.ruleset, context=context.to_dict())
 
-    sources, errors = _discover([os.fspath(p) for p in paths], options)
-    for message in errors:
-        log.error(message)
-        report.errors.append(message)
-        report.files.append(FileReport(path=message.split(": ")[0], error=message.split(": ", 1)[-1]))
+    sources = pipeline.discover_inputs(report, paths, options)
 
     ledger_key = _ledger_key(options)
     secret = ledger_key if ledger_key is not None else os.urandom(32)
@@ -200,52 +194,13 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
                               "bytes": sum(s.size for s in sources), "engine": "spark", **stats.as_dict()}
 
-    counts = persons.result()
-    report.persons = PersonsReport(
-        personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
-        by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
-        keyless_policy=counts.keyless_policy, minors=counts.minors,
-    )
-    judged = engine.Counts(personal=counts.personal, sensitive=counts.sensitive,
-                           by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
-    if options.ledger is not None or options.record:
-        persons.check_hasher_key = secret
-        judged = pipeline._apply_ledger(report, options, persons, context, sources)
-
-    # From here on, the same as scanner.pipeline.scan.
-    entities = {e for f in report.files for c in f.columns for e in c.entities}
-    columns = [(f.path, c.name, c.entity) for f in report.files for c in f.columns]
-    candidates = engine.important_candidates(context, columns, counts=judged)
-    candidates = pipeline._review_candidates(candidates, options, decisions)
-    report.important_data = [c.to_dict() for c in candidates]
-    assessment = engine.assess(context, judged, entities, candidates)
-    apply_assessment(report, assessment)
-    report.ruleset = getattr(assessment, "ruleset", None) or report.ruleset
-    if notes:
-        report.extra.setdefault("notes", [])
-        report.extra["notes"] = notes + [n for n in report.extra["notes"] if n not in notes]
-    if decisions is not None:
-        from scanner.decisions import apply_to_report
-
-        apply_to_report(report, decisions)
-    return report
-
-
-def _discover(paths: list[str], options: ScanOptions) -> tuple[list[Source], list[str]]:
-    """The inputs, found as :func:`scanner.pipeline.scan` finds them (lake URLs, Delta, files)."""
-    try:
-        from scanner.lake import discover_lake
-    except ImportError:  # a build without lake support
-        return discover(paths)
-    lake_sources, errors, local_paths = discover_lake(paths, getattr(options, "storage_options", None) or {})
-    sources, local_errors = discover(local_paths) if local_paths else ([], [])
-    return lake_sources + sources, errors + local_errors
+    persons.check_hasher_key = secret  # the ledger checks that it hashes with the same key
+    return pipeline.conclude(report, options, context, notes, decisions, persons, sources)
 
 
 def _scan_one_input(source: Source, options: ScanOptions, detectors: list, sink, decisions) -> FileReport:
     """The pipeline's scan of one input (remote text through a private local copy)."""
-    scan_input = getattr(pipeline, "_scan_any", None) or pipeline._scan_source
-    return scan_input(source, options, detectors, sink, decisions)
+    return pipeline.scan_input(source, options, detectors, sink, decisions)
 
 
 def _ledger_key(options: ScanOptions) -> bytes | None:
@@ -429,7 +384,7 @@ class _HashingSink:
         self.file = file
         self.out = out
         self.stop = stop
-        self._minors = PersonCounter(scan_date)  # only its birth-date arithmetic is used
+        self._minors = PersonCounter(scan_date)  # only its row selection (row_facts) is used
         self._base = hashlib.blake2b(key=secret, digest_size=HASH_BYTES, person=_PERSON)
         self._hashers: dict[str, Any] = {}
         self.rows = 0
@@ -443,63 +398,19 @@ class _HashingSink:
 
     def add_batch(self, keys: dict[str, pa.Array], flags: dict[str, np.ndarray],
                   birth_dates: pa.Array | None = None, subject: str | None = None, source: str = "") -> None:
-        from scanner.persons import _as_string, _batch_length, _bool
-
-        n = _batch_length(keys, flags, birth_dates)
-        if n is None:
+        facts = self._minors.row_facts(keys, flags, birth_dates, source)
+        if facts is None:
             return
-        personal = flags.get("personal")
-        if personal is None:
-            personal = np.zeros(n, dtype=bool)
-            for name, values in flags.items():
-                if name.startswith("entity:") or name == "sensitive":
-                    personal |= _bool(values, n, name, source)
-            for values in keys.values():
-                personal |= _as_string(values).is_valid().to_numpy(zero_copy_only=False)
-        personal = _bool(personal, n, "personal", source)
-        selected = np.flatnonzero(personal)
-        m = len(selected)
-        if m == 0:
-            return
-        take = None if m == n else pa.array(selected, pa.int64())
-
-        row_flags = np.zeros(m, dtype=np.uint8)
-        sensitive = flags.get("sensitive")
-        if sensitive is not None:
-            row_flags[_bool(sensitive, n, "sensitive", source)[selected]] |= SENSITIVE
-        if birth_dates is not None:
-            row_flags[self._minors._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
-
-        key_rows: list[np.ndarray] = []
-        key_hashes: list[np.ndarray] = []
-        for name, values in keys.items():
-            namespace = name.split("#", 1)[0]
-            column = _as_string(values)
-            if len(column) != n:
-                raise ValueError(f"{source or 'batch'}: key array {name!r} has {len(column)} values, expected {n}")
-            if take is not None:
-                column = column.take(take)
-            present = pc.and_(column.is_valid(), pc.greater(pc.binary_length(column), 0)).fill_null(False)
-            present_np = present.to_numpy(zero_copy_only=False)
-            if not present_np.any():
-                continue
-            present_keys = column.filter(present)
-            rows = np.flatnonzero(present_np)
-            if namespace in _BIRTH_DATE_IN_KEY:
-                row_flags[rows[self._minors._minor_from_keys(present_keys)]] |= MINOR
-            key_rows.append(rows)
-            key_hashes.append(self._hash(namespace, present_keys))
-
+        m, row_flags = facts.rows, facts.flags
+        key_rows = [rows for _, rows, _ in facts.keys]
+        key_hashes = [self._hash(namespace, present) for namespace, _, present in facts.keys]
         entity_rows: list[np.ndarray] = []
         entity_codes: list[np.ndarray] = []
         entity_names: list[str] = []
-        for name, values in flags.items():
-            if name.startswith("entity:"):
-                hit = np.flatnonzero(_bool(values, n, name, source)[selected])
-                if len(hit):
-                    entity_rows.append(hit)
-                    entity_codes.append(np.full(len(hit), len(entity_names), np.int32))
-                    entity_names.append(name[len("entity:"):])
+        for entity, hit in facts.entities:
+            entity_rows.append(hit)
+            entity_codes.append(np.full(len(hit), len(entity_names), np.int32))
+            entity_names.append(entity)
         self.entities.update(entity_names)
         if subject is not None and self.subject is None:
             self.subject = subject

@@ -27,7 +27,10 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime for Spark (bash .ci/install-spark.sh installs one)", allow_module_level=True)
 
 from detectors.cn_resident_id import check_char  # noqa: E402
-from scanner import spark_engine  # noqa: E402
+from scanner import (
+    pipeline,
+    spark_engine,  # noqa: E402
+)
 from scanner.pipeline import ScanOptions, scan  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
@@ -180,7 +183,9 @@ def test_keys_never_leave_the_task_in_clear(spark, linked_files):
     from pyspark.sql import functions as F
 
     options = ScanOptions(scan_date=SCAN_DATE)
-    sources, _ = spark_engine._discover([str(linked_files)], options)
+    from scanner.report import Report
+
+    sources = pipeline.discover_inputs(Report(ruleset="cac-2024", context={}), [str(linked_files)], options)
     task = spark_engine._Task(sources=sources, schedule=[[i] for i in range(len(sources))], options=options,
                               detectors=None, decisions=None, secret=b"k" * 32)
     rows = (spark.range(len(sources), numPartitions=len(sources)).mapInArrow(task, spark_engine._TASK_DDL)
