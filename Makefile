@@ -1,4 +1,6 @@
 # The two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -12,12 +14,12 @@ $(BIN)/python:
 
 # Re-install only when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e . 2>&1 | grep -v -i -E "warning|^\s*$$" || true
+	$(PIP) install -e . 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
 	$(BIN)/python -c "import scanner, detectors, mappings"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[test]' 2>&1 | grep -v -i -E "warning|^\s*$$" || true
+	$(PIP) install -e '.[test]' 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
 	$(BIN)/python -c "import scanner, detectors, mappings, pytest"
 	touch $(VENV)/.installed $@
 
