@@ -265,7 +265,10 @@ def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
 
 
 class _Progress:
-    """Files, rows and MB/s on a terminal (stderr); JSON lines for schedulers; silent otherwise."""
+    """Files, rows and MB/s on a terminal (stderr); JSON lines for schedulers; silent otherwise.
+
+    The MB figure is the in-memory size of the rows read so far (close to the text's size for
+    CSV); a file's share is capped at its size on disk, so the total never runs ahead."""
 
     def __init__(self, json_lines: bool):
         import time
@@ -274,10 +277,10 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self.started = time.monotonic()
         self.rows = 0
-        self.bytes_done = 0
-        self.total_bytes = 0
+        self.bytes_done = 0  # files finished
+        self.current_size = 0
+        self.current_read = 0
         self.files = (0, 0)
-        self.current = 0
         self._last = 0.0
 
     def __call__(self, event: dict) -> None:
@@ -285,18 +288,19 @@ class _Progress:
 
         now = time.monotonic()
         if event["event"] == "file":
-            self.bytes_done += self.current
-            self.current = event.get("bytes", 0) or 0
+            self.bytes_done += self.current_size
+            self.current_size = event.get("bytes", 0) or 0
+            self.current_read = 0
             self.files = (event["index"] + 1, event["total"])
-            self.total_bytes = event.get("total_bytes", self.total_bytes)
             if self.json_lines:
                 logging.getLogger("chujing").info("scanning file %d of %d", *self.files)
         elif event["event"] == "rows":
             self.rows += event["rows"]
+            self.current_read += event.get("bytes", 0)
         if self.tty and not self.json_lines and now - self._last > 0.2:
             self._last = now
             elapsed = max(now - self.started, 1e-6)
-            mb = (self.bytes_done + self.current) / (1 << 20)
+            mb = (self.bytes_done + min(self.current_read, self.current_size or self.current_read)) / (1 << 20)
             sys.stderr.write(f"\r\033[K  file {self.files[0]}/{self.files[1]}  {self.rows:,} rows  "
                              f"{mb:,.0f} MB  {mb / elapsed:,.1f} MB/s")
             sys.stderr.flush()

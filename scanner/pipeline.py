@@ -717,7 +717,7 @@ def _finish_batch(work, plans, key_columns, birth_fns, subject, source, counter,
                      source, counter, table)
     profiled.result()
     if options.progress:
-        options.progress({"event": "rows", "path": source.path, "rows": batch.num_rows})
+        options.progress({"event": "rows", "path": source.path, "rows": batch.num_rows, "bytes": batch.nbytes})
 
 
 def _profile_batch(profiles: dict[str, ColumnProfile], batch: pa.RecordBatch) -> None:
