@@ -53,7 +53,7 @@ def discover_lake(paths: list[str], storage_options: dict[str, Any] | None = Non
                 errors.append(str(exc))
         elif is_delta_table(path):
             try:
-                sources.append(_delta_source(path, storage_options or {}))
+                sources.append(delta_source(path, storage_options or {}))
             except SourceError as exc:
                 errors.append(str(exc))
         else:
@@ -61,7 +61,7 @@ def discover_lake(paths: list[str], storage_options: dict[str, Any] | None = Non
     return sources, errors, rest
 
 
-def _delta_source(path: str, storage_options: dict[str, Any]) -> LakeSource:
+def delta_source(path: str, storage_options: dict[str, Any] | None = None) -> LakeSource:
     try:
         from deltalake import DeltaTable
     except ImportError:
@@ -74,7 +74,7 @@ def _delta_source(path: str, storage_options: dict[str, Any]) -> LakeSource:
         raise SourceError(f"{path}: not a readable Delta table ({type(exc).__name__})") from None
     size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
     return LakeSource(path=path.rstrip("/"), kind="delta", size=size, files=files,
-                      storage_options=storage_options, version=version)
+                      storage_options=storage_options or {}, version=version)
 
 
 def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]:
@@ -94,7 +94,7 @@ def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]
                 raise SourceError(f"{url}: no file matches this pattern")
         elif fs.isdir(root):
             if fs.exists(f"{root.rstrip('/')}/{DELTA_LOG}"):
-                return [_delta_source(url, storage_options)]
+                return [delta_source(url, storage_options)]
             paths = sorted(fs.find(root))
         elif fs.exists(root):
             paths = [root]

@@ -171,11 +171,12 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
 def discover_inputs(report: Report, paths: Iterable[str | os.PathLike], options: ScanOptions) -> list[Source]:
     """Every input (lake URLs and Delta tables, files, folders, globs); the ones that cannot be
     scanned at all go into the report as one-line errors."""
-    from scanner.lake import discover_lake
+    from scanner.lake import delta_source, discover_lake
 
     paths = [os.fspath(p) for p in paths]
     lake_sources, errors, local_paths = discover_lake(paths, options.storage_options)
-    sources, local_errors = discover(local_paths) if local_paths else ([], [])
+    sources, local_errors = discover(local_paths, lambda path: delta_source(path, options.storage_options)) \
+        if local_paths else ([], [])
     inputs = [display_path(p) for p in paths]
     for message in errors + local_errors:
         log.error(message)

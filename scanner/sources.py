@@ -147,12 +147,16 @@ def _os_reason(exc: OSError, path: str) -> str:
     return exc.strerror.lower() if exc.strerror else "cannot be read"
 
 
-def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
+def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[str]]:
     """Expand files, folders (recursively) and globs into sources.
 
     Returns the sources and one-line errors (``path: reason``) for inputs that cannot be
     scanned at all. Symbolic links to folders found inside a folder are not followed (no loops,
     no wandering out of the tree): each is reported so that nothing is skipped silently.
+
+    A folder holding ``_delta_log`` is a Delta Lake table, never a pile of Parquet files (its
+    files include versions the table has removed): ``table_source(path)`` makes its source, or
+    raises :class:`SourceError`; without it the folder is reported.
     """
     sources: list[Source] = []
     errors: list[str] = []
@@ -181,8 +185,20 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
         seen.add(real)
         sources.append(Source(path=path, kind=kind, size=st.st_size, compression=compression))
 
+    def add_table(directory: str) -> None:
+        if table_source is None:
+            error(directory, "a Delta Lake table: install the lake extra (pip install 'chujing[lake]')")
+            return
+        try:
+            sources.append(table_source(directory))
+        except SourceError as exc:
+            errors.append(str(exc))
+
     def add_dir(directory: str) -> None:
         found_before, errors_before = len(sources), len(errors)
+        if os.path.isdir(os.path.join(directory, "_delta_log")):
+            add_table(directory)
+            return
         if _is_hive_dataset(directory):
             files = _dataset_files(directory)
             if files:
@@ -200,6 +216,9 @@ def discover(paths: list[str]) -> tuple[list[Source], list[str]]:
             for d in dirs:
                 full = os.path.join(root, d)
                 if d.startswith("."):
+                    continue
+                if os.path.isdir(os.path.join(full, "_delta_log")) and not os.path.islink(full):
+                    add_table(full)
                     continue
                 if os.path.islink(full):
                     error(full, "symbolic link to a folder, not followed (pass its target to scan it)")

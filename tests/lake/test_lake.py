@@ -97,3 +97,14 @@ def test_a_missing_bucket_is_a_one_line_error(s3_env, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert any(line.startswith("s3://no-such-bucket/x/: ") for line in result.stderr.splitlines())
+
+
+def test_a_delta_table_inside_a_scanned_folder_is_read_as_a_table(tmp_path, people):
+    deltalake = pytest.importorskip("deltalake", reason="the lake extra (deltalake) is not installed")
+    folder = tmp_path / "exports"
+    deltalake.write_deltalake(str(folder / "owners"), people_table(people, 0, 40))
+    deltalake.write_deltalake(str(folder / "owners"), people_table(people, 0, 10), mode="overwrite")
+    (folder / "notes.csv").write_text("phone\n" + people[39]["phone"] + "\n")
+    report = scan([folder])
+    assert sorted((f.path.rsplit("/", 1)[-1], f.format) for f in report.files) == [("notes.csv", "csv"), ("owners", "delta")]
+    assert report.persons.personal == 11  # ten in the table's current version, one in notes.csv
