@@ -128,7 +128,9 @@ def main() -> None:
               help="A column that identifies a person besides the detected identifiers (repeatable), e.g. member_id.")
 @click.option("--sample-rows", type=click.IntRange(min=100), default=5000, show_default=True,
               help="Values per column sampled (spread over the file) to classify columns.")
-@click.option("--full", is_flag=True, help="Classify columns on every row, not a sample (persons are always counted on every row).")
+@click.option("--full", is_flag=True,
+              help="Read every row to classify (values thinned evenly to 200,000 per column) and measure each "
+                   "column's valid share on every row. Persons are always counted on every row.")
 @click.option("--detectors", "detector_files", multiple=True, type=click.Path(dir_okay=False),
               help="A YAML file of your own detectors (repeatable).")
 @click.option("--important", multiple=True, metavar="ITEM", help="Confirm an important-data item applies (e.g. automotive.3).")
