@@ -203,6 +203,11 @@ class Detector:
             ok |= loose.fill_null(False).to_numpy(zero_copy_only=False)
         return ok, normalised
 
+    def is_valid(self, value: str) -> bool:
+        """One value, checked exactly as a column's values are (normalise, pattern, check)."""
+        ok, _ = self.valid_mask(pa.array([value], pa.string()))
+        return bool(ok[0])
+
     def canonical_keys(self, normalised: pa.Array) -> pa.Array:
         """The canonical form of already normalised, valid values (for person linking)."""
         return self.canonical(normalised) if self.canonical is not None else normalised

@@ -82,11 +82,6 @@ def looks_like_births(valid: pa.Array, today: _dt.date | None = None) -> float:
     return 1.0 if (p90 - p10 >= 10 and p50 <= today.year - 10) else 0.0
 
 
-def is_valid(value: str) -> bool:
-    values = normalise(pa.array([value]))
-    if not pc.match_substring_regex(values, f"^(?:{PATTERN})$")[0].as_py():
-        return False
-    return bool(validate_array(values)[0])
 
 
 DETECTOR = Detector(
@@ -110,3 +105,5 @@ DETECTOR = Detector(
     column_check=looks_like_births,
     in_free_text=False,
 )
+
+is_valid = DETECTOR.is_valid

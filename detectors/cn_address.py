@@ -79,11 +79,6 @@ def validate_array(values: pa.Array) -> np.ndarray:
     return region & has_detail & han
 
 
-def is_valid(address: str) -> bool:
-    values = normalise(pa.array([address]))
-    if not pc.match_substring_regex(values, f"^(?:{PATTERN})$")[0].as_py():
-        return False
-    return bool(validate_array(values)[0])
 
 
 DETECTOR = Detector(
@@ -105,3 +100,5 @@ DETECTOR = Detector(
     examples=("北京市朝阳区建国路88号",),
     in_free_text=False,
 )
+
+is_valid = DETECTOR.is_valid

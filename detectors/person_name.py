@@ -111,11 +111,6 @@ def validate_array(values: pa.Array) -> np.ndarray:
     return out
 
 
-def is_valid(name: str) -> bool:
-    values = normalise(pa.array([name]))
-    if not pc.match_substring_regex(values, f"^(?:{PATTERN})$")[0].as_py():
-        return False
-    return bool(validate_array(values)[0])
 
 
 DETECTOR = Detector(
@@ -137,3 +132,5 @@ DETECTOR = Detector(
     examples=("张伟", "Zhang Wei"),
     in_free_text=False,
 )
+
+is_valid = DETECTOR.is_valid
