@@ -102,7 +102,8 @@ def render_table(report: Report) -> str:
     path = report.verdict.get("path", "none")
     zh, en = PATH_LABELS.get(path, (path, path))
     out: list[str] = []
-    out.append(f"VERDICT: {en.upper()} ({zh})")
+    partial = " (ON THE INPUTS THAT COULD BE SCANNED)" if report.errors else ""
+    out.append(f"VERDICT{partial}: {en.upper()} ({zh})")
     items = report.verdict.get("items") or []
     out.append(f"  required by: {', '.join(items) if items else 'no item of the rule set'}")
     out.append(f"  {_context_line(report)}")
@@ -176,7 +177,8 @@ def render_markdown(report: Report) -> str:
     path = report.verdict.get("path", "none")
     zh, en = PATH_LABELS.get(path, (path, path))
     p = report.persons
-    out = [f"# chujing report: **{en}** ({zh})", ""]
+    partial = " — incomplete scan" if report.errors else ""
+    out = [f"# chujing report: **{en}** ({zh}){partial}", ""]
     items = report.verdict.get("items") or []
     out.append(f"- Required by: {', '.join(md_escape(i) for i in items) if items else 'no item of the rule set'}")
     out.append(f"- Context: {md_escape(_context_line(report))}")
