@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
+from importlib import resources as _resources
 
-DATA = Path(__file__).parent / "data"
+# Read through importlib.resources, so that the package also works zipped (spark-submit
+# --py-files, zipapps), not only from a folder.
+DATA = _resources.files("detectors") / "data"
 
 # Suffixes dropped to get the short form people write (北京市 → 北京, 朝阳区 → 朝阳).
 _REGION_SUFFIX = re.compile(
