@@ -280,7 +280,7 @@ class _Incremental:
         removed = self.state.forget_missing({s.path for s in sources})
         report.extra["incremental"] = {"state": self.state.path, "cached_files": self.cached,
                                        "scanned_files": self.scanned, "forgotten_files": removed}
-        self.state._conn.close()
+        self.state.close()
         return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person")
 
 
@@ -485,6 +485,13 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         file_report.error = describe_read_error(exc)
         log.debug("read failure in %s: %s", source.display, type(exc).__name__)
         return file_report
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not stop the others
+        # A fault of ours, not of the file: the message may quote a value, so only the type and
+        # the place are told; the file is reported failed, never silently counted short.
+        where = _innermost_frame(exc)
+        file_report.error = f"internal error while scanning ({type(exc).__name__} at {where}); please report it"
+        log.debug("internal error in %s: %s at %s", source.display, type(exc).__name__, where)
+        return file_report
 
     plan_by_name = {p.name: p for p in plans}
     for f in schema:
@@ -624,6 +631,15 @@ def _classify(schema: pa.Schema, sample: pa.Table, detectors: list[Detector],
         if dets:
             plans.append(_ColumnPlan(index=index, name=f.name, classification=c, detectors=dets))
     return plans, classifications
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
 
 
 def _apply_column_decisions(path: str, plans: list[_ColumnPlan], classifications: dict[str, ColumnClassification],

@@ -81,6 +81,9 @@ class ScanState:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._conn.close()
 
     def get(self, path: str, fp: str, signature: str) -> tuple[FileReport, PersonTable] | None:

@@ -168,3 +168,23 @@ def test_an_input_path_holding_colon_space_is_reported_whole(tmp_path):
     report = scan([missing])
     assert report.files[0].path == missing
     assert report.files[0].error == "no such file or directory"
+
+
+def test_a_fault_in_a_detector_fails_that_file_only_and_quotes_no_value(tmp_path, people, people_csv):
+    """A custom detector that crashes on some value: one line for that file, the rest scanned."""
+    from detectors.base import Detector
+    from detectors.registry import builtin_detectors
+
+    def explode(values):
+        raise RuntimeError(f"cannot check {values[0]}")  # a message that quotes data
+
+    faulty = Detector(entity="EMPLOYEE_NO", sensitive=False, category="identifier", description="test",
+                      pattern=r"E\d{6}", validate=explode, header_words=("工号",))
+    bad = tmp_path / "staff.csv"
+    bad.write_text("工号\n" + "".join(f"E{100000 + i}\n" for i in range(50)))
+    report = scan([bad, people_csv], detectors=[faulty, *builtin_detectors()])
+    failed = next(f for f in report.files if f.path.endswith("staff.csv"))
+    assert failed.error.startswith("internal error while scanning (RuntimeError at")
+    assert "E100000" not in report.to_json()
+    assert next(f for f in report.files if f.path.endswith("people.csv")).rows == len(people)
+    assert report.exit_code == 1
