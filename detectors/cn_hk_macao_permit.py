@@ -32,10 +32,6 @@ def compact(number: str) -> str:
     return re.sub(r"[\s\-()]", "", number).upper()
 
 
-def is_valid(number: str) -> bool:
-    return re.fullmatch(PATTERN, compact(number)) is not None
-
-
 DETECTOR = Detector(
     entity=ENTITY,
     sensitive=SENSITIVE,
@@ -55,3 +51,5 @@ DETECTOR = Detector(
     context_words=("回乡证", "通行证"),
     text_score=0.3,
 )
+
+is_valid = DETECTOR.is_valid

@@ -38,10 +38,6 @@ def compact(number: str) -> str:
     return re.sub(r"[\s\-]", "", number).upper()
 
 
-def is_valid(number: str) -> bool:
-    return re.fullmatch(PATTERN, compact(number)) is not None
-
-
 DETECTOR = Detector(
     entity=ENTITY,
     sensitive=SENSITIVE,
@@ -63,3 +59,4 @@ DETECTOR = Detector(
     text_score=0.3,
 )
 
+is_valid = DETECTOR.is_valid
