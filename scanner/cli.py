@@ -8,6 +8,7 @@ import sys
 
 import click
 
+import scanner._allocator  # noqa: F401  (must come before anything that loads pyarrow)
 from scanner import __version__
 from scanner.report import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
 
@@ -178,10 +179,12 @@ def scan(ctx: click.Context, **params):
     """
     from scanner.config import find_config, load_config
     from scanner.ledger import LedgerError
+    from scanner.limits import return_freed_memory
     from scanner.pipeline import ScanOptions
     from scanner.pipeline import scan as run_scan
 
     p = dict(params)
+    return_freed_memory()
     setup_logging("error" if p["quiet"] else p["log_level"], p["log_json"])
     outputs = []
     config_file = find_config(p["config_path"])

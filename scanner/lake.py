@@ -18,7 +18,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scanner.sources import Source, SourceError, Stream, _kind_of, open_source
+from scanner.sources import (
+    Source,
+    SourceError,
+    Stream,
+    _kind_of,
+    dataset_batches,
+    open_source,
+    parquet_batches,
+)
 
 DELTA_LOG = "_delta_log"
 
@@ -126,14 +134,14 @@ def open_lake(source: Source, block_size: int) -> Stream:
         from deltalake import DeltaTable
 
         dataset = DeltaTable(source.path, storage_options=source.storage_options or None).to_pyarrow_dataset()
-        return Stream(iter(dataset.to_batches(batch_size=65536)), dataset.schema, "delta", num_rows=dataset.count_rows())
+        return Stream(iter(dataset_batches(dataset)), dataset.schema, "delta", num_rows=dataset.count_rows())
     if source.kind == "remote-parquet":
         handle = source.fs.open(source.path.split("://", 1)[1], "rb")
         pf = pq.ParquetFile(handle)
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
-                yield from pf.iter_batches(batch_size=65536)
+                yield from parquet_batches(pf)
             finally:
                 handle.close()
 

@@ -37,15 +37,13 @@ several such tables (several transfers) the same way.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = [
     "KEYLESS_POLICIES",
@@ -133,106 +131,142 @@ class RowFacts:
     entities: list[tuple[str, np.ndarray]]  # (entity, rows)
 
 
-class _KeySpace:
-    """The distinct keys of one namespace, as integer codes in order of first appearance.
+# Large arrays are worked through in slices of this many values (bounded temporaries).
+_SLICE = 1 << 20
 
-    Most person keys are digits (resident IDs, phones, bank cards): those are packed exactly
-    into int64 (:func:`pack_numeric_keys`) and encoded with a fast integer hash table; the
-    other keys (emails, member IDs...) stay strings in an Arrow dictionary. A key is numeric or
-    not by its content alone, so the two never hold the same key.
+# Sorted runs stop growing at this many keys (8–16 MB of keys and labels).
+RUN_KEYS = 1 << 20
+
+
+class _SortedKeys:
+    """The distinct keys of one key space with a label each, as sorted runs.
+
+    A key space holds fixed-width values (see :func:`split_keys`): uint64, or byte strings of
+    one length. New keys arrive as a sorted run; runs
+    are merged like a binary counter (a small log-structured merge), so that there are few of
+    them and each key is copied O(log n) times. Memory is the keys themselves plus one int32
+    label each; a batch is looked up with one binary search per run.
     """
 
-    def __init__(self, numeric: bool) -> None:
-        self.numeric = numeric
-        self.dictionary: Any = np.zeros(0, np.int64) if numeric else pa.array([], pa.large_string())
-        self._pending_rows: list[np.ndarray] = []
-        self._pending_keys: list[Any] = []
-        self._pending_len = 0
-        self.rows: list[np.ndarray] = []
-        self.codes: list[np.ndarray] = []
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
 
-    def add(self, rows: np.ndarray, keys: Any) -> None:
-        self._pending_rows.append(rows)
-        self._pending_keys.append(keys if self.numeric else keys.cast(pa.large_string()))
-        self._pending_len += len(keys)
-        if self._pending_len >= max(_COMPACT_AT, 2 * len(self.dictionary)):
-            self.compact()
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self.runs)
 
-    def compact(self) -> None:
-        if not self._pending_keys:
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The label of each key (sorted, distinct), -1 where the key is new."""
+        out = np.full(len(keys), -1, dtype=np.int32)
+        for run_keys, run_labels in self.runs:
+            at = np.minimum(np.searchsorted(run_keys, keys), len(run_keys) - 1)
+            hit = run_keys[at] == keys
+            out[hit] = run_labels[at[hit]]
+        return out
+
+    def insert(self, keys: np.ndarray, labels: np.ndarray, refresh: Callable[[np.ndarray], None]) -> None:
+        """Add new keys (sorted, distinct, none already held). ``refresh`` points labels at
+        their roots in place; merged runs are refreshed, which keeps later lookups' finds short.
+        A run that has grown to ``RUN_KEYS`` keys is left as it is: merging it again would
+        copy it whole, and the copy is the memory peak of counting."""
+        if not len(keys):
             return
-        # The dictionary goes first and is already distinct, so its codes do not change.
-        if self.numeric:
-            import pandas as pd  # its integer hash table is several times faster than Arrow's here
+        runs = self.runs
+        runs.append((keys, labels))
+        while len(runs) > 1 and len(runs[-2][0]) <= 2 * len(runs[-1][0]) \
+                and len(runs[-2][0]) + len(runs[-1][0]) <= RUN_KEYS:
+            new_keys, new_labels = runs.pop()
+            old_keys, old_labels = runs.pop()
+            at = np.searchsorted(old_keys, new_keys)
+            merged_keys = np.insert(old_keys, at, new_keys)
+            del old_keys
+            merged_labels = np.insert(old_labels, at, new_labels)
+            refresh(merged_labels)
+            runs.append((merged_keys, merged_labels))
 
-            indices, self.dictionary = pd.factorize(np.concatenate([self.dictionary, *self._pending_keys]))
-            indices = indices.astype(np.int32)
-        else:
-            encoded = pa.chunked_array([self.dictionary, *self._pending_keys], pa.large_string()).dictionary_encode()
-            if encoded.num_chunks:
-                self.dictionary = encoded.chunk(0).dictionary
-            indices = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]).astype(np.int32)
-        start = len(indices) - self._pending_len
-        for rows in self._pending_rows:
-            self.rows.append(rows)
-            self.codes.append(indices[start:start + len(rows)])
-            start += len(rows)
-        self._pending_rows, self._pending_keys, self._pending_len = [], [], 0
-
-    def canonical_strings(self) -> pa.Array:
-        """The distinct keys as canonical strings, in code order."""
-        self.compact()
-        return unpack_numeric_keys(self.dictionary) if self.numeric else self.dictionary
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """All keys and their labels (one run)."""
+        if not self.runs:
+            return np.zeros(0, np.uint64), np.zeros(0, np.int32)
+        keys = np.concatenate([k for k, _ in self.runs])
+        labels = np.concatenate([v for _, v in self.runs])
+        return keys, labels
 
 
-# Packing: a string of 1 to 18 ASCII digits d becomes int("1" + d) (< 2·10^18: the leading 1
-# keeps leading zeros and the length); 17 digits and a final X (resident IDs) become
-# 2·10^18 + int(first 17). Both fit an int64 and never meet.
-_X_BASE = 2 * 10**18
+# Keys are compared as fixed-width values, each in the space of its (kind, width):
+# "d" a string of 1..19 ASCII digits as a uint64 (the width keeps leading zeros), "x" a resident
+# ID ending in X as the uint64 of its first 17 digits, "s" any other key as its UTF-8 bytes
+# (numpy S<width>). Two keys are equal exactly when they fall in the same space with the same
+# value; a key's space depends on its content alone.
+DIGITS, ID_WITH_X, BYTES = "d", "x", "s"
 
 
-def pack_numeric_keys(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Which keys pack exactly into an int64, and their packed values (0 where they don't).
+def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.ndarray]]:
+    """``[((kind, width), positions, values)]``: the keys in exact fixed-width form.
 
-    >>> ok, packed = pack_numeric_keys(pa.array(["0138", "11010519491231002X", "a@b.cn"]))
-    >>> ok.tolist(), unpack_numeric_keys(packed[ok]).to_pylist()
-    ([True, True, False], ['0138', '11010519491231002X'])
+    >>> [(space, pos.tolist(), join_keys(space, v).to_pylist())
+    ...  for space, pos, v in split_keys(pa.array(["0138", "11010519491231002X", "a@b.cn", "9"]))]
+    [(('d', 1), [3], ['9']), (('d', 4), [0], ['0138']), (('s', 6), [2], ['a@b.cn']), (('x', 18), [1], ['11010519491231002X'])]
     """
     keys = _as_string(keys)
-    length = pc.binary_length(keys)
-    plain = pc.and_kleene(pc.ascii_is_decimal(keys), pc.less_equal(length, 18)).fill_null(False)
+    length = pc.binary_length(keys).to_numpy(zero_copy_only=False)
+    digits = pc.ascii_is_decimal(keys).to_numpy(zero_copy_only=False) & (length <= 19)
     head = pc.utf8_slice_codeunits(keys, 0, 17)
-    with_x = pc.and_kleene(pc.and_kleene(pc.equal(length, 18), pc.ends_with(keys, "X")),
-                           pc.ascii_is_decimal(head)).fill_null(False)
-    ok_plain = plain.to_numpy(zero_copy_only=False)
-    ok_x = with_x.to_numpy(zero_copy_only=False)
-    packed = np.zeros(len(keys), np.int64)
-    if ok_plain.any():
-        digits = pc.binary_join_element_wise("1", keys.filter(plain), "")
-        packed[ok_plain] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-    if ok_x.any():
-        packed[ok_x] = pc.cast(head.filter(with_x), pa.int64()).to_numpy(zero_copy_only=False) + _X_BASE
-    return ok_plain | ok_x, packed
+    with_x = ((length == 18) & pc.ends_with(keys, "X").to_numpy(zero_copy_only=False)
+              & pc.ascii_is_decimal(head).to_numpy(zero_copy_only=False) & ~digits)
+    text = ~(digits | with_x)
+    out = []
+    for kind, chosen, source in ((DIGITS, digits, keys), (ID_WITH_X, with_x, head), (BYTES, text, keys)):
+        if not chosen.any():
+            continue
+        for width in np.unique(length[chosen]).tolist():
+            where = np.flatnonzero(chosen & (length == width))
+            part = source.take(pa.array(where))
+            if kind == BYTES:
+                out.append(((kind, width), where, _fixed_width(part, width)))
+            else:
+                out.append(((kind, width), where, pc.cast(part, pa.uint64()).to_numpy(zero_copy_only=False)))
+    return sorted(out, key=lambda group: group[0])
 
 
-def unpack_numeric_keys(packed: np.ndarray) -> pa.Array:
-    """The canonical strings of packed keys (inverse of :func:`pack_numeric_keys`)."""
-    packed = np.asarray(packed, dtype=np.int64)
-    with_x = packed >= _X_BASE
-    plain = pc.utf8_slice_codeunits(pa.array(np.where(with_x, 10, packed)).cast(pa.string()), 1)
-    if not with_x.any():
-        return plain.cast(pa.large_string())
-    heads = pc.utf8_lpad(pa.array(packed - _X_BASE).cast(pa.string()), 17, "0")
-    ided = pc.binary_join_element_wise(heads, "X", "")
-    return pc.if_else(pa.array(with_x), ided, plain).cast(pa.large_string())
+def join_keys(space: tuple[str, int], values: np.ndarray) -> pa.Array:
+    """The canonical strings of one space's values (the inverse of :func:`split_keys`)."""
+    kind, width = space
+    if kind == BYTES:
+        offsets = np.arange(len(values) + 1, dtype=np.int64) * width
+        return pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(values.tobytes()))
+    text = pc.utf8_lpad(pa.array(values, pa.uint64()).cast(pa.large_string()), 17 if kind == ID_WITH_X else width, "0")
+    if kind == ID_WITH_X:
+        return pc.binary_join_element_wise(text, pa.scalar("X", pa.large_string()), pa.scalar("", pa.large_string()))
+    return text
 
 
-@dataclass
-class _Components:
-    row_person: np.ndarray  # int32 per counted row, -1 when the row is left out
-    n_persons: int
-    has_key: np.ndarray  # bool per row
-    key_person: dict[tuple[str, bool], np.ndarray]  # key space → person of each distinct key
+def _fixed_width(strings: pa.Array, width: int) -> np.ndarray:
+    """Strings that all have ``width`` bytes, as numpy ``S<width>`` (exact: within one width,
+    numpy's handling of trailing NUL bytes cannot make two different values equal)."""
+    binary = strings.cast(pa.large_binary())
+    offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset:binary.offset + len(binary) + 1]
+    data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.view(f"S{width}")
+
+
+class _EntityRows(Mapping):
+    """Entity → a bool per counted row, read from the rows' entity bits one entity at a time."""
+
+    def __init__(self, bit_of: dict[str, int], bits: list[np.ndarray]) -> None:
+        self._bit_of = dict(sorted(bit_of.items()))
+        self._bits = bits
+
+    def __getitem__(self, entity: str) -> np.ndarray:
+        bit = self._bit_of[entity]
+        byte, mask = bit // 8, np.uint8(1 << (bit % 8))
+        return _cat([(b[:, byte] & mask) != 0 if b.shape[1] > byte else np.zeros(len(b), bool) for b in self._bits],
+                    bool)
+
+    def __iter__(self):
+        return iter(self._bit_of)
+
+    def __len__(self) -> int:
+        return len(self._bit_of)
 
 
 class PersonCounter:
@@ -249,12 +283,18 @@ class PersonCounter:
         self._scan_ymd = _ymd(scan_date)
         self._minor_after_ymd = _ymd(_years_before(scan_date, 14))
         self._rows = 0
-        self._spaces: dict[tuple[str, bool], _KeySpace] = {}
+        # Union-find over labels: every counted row with a key gets the next label, and each
+        # distinct key keeps the label of the first row that held it.
+        self._parent = np.zeros(1 << 16, dtype=np.int32)
+        self._labels = 0
+        self._spaces: dict[tuple[str, str, int], _SortedKeys] = {}  # (namespace, kind, width)
+        self._keyed: list[np.ndarray] = []  # bool per counted row: has a key (so has a label)
         self._flags: list[np.ndarray] = []
         self._subject_runs: list[tuple[int, int]] = []  # (number of rows, subject code)
         self._subjects: list[str] = []
-        self._entity_rows: dict[str, list[np.ndarray]] = {}
-        self._components: _Components | None = None
+        self._entity_bit: dict[str, int] = {}
+        self._entity_bits: list[np.ndarray] = []  # per batch: (rows, bytes) uint8, bit i = entity i
+        self._row_root: np.ndarray | None = None
 
     # -- input -----------------------------------------------------------------------------
 
@@ -271,21 +311,40 @@ class PersonCounter:
         facts = self.row_facts(keys, flags, birth_dates, source)
         if facts is None:
             return
-        base = self._rows
         m = facts.rows
-        if base + m >= np.iinfo(np.int32).max // 2:
+        if self._rows + m >= np.iinfo(np.int32).max // 2:
             raise ValueError("too many rows with personal data for one person count (more than 1 billion)")
-        self._components = None
-        for namespace, rows, present_keys in facts.keys:
-            rows = (rows + base).astype(np.int32)
-            numeric, packed = pack_numeric_keys(present_keys)
-            if numeric.any():
-                self._space(namespace, True).add(rows[numeric], packed[numeric])
-            if not numeric.all():
-                self._space(namespace, False).add(rows[~numeric], present_keys.filter(pa.array(~numeric)))
+        self._row_root = None
+        keyed = np.zeros(m, dtype=bool)
+        for _, rows, _ in facts.keys:
+            keyed[rows] = True
+        row_label = np.full(m, -1, dtype=np.int32)
+        row_label[keyed] = self._new_labels(int(keyed.sum()))
+        linked: list[np.ndarray] = []
+        holders: list[np.ndarray] = []
+        for space_id, rows, values in self._key_groups(facts.keys):
+            distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+            space = self._spaces.get(space_id)
+            if space is None:
+                space = self._spaces[space_id] = _SortedKeys()
+            labels = space.lookup(distinct)
+            new = labels < 0
+            labels[new] = row_label[rows[first[new]]]
+            space.insert(distinct[new], labels[new], self._shorten)
+            key_label = labels[inverse.reshape(-1)]
+            own = row_label[rows]
+            differ = key_label != own
+            linked.append(own[differ])
+            holders.append(key_label[differ])
+        if linked:
+            self._union(np.concatenate(linked), np.concatenate(holders))
+        bits = np.zeros((m, 0), dtype=np.uint8)
         for entity, hit in facts.entities:
-            self._entity_rows.setdefault(entity, []).append((hit + base).astype(np.int32))
-        row_flags = facts.flags
+            bit = self._entity_bit.setdefault(entity, len(self._entity_bit))
+            if bits.shape[1] <= bit // 8:
+                bits = np.concatenate([bits, np.zeros((m, bit // 8 + 1 - bits.shape[1]), np.uint8)], axis=1)
+            bits[hit, bit // 8] |= np.uint8(1 << (bit % 8))
+        self._entity_bits.append(bits)
 
         code = -1
         if subject is not None:
@@ -293,8 +352,54 @@ class PersonCounter:
                 self._subjects.append(subject)
             code = self._subjects.index(subject)
         self._subject_runs.append((m, code))
-        self._flags.append(row_flags)
+        self._flags.append(facts.flags)
+        self._keyed.append(keyed)
         self._rows += m
+
+    @staticmethod
+    def _key_groups(present: list[tuple[str, np.ndarray, pa.Array]]):
+        """(space, rows, values) for each key space met in a batch's keys."""
+        for namespace, rows, keys in present:
+            for space, where, values in split_keys(keys):
+                yield (namespace, *space), rows[where], values
+
+    def _new_labels(self, n: int) -> np.ndarray:
+        start = self._labels
+        if start + n > len(self._parent):
+            grown = np.zeros(max(len(self._parent) * 5 // 4, start + n), dtype=np.int32)
+            grown[:start] = self._parent[:start]
+            self._parent = grown
+        labels = np.arange(start, start + n, dtype=np.int32)
+        self._parent[start:start + n] = labels
+        self._labels += n
+        return labels
+
+    def _find(self, labels: np.ndarray) -> np.ndarray:
+        """The root of each label (a component's root is its smallest label)."""
+        parent = self._parent
+        roots = parent[labels]
+        while True:
+            up = parent[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
+
+    def _shorten(self, labels: np.ndarray) -> None:
+        """Point stored labels at their roots, in place, a slice at a time (bounded memory)."""
+        for start in range(0, len(labels), _SLICE):
+            part = labels[start:start + _SLICE]
+            part[:] = self._find(part)
+
+    def _union(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join the components of each pair of labels: each round hooks every larger root to
+        the smallest root it meets, until every pair shares a root."""
+        touched = np.concatenate([a, b])
+        while len(a):
+            ra, rb = self._find(a), self._find(b)
+            differ = ra != rb
+            a, b = np.maximum(ra[differ], rb[differ]), np.minimum(ra[differ], rb[differ])
+            np.minimum.at(self._parent, a, b)
+        self._parent[touched] = self._find(touched)  # path compression
 
     def row_facts(self, keys: dict[str, pa.Array], flags: dict[str, np.ndarray],
                   birth_dates: pa.Array | None = None, source: str = "") -> RowFacts | None:
@@ -353,12 +458,6 @@ class PersonCounter:
                     entities.append((name[len("entity:"):], hit))
         return RowFacts(m, row_flags, present_keys, entities)
 
-    def _space(self, namespace: str, numeric: bool) -> _KeySpace:
-        space = self._spaces.get((namespace, numeric))
-        if space is None:
-            space = self._spaces[(namespace, numeric)] = _KeySpace(numeric)
-        return space
-
     def _minor_from_dates(self, birth_dates: pa.Array, n: int, source: str) -> np.ndarray:
         dates = birth_dates.combine_chunks() if isinstance(birth_dates, pa.ChunkedArray) else birth_dates
         if len(dates) != n:
@@ -381,62 +480,35 @@ class PersonCounter:
 
     # -- counting --------------------------------------------------------------------------
 
-    def _resolve(self) -> _Components:
-        if self._components is not None:
-            return self._components
-        n_rows = self._rows
-        # Nodes are the distinct keys. Each row links its other keys to the first key it holds
-        # (a star per row), so rows need no node of their own and a row with a single key adds
-        # no edge; the row's person is then its first key's component.
-        row_node = np.full(n_rows, -1, dtype=np.int32)
-        sources: list[np.ndarray] = []
-        targets: list[np.ndarray] = []
-        ranges: dict[tuple[str, bool], tuple[int, int]] = {}
-        offset = 0
-        for space in self._spaces.values():
-            space.compact()
-        # Hand the hash tables' memory back before the graph is built.
-        pa.default_memory_pool().release_unused()
-        for space_id in sorted(self._spaces):
-            space = self._spaces[space_id]
-            size = len(space.dictionary)
-            if offset + size >= np.iinfo(np.int32).max:
-                raise ValueError("too many distinct keys for one person count")
-            ranges[space_id] = (offset, offset + size)
-            for rows, codes in zip(space.rows, space.codes, strict=True):
-                nodes = codes + np.int32(offset)
-                first = row_node[rows]
-                linked = first >= 0
-                sources.append(first[linked])
-                targets.append(nodes[linked])
-                unlinked = ~linked
-                row_node[rows[unlinked]] = nodes[unlinked]
-            offset += size
-        n_keys = offset
-        src = np.concatenate(sources) if sources else np.zeros(0, np.int32)
-        dst = np.concatenate(targets) if targets else np.zeros(0, np.int32)
-        del sources, targets
-        key_label = _components(n_keys, src, dst)
-        del src, dst
-        has_key = row_node >= 0
-        row_label = np.full(n_rows, -1, dtype=np.int64)
-        row_label[has_key] = key_label[row_node[has_key]]
+    def _row_roots(self) -> np.ndarray:
+        """The person label of every counted row: its component's root for a row with a key;
+        for a row without one, a label of its own (or -1 when the policy leaves it out)."""
+        if self._row_root is not None:
+            return self._row_root
+        parent = self._parent[:self._labels]
+        # Full path compression, in place, a slice at a time. A label's parent is smaller than
+        # the label, so once the slices before it point at roots, one slice settles on its own.
+        for start in range(0, len(parent), _SLICE):
+            part = parent[start:start + _SLICE]
+            while True:
+                up = parent[part]
+                if np.array_equal(up, part):
+                    break
+                part[:] = up
+        keyed = _cat(self._keyed, bool)
+        row_root = np.full(self._rows, -1, dtype=np.int32)
+        row_root[keyed] = parent  # labels were handed out to keyed rows in row order
         if self.keyless_policy == EACH_ROW_IS_A_PERSON:
-            # A row without a key is a person by itself.
-            row_label[~has_key] = n_keys + np.arange(int((~has_key).sum()), dtype=np.int64)
-        del row_node
-        # Every key belongs to a counted row, so relabel components to 0..n-1 in order.
-        n_labels = n_keys + int((~has_key).sum())
-        used = np.zeros(n_labels, dtype=bool)
-        used[row_label[row_label >= 0]] = True
-        new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
-        n_persons = int(used.sum())
-        row_person = np.full(n_rows, -1, dtype=np.int32)
-        counted = row_label >= 0
-        row_person[counted] = new_id[row_label[counted]]
-        key_person = {ns: new_id[key_label[a:b]] for ns, (a, b) in ranges.items()}
-        self._components = _Components(row_person, n_persons, has_key, key_person)
-        return self._components
+            keyless = ~keyed
+            row_root[keyless] = self._labels + np.arange(int(keyless.sum()), dtype=np.int32)
+        self._row_root = row_root
+        return row_root
+
+    def _label_count(self) -> int:
+        return self._labels + (self._rows - self._keyed_rows() if self.keyless_policy == EACH_ROW_IS_A_PERSON else 0)
+
+    def _keyed_rows(self) -> int:
+        return self._labels
 
     def _row_subjects(self) -> np.ndarray:
         if not self._subject_runs:
@@ -446,17 +518,17 @@ class PersonCounter:
         return np.repeat(codes, sizes)
 
     def _row_flags(self) -> np.ndarray:
-        return np.concatenate(self._flags) if self._flags else np.zeros(0, np.uint8)
+        return _cat(self._flags, np.uint8)
 
-    def _row_entities(self) -> dict[str, np.ndarray]:
-        return {e: np.concatenate(parts) for e, parts in sorted(self._entity_rows.items())}
+    def _row_entities(self) -> Mapping[str, np.ndarray]:
+        """Per entity, a bool per counted row: the row holds it (made when asked for)."""
+        return _EntityRows(self._entity_bit, self._entity_bits)
 
     def result(self) -> PersonCounts:
         """The distinct persons of everything added so far."""
-        comp = self._resolve()
-        counts = _aggregate(comp.row_person, comp.n_persons, self._row_subjects(), self._row_flags(),
+        counts = _aggregate(self._row_roots(), self._label_count(), self._row_subjects(), self._row_flags(),
                             self._subjects, self._row_entities())
-        counts.keyless_rows = int(self._rows - comp.has_key.sum())
+        counts.keyless_rows = self._rows - self._keyed_rows()
         counts.keyless_policy = self.keyless_policy
         counts.rows = self._rows
         return counts
@@ -467,16 +539,24 @@ class PersonCounter:
         One facet per (person, subject role) with the OR of its rows' flags; the raw keys never
         leave this object.
         """
-        comp = self._resolve()
-        row_person = comp.row_person
+        row_root = self._row_roots()
+        counted = row_root >= 0
+        # Persons numbered 0..n-1 in order of their labels.
+        used = np.zeros(self._label_count(), dtype=bool)
+        used[row_root[counted]] = True
+        new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
+        n_persons = int(used.sum())
+        del used
+        row_person = np.where(counted, new_id[np.maximum(row_root, 0)], -1).astype(np.int32)
         subjects = self._row_subjects()
         flags = self._row_flags()
-        counted = row_person >= 0
         n_subjects = len(self._subjects) + 1
         facet_code = row_person.astype(np.int64) * n_subjects + (subjects.astype(np.int64) + 1)
         facet_code[~counted] = -1
+        del row_person, subjects
         unique_codes, row_facet = np.unique(facet_code, return_inverse=True)
-        row_facet = row_facet.astype(np.int64)
+        del facet_code
+        row_facet = row_facet.reshape(-1).astype(np.int64)
         if len(unique_codes) and unique_codes[0] == -1:  # rows left out by the policy
             unique_codes = unique_codes[1:]
             row_facet -= 1
@@ -489,16 +569,19 @@ class PersonCounter:
         for entity, rows in self._row_entities().items():
             f = row_facet[rows]
             entity_facets[entity] = np.unique(f[f >= 0]).astype(np.int32)
+        del row_facet
         hashes, owners = [], []
-        for space_id in sorted(self._spaces):
-            canonical = self._spaces[space_id].canonical_strings()
-            digest = np.asarray(hasher(space_id[0], canonical), dtype=np.uint8)
+        for namespace, kind, width in sorted(self._spaces):
+            keys, labels = self._spaces[(namespace, kind, width)].items()
+            canonical = join_keys((kind, width), keys)
+            del keys
+            digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
             if digest.shape != (len(canonical), HASH_BYTES):
                 raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
             hashes.append(digest)
-            owners.append(comp.key_person[space_id])
+            owners.append(new_id[self._parent[labels]])
         return PersonTable(
-            n_persons=comp.n_persons,
+            n_persons=n_persons,
             key_hash=np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8),
             key_person=(np.concatenate(owners) if owners else np.zeros(0)).astype(np.int32),
             facet_person=(unique_codes // n_subjects).astype(np.int32),
@@ -506,7 +589,7 @@ class PersonCounter:
             facet_flags=facet_flags,
             entity_facets=entity_facets,
             subjects=list(self._subjects),
-            keyless_rows=int(self._rows - comp.has_key.sum()),
+            keyless_rows=self._rows - self._keyed_rows(),
             keyless_policy=self.keyless_policy,
             rows=self._rows,
         )
@@ -575,21 +658,33 @@ def _components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int32)
     if len(src) == 0:
         return np.arange(n_nodes, dtype=np.int32)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
     _, labels = connected_components(graph, directed=True, connection="weak")
     return labels.astype(np.int32, copy=False)
 
 
 def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray, facet_flags: np.ndarray,
-               subjects: list[str], entity_facets: dict[str, np.ndarray]) -> PersonCounts:
+               subjects: list[str], entity_facets: Mapping[str, np.ndarray]) -> PersonCounts:
     """Counts from facets (rows, or per-person-per-subject records) labelled by person.
 
-    ``facet_label`` < 0 marks a facet that is not counted.
+    ``facet_label`` < 0 marks a facet that is not counted. ``entity_facets`` gives, per entity,
+    the facets holding it: as indices, or as a bool per facet.
     """
     def persons(where: np.ndarray | None = None) -> np.ndarray:
+        # A slice at a time, so that no temporary is as large as the facets.
         mark = np.zeros(n_labels, dtype=bool)
-        labels = facet_label if where is None else facet_label[where]
-        mark[labels[labels >= 0]] = True
+        size = len(facet_label) if where is None or where.dtype == bool else len(where)
+        for start in range(0, size, _SLICE):
+            if where is None:
+                labels = facet_label[start:start + _SLICE]
+            elif where.dtype == bool:
+                labels = facet_label[start:start + _SLICE][where[start:start + _SLICE]]
+            else:
+                labels = facet_label[where[start:start + _SLICE]]
+            mark[labels[labels >= 0]] = True
         return mark
 
     everyone = persons()
@@ -604,10 +699,15 @@ def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray
         by_subject[name] = {
             "personal": int(role_persons.sum()),
             "sensitive": int(role_sensitive.sum()),
-            "by_entity": {e: int(persons(idx[facet_subject[idx] == code]).sum()) for e, idx in entity_facets.items()},
+            "by_entity": {e: int(persons(_where(idx, in_role)).sum()) for e, idx in entity_facets.items()},
         }
     return PersonCounts(personal=int(everyone.sum()), sensitive=int(sensitive.sum()), by_entity=by_entity,
                         by_subject=by_subject, minors=int(minor.sum()))
+
+
+def _where(facets: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Those of ``facets`` (indices, or a bool per facet) where ``mask`` (a bool per facet) holds."""
+    return facets & mask if facets.dtype == bool else facets[mask[facets]]
 
 
 def _cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:

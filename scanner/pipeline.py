@@ -570,7 +570,7 @@ def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]
 def _parquet_spread(source: Source, target: int) -> list[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(source.path)
+    pf = pq.ParquetFile(source.path, pre_buffer=False)
     groups = pf.num_row_groups
     picks = sorted(set(np.linspace(0, groups - 1, min(groups, 8)).astype(int).tolist()))
     per_group = max(1, target // len(picks))
