@@ -195,17 +195,22 @@ class _SortedKeys:
 # Keys are compared as fixed-width values, each in the space of its (kind, width):
 # "d" a string of 1..19 ASCII digits as a uint64 (the width keeps leading zeros), "x" a resident
 # ID ending in X as the uint64 of its first 17 digits, "s" any other key as its UTF-8 bytes
-# (numpy S<width>). Two keys are equal exactly when they fall in the same space with the same
-# value; a key's space depends on its content alone.
+# (numpy S<width>), "s@qq.com" an address at a common mail domain as the bytes before it. Two
+# keys are equal exactly when they fall in the same space with the same value; a key's space
+# depends on its content alone.
 DIGITS, ID_WITH_X, BYTES = "d", "x", "s"
+COMMON_MAIL_DOMAINS = tuple("@" + d for d in (
+    "qq.com", "163.com", "126.com", "sina.com", "sina.cn", "sohu.com", "foxmail.com", "139.com", "189.cn",
+    "yeah.net", "aliyun.com", "vip.qq.com", "vip.163.com", "gmail.com", "hotmail.com", "outlook.com", "icloud.com",
+    "yahoo.com"))
 
 
 def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.ndarray]]:
     """``[((kind, width), positions, values)]``: the keys in exact fixed-width form.
 
     >>> [(space, pos.tolist(), join_keys(space, v).to_pylist())
-    ...  for space, pos, v in split_keys(pa.array(["0138", "11010519491231002X", "a@b.cn", "9"]))]
-    [(('d', 1), [3], ['9']), (('d', 4), [0], ['0138']), (('s', 6), [2], ['a@b.cn']), (('x', 18), [1], ['11010519491231002X'])]
+    ...  for space, pos, v in split_keys(pa.array(["0138", "11010519491231002X", "a@b.cn", "9", "ab@qq.com"]))]
+    [(('d', 1), [3], ['9']), (('d', 4), [0], ['0138']), (('s', 6), [2], ['a@b.cn']), (('s@qq.com', 2), [4], ['ab@qq.com']), (('x', 18), [1], ['11010519491231002X'])]
     """
     keys = _as_string(keys)
     length = pc.binary_length(keys).to_numpy(zero_copy_only=False)
@@ -214,14 +219,24 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
     with_x = ((length == 18) & pc.ends_with(keys, "X").to_numpy(zero_copy_only=False)
               & pc.ascii_is_decimal(head).to_numpy(zero_copy_only=False) & ~digits)
     text = ~(digits | with_x)
+    groups = [(DIGITS, digits, keys, length), (ID_WITH_X, with_x, head, length)]
+    if text.any():
+        # Emails of the common mail domains are kept without their domain (the space says it).
+        plain = text.copy()
+        for domain in COMMON_MAIL_DOMAINS:
+            hit = plain & (length > len(domain)) & pc.ends_with(keys, domain).to_numpy(zero_copy_only=False)
+            if hit.any():
+                plain &= ~hit
+                groups.append((BYTES + domain, hit, pc.utf8_slice_codeunits(keys, 0, -len(domain)), length - len(domain)))
+        groups.append((BYTES, plain, keys, length))
     out = []
-    for kind, chosen, source in ((DIGITS, digits, keys), (ID_WITH_X, with_x, head), (BYTES, text, keys)):
+    for kind, chosen, source, width_of in groups:
         if not chosen.any():
             continue
-        for width in np.unique(length[chosen]).tolist():
-            where = np.flatnonzero(chosen & (length == width))
+        for width in np.unique(width_of[chosen]).tolist():
+            where = np.flatnonzero(chosen & (width_of == width))
             part = source.take(pa.array(where))
-            if kind == BYTES:
+            if kind.startswith(BYTES):
                 out.append(((kind, width), where, _fixed_width(part, width)))
             else:
                 out.append(((kind, width), where, pc.cast(part, pa.uint64()).to_numpy(zero_copy_only=False)))
@@ -231,9 +246,13 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
 def join_keys(space: tuple[str, int], values: np.ndarray) -> pa.Array:
     """The canonical strings of one space's values (the inverse of :func:`split_keys`)."""
     kind, width = space
-    if kind == BYTES:
+    if kind.startswith(BYTES):
         offsets = np.arange(len(values) + 1, dtype=np.int64) * width
-        return pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(values.tobytes()))
+        text = pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(values.tobytes()))
+        if kind == BYTES:
+            return text
+        empty = pa.scalar("", pa.large_string())
+        return pc.binary_join_element_wise(text, pa.scalar(kind[len(BYTES):], pa.large_string()), empty)
     text = pc.utf8_lpad(pa.array(values, pa.uint64()).cast(pa.large_string()), 17 if kind == ID_WITH_X else width, "0")
     if kind == ID_WITH_X:
         return pc.binary_join_element_wise(text, pa.scalar("X", pa.large_string()), pa.scalar("", pa.large_string()))

@@ -167,7 +167,8 @@ def test_union_links_persons_across_tables():
 @given(st.lists(st.one_of(st.from_regex(r"[0-9]{1,21}", fullmatch=True),
                           st.from_regex(r"[0-9]{17}X", fullmatch=True),
                           st.text(min_size=1, max_size=25),
-                          st.sampled_from(["a", "a\x00", "\x00", "\x00a", "9" * 19, "9" * 20, "0" * 19])), max_size=30))
+                          st.sampled_from(["a", "a\x00", "\x00", "\x00a", "9" * 19, "9" * 20, "0" * 19, "@qq.com", "a@qq.com",
+                                           "a@vip.qq.com", "é@qq.com", "a@QQ.com", "a@qq.com.cn"])), max_size=30))
 def test_keys_split_into_fixed_width_spaces_exactly_and_reversibly(keys):
     seen: dict[str, tuple] = {}
     for space, positions, values in split_keys(pa.array(keys, pa.string())):
@@ -203,7 +204,8 @@ def _reference_count(rows: list[dict[str, str | None]]) -> int:
 
 
 KEY = st.one_of(st.none(), st.sampled_from(["1", "2", "3", "007", "07", "a", "b", "a\x00", "\x00", "13800138000",
-                                             "9" * 19, "9" * 20, "11010519491231002X", "电话"]))
+                                             "9" * 19, "9" * 20, "11010519491231002X", "电话", "a@qq.com", "@qq.com",
+                                             "é@qq.com"]))
 
 
 @settings(max_examples=60, deadline=None)
