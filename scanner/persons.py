@@ -4,13 +4,15 @@ Every threshold of the rules counts *natural persons after de-duplication* (以�
 This module turns the rows of a scan into persons:
 
 * Each distinct canonical key (namespace-qualified: the same phone in two columns or two files
-  is one key, a phone never equals an email) is a node of a graph; the keys found on one row
-  are joined by edges. A person is a connected component of that graph, so linking is
-  transitive across columns, batches and files (a row with phone A and ID B, a row with phone
-  A only and a row with ID B and phone C are one person).
-* Keys are Arrow-dictionary-encoded into integer codes as batches arrive (only the distinct
-  keys are kept as strings); the components come from ``scipy.sparse.csgraph``. There is no
-  Python loop over rows.
+  is one key, a phone never equals an email) links the rows that hold it. A person is a
+  connected component of rows linked this way, so linking is transitive across columns,
+  batches and files (a row with phone A and ID B, a row with phone A only and a row with ID B
+  and phone C are one person).
+* Memory is per distinct key, not per row and key: each key is kept once in exact fixed-width
+  form (digit strings as uint64, other keys as their bytes, see :func:`split_keys`) in sorted
+  runs with one int32 label, the label of the first row that held it; the rows are joined by
+  a union-find over their labels. Per row there remain a label and a few flag bits. Every
+  step works on whole batches with numpy; there is no Python loop over rows or keys.
 * A row with personal data but no key cannot be linked: by default it is a person by itself
   (the conservative reading); ``keyless_policy="ignore_keyless"`` leaves such rows out. Both
   report how many such rows there were.
@@ -61,6 +63,7 @@ KEYLESS_POLICIES = (EACH_ROW_IS_A_PERSON, IGNORE_KEYLESS)
 # Bits of a facet's flags (a facet is what one person shows in one subject role).
 SENSITIVE = 1
 MINOR = 2
+_KEYED = 4  # a counted row's own flag: it holds a key (so it has a label)
 
 # Identifier namespaces whose canonical key holds the birth date at characters 7–14.
 _BIRTH_DATE_IN_KEY = ("CN_RESIDENT_ID",)
@@ -307,7 +310,6 @@ class PersonCounter:
         self._parent = np.zeros(1 << 16, dtype=np.int32)
         self._labels = 0
         self._spaces: dict[tuple[str, str, int], _SortedKeys] = {}  # (namespace, kind, width)
-        self._keyed: list[np.ndarray] = []  # bool per counted row: has a key (so has a label)
         self._flags: list[np.ndarray] = []
         self._subject_runs: list[tuple[int, int]] = []  # (number of rows, subject code)
         self._subjects: list[str] = []
@@ -371,8 +373,7 @@ class PersonCounter:
                 self._subjects.append(subject)
             code = self._subjects.index(subject)
         self._subject_runs.append((m, code))
-        self._flags.append(facts.flags)
-        self._keyed.append(keyed)
+        self._flags.append(facts.flags | np.where(keyed, np.uint8(_KEYED), np.uint8(0)))
         self._rows += m
 
     @staticmethod
@@ -514,7 +515,7 @@ class PersonCounter:
                 if np.array_equal(up, part):
                     break
                 part[:] = up
-        keyed = _cat(self._keyed, bool)
+        keyed = (self._row_flags() & _KEYED) != 0
         row_root = np.full(self._rows, -1, dtype=np.int32)
         row_root[keyed] = parent  # labels were handed out to keyed rows in row order
         if self.keyless_policy == EACH_ROW_IS_A_PERSON:
@@ -545,7 +546,8 @@ class PersonCounter:
 
     def result(self) -> PersonCounts:
         """The distinct persons of everything added so far."""
-        counts = _aggregate(self._row_roots(), self._label_count(), self._row_subjects(), self._row_flags(),
+        counts = _aggregate(self._row_roots(), self._label_count(),
+                            self._row_subjects() if self._subjects else np.zeros(0, np.int16), self._row_flags(),
                             self._subjects, self._row_entities())
         counts.keyless_rows = self._rows - self._keyed_rows()
         counts.keyless_policy = self.keyless_policy
