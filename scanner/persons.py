@@ -137,7 +137,9 @@ class RowFacts:
 # Large arrays are worked through in slices of this many values (bounded temporaries).
 _SLICE = 1 << 20
 
-# Sorted runs stop growing at this many keys (8–16 MB of keys and labels).
+# Two sorted runs are merged only while the result stays under this many keys (8–16 MB of keys
+# and labels) or an eighth of the space, whichever is more: the copy made by a merge is then at
+# most an eighth of what the space holds, and a space has O(log n) runs.
 RUN_KEYS = 1 << 20
 
 
@@ -145,17 +147,18 @@ class _SortedKeys:
     """The distinct keys of one key space with a label each, as sorted runs.
 
     A key space holds fixed-width values (see :func:`split_keys`): uint64, or byte strings of
-    one length. New keys arrive as a sorted run; runs
-    are merged like a binary counter (a small log-structured merge), so that there are few of
-    them and each key is copied O(log n) times. Memory is the keys themselves plus one int32
-    label each; a batch is looked up with one binary search per run.
+    one length. New keys arrive as a sorted run; runs are merged like a binary counter (a small
+    log-structured merge), so that there are few of them and each key is copied O(log n) times.
+    Memory is the keys themselves plus one int32 label each; a batch is looked up with one
+    binary search per run.
     """
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.size = 0
 
     def __len__(self) -> int:
-        return sum(len(keys) for keys, _ in self.runs)
+        return self.size
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """The label of each key (sorted, distinct), -1 where the key is new."""
@@ -169,14 +172,15 @@ class _SortedKeys:
     def insert(self, keys: np.ndarray, labels: np.ndarray, refresh: Callable[[np.ndarray], None]) -> None:
         """Add new keys (sorted, distinct, none already held). ``refresh`` points labels at
         their roots in place; merged runs are refreshed, which keeps later lookups' finds short.
-        A run that has grown to ``RUN_KEYS`` keys is left as it is: merging it again would
-        copy it whole, and the copy is the memory peak of counting."""
+        Merges are bounded (see ``RUN_KEYS``): the copy a merge makes is a memory peak."""
         if not len(keys):
             return
         runs = self.runs
         runs.append((keys, labels))
+        self.size += len(keys)
+        limit = max(RUN_KEYS, self.size // 8)
         while len(runs) > 1 and len(runs[-2][0]) <= 2 * len(runs[-1][0]) \
-                and len(runs[-2][0]) + len(runs[-1][0]) <= RUN_KEYS:
+                and len(runs[-2][0]) + len(runs[-1][0]) <= limit:
             new_keys, new_labels = runs.pop()
             old_keys, old_labels = runs.pop()
             at = np.searchsorted(old_keys, new_keys)
