@@ -711,11 +711,14 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     # Columns are profiled and checked in worker threads, on both cores: Arrow and numpy
     # kernels release the GIL. One batch is in flight at a time, which bounds the memory.
     pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="chujing")
+    # The profiles are updated by one thread, batch after batch: two batches' updates of the
+    # same sketch must never run at once.
+    profiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-profile")
     pending = None  # the previous batch: counted here while the workers check the next one
     try:
         for batch in stream.batches:
             rows += batch.num_rows
-            work = (batch, pool.submit(_profile_batch, profiles, batch),
+            work = (batch, profiler.submit(_profile_batch, profiles, batch),
                     [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans])
             if pending is not None:
                 _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
@@ -724,6 +727,7 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
             _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        profiler.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
 
 
