@@ -210,6 +210,7 @@ COMMON_MAIL_DOMAINS = tuple("@" + d for d in (
     "qq.com", "163.com", "126.com", "sina.com", "sina.cn", "sohu.com", "foxmail.com", "139.com", "189.cn",
     "yeah.net", "aliyun.com", "vip.qq.com", "vip.163.com", "gmail.com", "hotmail.com", "outlook.com", "icloud.com",
     "yahoo.com"))
+_MAIL_DOMAINS = pa.array([d[1:] for d in COMMON_MAIL_DOMAINS])
 
 
 def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.ndarray]]:
@@ -229,12 +230,21 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
     groups = [(DIGITS, digits, keys, length), (ID_WITH_X, with_x, head, length)]
     if text.any():
         # Emails of the common mail domains are kept without their domain (the space says it).
-        plain = text.copy()
-        for domain in COMMON_MAIL_DOMAINS:
-            hit = plain & (length > len(domain)) & pc.ends_with(keys, domain).to_numpy(zero_copy_only=False)
-            if hit.any():
-                plain &= ~hit
-                groups.append((BYTES + domain, hit, pc.utf8_slice_codeunits(keys, 0, -len(domain)), length - len(domain)))
+        plain = text & ~pc.match_substring(keys, "@").to_numpy(zero_copy_only=False)
+        mail = np.flatnonzero(text & ~plain)
+        if len(mail):
+            domain = pc.list_element(pc.split_pattern(keys.take(pa.array(mail)), "@", max_splits=1, reverse=True), 1)
+            common = pc.index_in(domain, value_set=_MAIL_DOMAINS).fill_null(-1).to_numpy(zero_copy_only=False)
+            plain[mail[common < 0]] = True
+            for code in np.unique(common[common >= 0]).tolist():
+                suffix = COMMON_MAIL_DOMAINS[code]
+                at = mail[common == code]
+                plain[at[length[at] <= len(suffix)]] = True  # "@qq.com" alone stays whole
+                hit = np.zeros(len(keys), dtype=bool)
+                hit[at[length[at] > len(suffix)]] = True
+                if hit.any():
+                    groups.append((BYTES + suffix, hit, pc.utf8_slice_codeunits(keys, 0, -len(suffix)),
+                                   length - len(suffix)))
         groups.append((BYTES, plain, keys, length))
     out = []
     for kind, chosen, source, width_of in groups:
@@ -529,10 +539,8 @@ class PersonCounter:
         return row_root
 
     def _label_count(self) -> int:
-        return self._labels + (self._rows - self._keyed_rows() if self.keyless_policy == EACH_ROW_IS_A_PERSON else 0)
-
-    def _keyed_rows(self) -> int:
-        return self._labels
+        """Labels of keyed rows (one per keyed row), then one per keyless row counted alone."""
+        return self._labels + (self._rows - self._labels if self.keyless_policy == EACH_ROW_IS_A_PERSON else 0)
 
     def _row_subjects(self) -> np.ndarray:
         if not self._subject_runs:
@@ -553,7 +561,7 @@ class PersonCounter:
         counts = _aggregate(self._row_roots(), self._label_count(),
                             self._row_subjects() if self._subjects else np.zeros(0, np.int16), self._row_flags(),
                             self._subjects, self._row_entities())
-        counts.keyless_rows = self._rows - self._keyed_rows()
+        counts.keyless_rows = self._rows - self._labels
         counts.keyless_policy = self.keyless_policy
         counts.rows = self._rows
         return counts
@@ -614,7 +622,7 @@ class PersonCounter:
             facet_flags=facet_flags,
             entity_facets=entity_facets,
             subjects=list(self._subjects),
-            keyless_rows=self._rows - self._keyed_rows(),
+            keyless_rows=self._rows - self._labels,
             keyless_policy=self.keyless_policy,
             rows=self._rows,
         )
@@ -715,16 +723,22 @@ def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray
     everyone = persons()
     minor = persons((facet_flags & MINOR) != 0)
     sensitive = persons((facet_flags & SENSITIVE) != 0) | minor
-    by_entity = {e: int(persons(idx).sum()) for e, idx in entity_facets.items()}
+    roles = [facet_subject == code for code in range(len(subjects))]
+    by_entity: dict[str, int] = {}
+    role_entities: list[dict[str, int]] = [{} for _ in subjects]
+    for e, idx in entity_facets.items():  # each entity's facets are made once (they may be computed)
+        by_entity[e] = int(persons(idx).sum())
+        for code, in_role in enumerate(roles):
+            role_entities[code][e] = int(persons(_where(idx, in_role)).sum())
     by_subject: dict[str, dict[str, Any]] = {}
     for code, name in enumerate(subjects):
-        in_role = facet_subject == code
+        in_role = roles[code]
         role_persons = persons(in_role)
         role_sensitive = (persons(in_role & ((facet_flags & SENSITIVE) != 0)) | minor) & role_persons
         by_subject[name] = {
             "personal": int(role_persons.sum()),
             "sensitive": int(role_sensitive.sum()),
-            "by_entity": {e: int(persons(_where(idx, in_role)).sum()) for e, idx in entity_facets.items()},
+            "by_entity": role_entities[code],
         }
     return PersonCounts(personal=int(everyone.sum()), sensitive=int(sensitive.sum()), by_entity=by_entity,
                         by_subject=by_subject, minors=int(minor.sum()))
