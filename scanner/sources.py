@@ -718,6 +718,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
                 rows += batch.num_rows
                 yield batch
         finally:
+            reader.close()  # the reader's file and buffers go now, not when it is collected
             fh.close()
 
     def batches() -> Iterator[pa.RecordBatch]:

@@ -66,13 +66,13 @@ def run_chujing(args: list[str | bytes], cwd: Path | str | None = None, env: dic
     """Run ``chujing ARGS`` in a child process; measure it and kill it past the limits.
 
     ``prefix`` goes before the interpreter (``unshare -n``); ``python_args`` and ``command``
-    replace the default ``-c "from scanner.cli import main; main()"`` (a script instead).
+    replace the default ``-c "from scanner.cli import run; run()"`` (a script instead).
     """
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     full_env.pop("PYTEST_CURRENT_TEST", None)
     full_env.update(env or {})
     if command is None:
-        command = ["-c", "from scanner.cli import main; main()"]
+        command = ["-c", "from scanner.cli import run; run()"]
     cmd = [*(prefix or []), PYTHON, *(python_args or []), *command, *args]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
