@@ -138,6 +138,11 @@ class Detector:
     # A column whose header names this entity but whose values cannot be checked (no pattern)
     # is classified from the header alone.
     person_key: bool = False
+    # An identity document (resident ID, passport, permits, social security card): it names one
+    # person, so two different values of one identity entity are two persons, whatever contact
+    # they share. Other person keys (phones, e-mails, bank cards, user-named keys) are contacts:
+    # they usually name one person but are shared in real data (a family phone, ``noreply@``).
+    identity: bool = False
     # Canonical form used to compare persons (15-digit IDs upgraded to 18...). Defaults to the
     # normalised value.
     canonical: ArrayTransform | None = None
@@ -169,6 +174,8 @@ class Detector:
     header_regex: str | None = None
 
     def __post_init__(self) -> None:
+        if self.identity and not self.person_key:
+            raise ValueError(f"{self.entity}: an identity document is a person key (person_key=True)")
         for pattern in (self.pattern, self.header_pattern, self.header_regex):
             if pattern is not None:
                 _check_re2(pattern, self.entity)

@@ -47,6 +47,7 @@ DETECTOR = Detector(
     header_negative=("行驶证", "车辆", "vehicle"),
     requires_header=True,
     person_key=True,
+    identity=True,
     priority=69,
     examples=("110012345678",),
     in_free_text=False,

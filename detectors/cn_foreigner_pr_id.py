@@ -90,6 +90,7 @@ DETECTOR = Detector(
     header_exact=HEADER_EXACT,
     header_negative=("订单", "order", "统一社会信用", "uscc"),
     person_key=True,
+    identity=True,
     priority=105,
     examples=("911840198502140019", "USA110812034567"),
     text_pattern=digits_text_pattern(PATTERN),

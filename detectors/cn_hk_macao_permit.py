@@ -44,6 +44,7 @@ DETECTOR = Detector(
     header_exact=HEADER_EXACT,
     header_negative=("订单", "order", "批次", "型号", "model", "sku"),
     person_key=True,
+    identity=True,
     min_share=0.9,
     priority=78,
     examples=("H12345678",),

@@ -51,6 +51,7 @@ DETECTOR = Detector(
     header_pattern=HEADER_PATTERN,
     header_negative=("订单", "order", "批次", "型号", "model", "sku"),
     person_key=True,
+    identity=True,
     min_share=0.9,
     priority=80,
     examples=("E12345678",),

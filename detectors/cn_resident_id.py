@@ -191,6 +191,7 @@ DETECTOR = Detector(
     header_exact=HEADER_EXACT,
     header_negative=("订单", "order", "流水", "批次", "运单", "waybill", "统一社会信用", "uscc"),
     person_key=True,
+    identity=True,
     canonical=canonical_array,
     priority=100,
     examples=("11010519491231002X",),

@@ -47,6 +47,7 @@ DETECTOR = Detector(
     header_pattern=HEADER_PATTERN,
     requires_header=True,
     person_key=True,
+    identity=True,
     priority=67,
     examples=("A12345678",),
     in_free_text=False,

@@ -50,6 +50,7 @@ DETECTOR = Detector(
     header_pattern=HEADER_PATTERN,
     requires_header=True,
     person_key=True,
+    identity=True,
     priority=70,
     examples=("12345678",),
     in_free_text=False,

@@ -11,6 +11,8 @@ Declared in a YAML file loaded with ``--detectors FILE``::
         sensitive: false
         category: employee
         person_key: true             # the column identifies a person (counted once)
+        identity: false              # true: an identity document (two values = two persons);
+                                     # false: a contact or account, which may be shared
         requires_header: false       # true: values alone never label a column
         min_share: 0.8               # share of values that must validate
         priority: 65                 # higher wins conflicts (built-ins: 15-110)
@@ -50,7 +52,7 @@ ENTRY_POINT_GROUP = "chujing.detectors"
 
 _KEYS = {
     "name", "entity", "pattern", "validator", "header_words", "header_exact", "header_negative", "header_pattern",
-    "sensitive", "category", "person_key", "requires_header", "min_share", "priority", "description", "normalise",
+    "sensitive", "category", "person_key", "identity", "requires_header", "min_share", "priority", "description", "normalise",
     "examples", "context_words",
 }
 _NORMALISERS = {
@@ -73,6 +75,7 @@ class DetectorSpec:
     sensitive: bool = False
     category: str = "custom"
     person_key: bool = False
+    identity: bool = False
     requires_header: bool = False
     min_share: float = 0.8
     priority: int = 65
@@ -134,7 +137,8 @@ def detector_from_mapping(spec: dict[str, Any], where: str) -> Detector:
             header_negative=words("header_negative"),
             header_pattern=None if header_pattern is None else str(header_pattern),
             requires_header=bool(spec.get("requires_header", False)),
-            person_key=bool(spec.get("person_key", False)),
+            person_key=bool(spec.get("person_key", False)) or bool(spec.get("identity", False)),
+            identity=bool(spec.get("identity", False)),
             min_share=min_share,
             priority=priority,
             examples=words("examples"),
