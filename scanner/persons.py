@@ -1,18 +1,21 @@
-"""Distinct natural persons: rows that share any identifier are one person.
+"""Distinct natural persons: rows that share an identifier are one person, defensibly.
 
 Every threshold of the rules counts *natural persons after de-duplication* (以自然人为单位去重).
 This module turns the rows of a scan into persons:
 
 * Each distinct canonical key (namespace-qualified: the same phone in two columns or two files
-  is one key, a phone never equals an email) links the rows that hold it. A person is a
-  connected component of rows linked this way, so linking is transitive across columns,
-  batches and files (a row with phone A and ID B, a row with phone A only and a row with ID B
-  and phone C are one person).
+  is one key, a phone never equals an email) links the rows that hold it, transitively across
+  columns, batches and files, under the rules of :mod:`scanner.linking`: identity documents
+  always link; contacts (phones, e-mails, bank cards, user-named keys) link only where they do
+  not join two different identity documents of one kind and are not shared by more than a few
+  identities; placeholders (13800138000, ``noreply@``…) are no keys at all. The strict count is
+  the one the verdict uses; :meth:`PersonCounter.linking_report` says how sure it is.
 * Memory is per distinct key, not per row and key: each key is kept once in exact fixed-width
   form (digit strings as uint64, other keys as their bytes, see :func:`split_keys`) in sorted
-  runs with one int32 label, the label of the first row that held it; the rows are joined by
-  a union-find over their labels. Per row there remain a label and a few flag bits. Every
-  step works on whole batches with numpy; there is no Python loop over rows or keys.
+  runs with one int32 label. Identity keys join rows as they arrive (a union-find over row
+  labels); a contact keeps its first row and a (row, contact) pair per later holder, and is
+  linked once every row is in, so the order of rows and files never matters. Every step works
+  on whole batches with numpy; there is no Python loop over rows or keys.
 * A row with personal data but no key cannot be linked: by default it is a person by itself
   (the conservative reading); ``keyless_policy="ignore_keyless"`` leaves such rows out. Both
   report how many such rows there were.
@@ -21,15 +24,26 @@ This module turns the rows of a scan into persons:
   inside a resident ID.
 
 >>> import datetime, numpy as np, pyarrow as pa
->>> counter = PersonCounter(datetime.date(2026, 6, 1))
+>>> counter = PersonCounter(datetime.date(2026, 6, 1), identity={"CN_RESIDENT_ID"})
 >>> counter.add_batch(
-...     keys={"CN_MOBILE_PHONE": pa.array(["13800138000", "13800138000", None, None]),
+...     keys={"CN_MOBILE_PHONE": pa.array(["13912340001", "13912340001", None, None]),
 ...           "EMAIL": pa.array([None, "a@example.cn", "a@example.cn", None])},
 ...     flags={"personal": np.array([True, True, True, True]),
 ...            "sensitive": np.array([False, False, True, False])})
 >>> counts = counter.result()
 >>> counts.personal, counts.sensitive, counts.keyless_rows
 (2, 1, 1)
+
+Two resident IDs on one family phone are two persons; a placeholder phone links nobody:
+
+>>> counter = PersonCounter(datetime.date(2026, 6, 1), identity={"CN_RESIDENT_ID"})
+>>> counter.add_batch(
+...     keys={"CN_RESIDENT_ID": pa.array(["11010519491231002X", "110105194912310037", None]),
+...           "CN_MOBILE_PHONE": pa.array(["13912340001", "13912340001", "13800138000"])},
+...     flags={"personal": np.array([True, True, True])})
+>>> counts = counter.result()
+>>> counts.personal, counts.linking["conflicts"], counts.linking["placeholders"]
+(3, 1, [{'entity': 'CN_MOBILE_PHONE', 'value': '138****8000', 'rows': 1}])
 
 For the year-to-date ledger, :meth:`PersonCounter.person_table` gives the same persons with
 each key replaced by a keyed hash (see :mod:`scanner.ledger`); :func:`union_counts` links
@@ -39,13 +53,25 @@ several such tables (several transfers) the same way.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from scanner.linking import (
+    DEFAULT_MAX_IDENTITIES,
+    LISTED,
+    Linking,
+    components,
+    link_contacts,
+    mask_key,
+    normal_not_keys,
+    placeholder_mask,
+)
 
 __all__ = [
     "KEYLESS_POLICIES",
@@ -91,6 +117,9 @@ class PersonCounts:
     keyless_policy: str = EACH_ROW_IS_A_PERSON
     minors: int = 0
     rows: int = 0  # rows with personal data that were counted
+    # How contacts linked rows: merges resting on contacts alone, shared contacts (masked),
+    # placeholders ignored, conflicts kept apart, and the range the count could take.
+    linking: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,6 +135,10 @@ class PersonTable:
       ``facet_subject`` (index into ``subjects``, -1 for none) and ``facet_flags``
       (``SENSITIVE`` | ``MINOR``).
     * ``entity_facets[E]`` lists the facets in which entity E was present.
+    * ``key_kind[i]``: ``CONTACT_KIND`` (-1) for a contact (a shared contact is kept once per
+      person holding it, so that a later union sees who shares it), ``GROUP_KIND`` (0) for a
+      vehicle or device grouping keyless rows, otherwise the identity kind's code (> 0, see
+      :func:`identity_code`): two different keys of one code are two persons.
 
     Persons without keys (keyless rows, under the default policy) have facets and no key.
     """
@@ -121,6 +154,21 @@ class PersonTable:
     keyless_rows: int = 0
     keyless_policy: str = EACH_ROW_IS_A_PERSON
     rows: int = 0
+    key_kind: np.ndarray | None = None  # int32 per key; None (an older ledger): every key a contact
+
+    def kinds(self) -> np.ndarray:
+        if self.key_kind is None:
+            return np.full(len(self.key_person), CONTACT_KIND, np.int32)
+        return self.key_kind
+
+
+CONTACT_KIND, GROUP_KIND = -1, 0
+GROUP_PREFIX = "keyless_by:"
+
+
+def identity_code(namespace: str) -> int:
+    """A stable positive int32 naming an identity kind (its namespace) in stored tables."""
+    return (zlib.crc32(namespace.encode("utf-8")) & 0x7FFFFFFF) | 1
 
 
 @dataclass
@@ -132,6 +180,7 @@ class RowFacts:
     flags: np.ndarray  # uint8 per row: SENSITIVE | MINOR
     keys: list[tuple[str, np.ndarray, pa.Array]]  # (namespace, rows, canonical keys)
     entities: list[tuple[str, np.ndarray]]  # (entity, rows)
+    placeholders: list[tuple[str, pa.Array]] = field(default_factory=list)  # (namespace, values) dropped
 
 
 # Large arrays are worked through in slices of this many values (bounded temporaries).
@@ -311,11 +360,23 @@ class PersonCounter:
     Call :meth:`add_batch` once per record batch of each file, then :meth:`result`.
     """
 
-    def __init__(self, scan_date: _dt.date, keyless_policy: str = EACH_ROW_IS_A_PERSON) -> None:
+    def __init__(self, scan_date: _dt.date, keyless_policy: str = EACH_ROW_IS_A_PERSON,
+                 identity: Collection[str] = (), not_keys: Sequence[str] = (),
+                 max_identities: int = DEFAULT_MAX_IDENTITIES) -> None:
+        """``identity``: the key namespaces that are identity documents (the detectors'
+        ``identity`` fact); every other person key is a contact (see :mod:`scanner.linking`).
+        ``not_keys``: the user's placeholder values, never keys. ``max_identities``: a contact
+        held by more identities than this is shared and links nothing."""
         if keyless_policy not in KEYLESS_POLICIES:
             raise ValueError(f"unknown keyless policy {keyless_policy!r}: use one of {', '.join(KEYLESS_POLICIES)}")
         self.scan_date = scan_date
         self.keyless_policy = keyless_policy
+        if int(max_identities) < 1:
+            raise ValueError(f"max_identities must be at least 1, not {max_identities}")
+        self.identity = frozenset(identity)
+        self.not_keys = tuple(str(v) for v in not_keys)
+        self.max_identities = int(max_identities)
+        self._not_keys = normal_not_keys(self.not_keys)
         self._scan_ymd = _ymd(scan_date)
         self._minor_after_ymd = _ymd(_years_before(scan_date, 14))
         self._rows = 0
@@ -330,6 +391,16 @@ class PersonCounter:
         self._entity_bit: dict[str, int] = {}
         self._entity_bits: list[np.ndarray] = []  # per batch: (rows, bytes) uint8, bit i = entity i
         self._row_root: np.ndarray | None = None
+        # Contacts are not joined as they arrive (whether one links depends on every row): each
+        # distinct contact has a code and the label of its first row; later holders are kept as
+        # (row label, code) pairs and linked at the end (scanner.linking).
+        self._first_label = np.zeros(1 << 12, dtype=np.int32)
+        self._contacts = 0
+        self._pair_labels: list[np.ndarray] = []
+        self._pair_codes: list[np.ndarray] = []
+        self._placeholders: dict[tuple[str, str], int] = {}  # (namespace, masked value) → rows
+        self._placeholder_rows = 0
+        self._linking: Linking | None = None
 
     # -- input -----------------------------------------------------------------------------
 
@@ -357,11 +428,26 @@ class PersonCounter:
         row_label[keyed] = self._new_labels(int(keyed.sum()))
         linked: list[np.ndarray] = []
         holders: list[np.ndarray] = []
+        self._linking = None
+        self._tally_placeholders(facts.placeholders)
+        contact_labels: list[np.ndarray] = []
+        contact_codes: list[np.ndarray] = []
         for space_id, rows, values in self._key_groups(facts.keys):
             distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
             space = self._spaces.get(space_id)
             if space is None:
                 space = self._spaces[space_id] = _SortedKeys()
+            if self.kind(space_id[0]) == CONTACT_KIND:
+                codes = space.lookup(distinct)
+                new = codes < 0
+                codes[new] = self._new_contacts(row_label[rows[first[new]]])
+                space.insert(distinct[new], codes[new], _unchanged)
+                key_code = codes[inverse.reshape(-1)]
+                own = row_label[rows]
+                later = self._first_label[key_code] != own
+                contact_labels.append(own[later])
+                contact_codes.append(key_code[later])
+                continue
             labels = space.lookup(distinct)
             new = labels < 0
             labels[new] = row_label[rows[first[new]]]
@@ -373,6 +459,9 @@ class PersonCounter:
             holders.append(key_label[differ])
         if linked:
             self._union(np.concatenate(linked), np.concatenate(holders))
+        if contact_labels:
+            self._pair_labels.append(np.concatenate(contact_labels))
+            self._pair_codes.append(np.concatenate(contact_codes))
         bits = np.zeros((m, 0), dtype=np.uint8)
         for entity, hit in facts.entities:
             bit = self._entity_bit.setdefault(entity, len(self._entity_bit))
@@ -396,6 +485,35 @@ class PersonCounter:
         for namespace, rows, keys in present:
             for space, where, values in split_keys(keys):
                 yield (namespace, *space), rows[where], values
+
+    def kind(self, namespace: str) -> int:
+        """``CONTACT_KIND``, ``GROUP_KIND`` or the identity code of a key namespace."""
+        if namespace.startswith(GROUP_PREFIX):
+            return GROUP_KIND
+        if namespace in self.identity:
+            return identity_code(namespace)
+        return CONTACT_KIND
+
+    def _new_contacts(self, first_labels: np.ndarray) -> np.ndarray:
+        start, n = self._contacts, len(first_labels)
+        if start + n > len(self._first_label):
+            grown = np.zeros(max(len(self._first_label) * 5 // 4, start + n), dtype=np.int32)
+            grown[:start] = self._first_label[:start]
+            self._first_label = grown
+        self._first_label[start:start + n] = first_labels
+        self._contacts += n
+        return np.arange(start, start + n, dtype=np.int32)
+
+    def _tally_placeholders(self, placeholders: list[tuple[str, pa.Array]]) -> None:
+        for namespace, values in placeholders:
+            self._placeholder_rows += len(values)
+            counts = pc.value_counts(values)
+            order = np.argsort(-counts.field(1).to_numpy(zero_copy_only=False), kind="stable")[:LISTED]
+            for value, n in zip(counts.field(0).take(pa.array(order)).to_pylist(),
+                                counts.field(1).take(pa.array(order)).to_pylist(), strict=True):
+                key = (namespace.split("#", 1)[0], mask_key(str(value)))
+                if key in self._placeholders or len(self._placeholders) < 4 * LISTED:
+                    self._placeholders[key] = self._placeholders.get(key, 0) + int(n)
 
     def _new_labels(self, n: int) -> np.ndarray:
         start = self._labels
@@ -468,6 +586,7 @@ class PersonCounter:
         if birth_dates is not None:
             row_flags[self._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
         present_keys: list[tuple[str, np.ndarray, pa.Array]] = []
+        placeholders: list[tuple[str, pa.Array]] = []
         for name, values in keys.items():
             namespace = name.split("#", 1)[0]
             column = _as_string(values)
@@ -481,6 +600,12 @@ class PersonCounter:
                 continue
             kept = column.filter(present)
             rows = np.flatnonzero(present_np)
+            fake = placeholder_mask(kept, self._not_keys)
+            if fake.any():
+                placeholders.append((namespace, kept.filter(pa.array(fake))))
+                kept, rows = kept.filter(pa.array(~fake)), rows[~fake]
+                if not len(rows):
+                    continue
             if namespace in _BIRTH_DATE_IN_KEY:
                 row_flags[rows[self._minor_from_keys(kept)]] |= MINOR
             present_keys.append((namespace, rows, kept))
@@ -490,7 +615,7 @@ class PersonCounter:
                 hit = np.flatnonzero(_bool(values, n, name, source)[selected])
                 if len(hit):
                     entities.append((name[len("entity:"):], hit))
-        return RowFacts(m, row_flags, present_keys, entities)
+        return RowFacts(m, row_flags, present_keys, entities, placeholders)
 
     def _minor_from_dates(self, birth_dates: pa.Array, n: int, source: str) -> np.ndarray:
         dates = birth_dates.combine_chunks() if isinstance(birth_dates, pa.ChunkedArray) else birth_dates
@@ -514,14 +639,11 @@ class PersonCounter:
 
     # -- counting --------------------------------------------------------------------------
 
-    def _row_roots(self) -> np.ndarray:
-        """The person label of every counted row: its component's root for a row with a key;
-        for a row without one, a label of its own (or -1 when the policy leaves it out)."""
-        if self._row_root is not None:
-            return self._row_root
+    def _roots(self) -> np.ndarray:
+        """Each label's root under identity and group keys (full path compression, in place)."""
         parent = self._parent[:self._labels]
-        # Full path compression, in place, a slice at a time. A label's parent is smaller than
-        # the label, so once the slices before it point at roots, one slice settles on its own.
+        # A slice at a time: a label's parent is smaller than the label, so once the slices
+        # before it point at roots, one slice settles on its own.
         for start in range(0, len(parent), _SLICE):
             part = parent[start:start + _SLICE]
             while True:
@@ -529,14 +651,102 @@ class PersonCounter:
                 if np.array_equal(up, part):
                     break
                 part[:] = up
+        return parent
+
+    def _link(self) -> Linking:
+        """Contacts linked under the rules of :mod:`scanner.linking`, over every row added."""
+        if self._linking is not None:
+            return self._linking
+        roots = self._roots()
+        has_identity = np.zeros(self._labels, bool)
+        kind_codes: dict[int, int] = {}
+        ns_pairs: list[np.ndarray] = []
+        for (namespace, _, _), space in self._spaces.items():
+            kind = self.kind(namespace)
+            if kind <= 0:
+                continue
+            code = kind_codes.setdefault(kind, len(kind_codes))
+            for _, labels in space.runs:
+                held = np.unique(roots[labels]).astype(np.int64)
+                has_identity[held] = True
+                ns_pairs.append(held * 64 + code if len(kind_codes) <= 64 else held)
+        ns = np.unique(_cat(ns_pairs, np.int64))
+        pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
+        repeated = np.unique(pair_codes)
+        self._linking = link_contacts(
+            roots, has_identity, ns // 64, ns % 64,
+            np.concatenate([pair_labels, self._first_label[repeated]]), np.concatenate([pair_codes, repeated]),
+            max_identities=self.max_identities)
+        return self._linking
+
+    def _row_roots(self, node_label: np.ndarray | None = None) -> np.ndarray:
+        """The person label of every counted row: its person's label for a row with a key;
+        for a row without one, a label of its own (or -1 when the policy leaves it out).
+        ``node_label`` (per label) replaces the linking's labels (for the range of the count)."""
+        if self._row_root is not None and node_label is None:
+            return self._row_root
+        link = self._link()
         keyed = (self._row_flags() & _KEYED) != 0
         row_root = np.full(self._rows, -1, dtype=np.int32)
-        row_root[keyed] = parent  # labels were handed out to keyed rows in row order
+        # labels were handed out to keyed rows in row order
+        row_root[keyed] = (link.label if node_label is None else node_label)[self._parent[:self._labels]]
         if self.keyless_policy == EACH_ROW_IS_A_PERSON:
             keyless = ~keyed
             row_root[keyless] = self._labels + np.arange(int(keyless.sum()), dtype=np.int32)
-        self._row_root = row_root
+        if node_label is None:
+            self._row_root = row_root
         return row_root
+
+    def _quick_counts(self, row_root: np.ndarray) -> tuple[int, int]:
+        """Distinct persons and sensitive persons of a labelling of the rows."""
+        mark = np.zeros(self._label_count(), bool)
+        mark[row_root[row_root >= 0]] = True
+        personal = int(mark.sum())
+        mark[:] = False
+        sensitive = row_root[((self._row_flags() & (SENSITIVE | MINOR)) != 0) & (row_root >= 0)]
+        mark[sensitive] = True
+        return personal, int(mark.sum())
+
+    def linking_report(self) -> dict[str, Any]:
+        """How contacts linked the rows: see :class:`PersonCounts`'s ``linking``."""
+        link = self._link()
+        strict = self._quick_counts(self._row_roots())
+        lenient = self._quick_counts(self._row_roots(link.lenient_label))
+        apart = self._quick_counts(self._row_roots(np.arange(self._labels)))
+        order = np.argsort(-link.shared_identities, kind="stable")[:LISTED]
+        values = self._contact_values(link.shared[order])
+        shared = [{"entity": values[c][0], "value": values[c][1], "identities": int(i), "rows": int(r)}
+                  for c, i, r in zip(link.shared[order].tolist(), link.shared_identities[order].tolist(),
+                                     link.shared_rows[order].tolist(), strict=True)]
+        placeholders = sorted(self._placeholders.items(), key=lambda kv: (-kv[1], kv[0]))[:LISTED]
+        return {
+            "max_identities": self.max_identities,
+            "contact_merges": link.contact_merges,
+            "conflicts": link.conflicts,
+            "shared_contacts": shared,
+            "shared_contacts_total": len(link.shared),
+            "placeholders": [{"entity": e, "value": v, "rows": n} for (e, v), n in placeholders],
+            "placeholder_rows": self._placeholder_rows,
+            "user_not_keys": len(self.not_keys),
+            "range": {"personal": [lenient[0], apart[0]], "sensitive": [lenient[1], apart[1]]},
+            "strict": {"personal": strict[0], "sensitive": strict[1]},
+        }
+
+    def _contact_values(self, codes: np.ndarray) -> dict[int, tuple[str, str]]:
+        """Namespace and masked value of some contact codes."""
+        found: dict[int, tuple[str, str]] = {}
+        if not len(codes):
+            return found
+        for (namespace, kind, width), space in self._spaces.items():
+            if self.kind(namespace) != CONTACT_KIND:
+                continue
+            for run_keys, run_labels in space.runs:
+                hit = np.isin(run_labels, codes)
+                if hit.any():
+                    text = join_keys((kind, width), run_keys[hit]).to_pylist()
+                    for code, value in zip(run_labels[hit].tolist(), text, strict=True):
+                        found[code] = (namespace, mask_key(value))
+        return found
 
     def _label_count(self) -> int:
         """Labels of keyed rows (one per keyed row), then one per keyless row counted alone."""
@@ -564,6 +774,7 @@ class PersonCounter:
         counts.keyless_rows = self._rows - self._labels
         counts.keyless_policy = self.keyless_policy
         counts.rows = self._rows
+        counts.linking = self.linking_report()
         return counts
 
     def person_table(self, hasher: KeyHasher) -> PersonTable:
@@ -603,7 +814,9 @@ class PersonCounter:
             f = row_facet[rows]
             entity_facets[entity] = np.unique(f[f >= 0]).astype(np.int32)
         del row_facet
-        hashes, owners = [], []
+        label_person = new_id[self._link().label[self._parent[:self._labels]]]
+        pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
+        hashes, owners, kinds = [], [], []
         for namespace, kind, width in sorted(self._spaces):
             keys, labels = self._spaces[(namespace, kind, width)].items()
             canonical = join_keys((kind, width), keys)
@@ -611,8 +824,27 @@ class PersonCounter:
             digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
             if digest.shape != (len(canonical), HASH_BYTES):
                 raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
-            hashes.append(digest)
-            owners.append(new_id[self._parent[labels]])
+            key_kind = self.kind(namespace)
+            if key_kind != CONTACT_KIND:
+                hashes.append(digest)
+                owners.append(label_person[labels])
+                kinds.append(np.full(len(labels), key_kind, np.int32))
+                continue
+            # A contact is kept once per person holding it (a shared one by each of them).
+            owner = label_person[self._first_label[labels]]
+            holder = np.isin(pair_codes, labels)
+            at = np.zeros(0, np.int64)
+            if holder.any():
+                order = np.argsort(labels)
+                at = order[np.searchsorted(labels[order], pair_codes[holder])].astype(np.int64)
+                extra = np.unique(np.stack([at, label_person[pair_labels[holder]].astype(np.int64)]), axis=1)
+                extra = extra[:, owner[extra[0]] != extra[1]]
+                at, owner = np.concatenate([np.arange(len(labels)), extra[0]]), np.concatenate([owner, extra[1]])
+            else:
+                at = np.arange(len(labels))
+            hashes.append(digest[at])
+            owners.append(owner)
+            kinds.append(np.full(len(at), CONTACT_KIND, np.int32))
         return PersonTable(
             n_persons=n_persons,
             key_hash=np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8),
@@ -625,11 +857,16 @@ class PersonCounter:
             keyless_rows=self._rows - self._labels,
             keyless_policy=self.keyless_policy,
             rows=self._rows,
+            key_kind=_cat(kinds, np.int32),
         )
 
 
-def union_counts(tables: list[PersonTable], keyless_policy: str | None = None) -> PersonCounts:
-    """Distinct persons over several tables (transfers): persons sharing a key hash are one.
+def union_counts(tables: list[PersonTable], keyless_policy: str | None = None,
+                 max_identities: int = DEFAULT_MAX_IDENTITIES) -> PersonCounts:
+    """Distinct persons over several tables (transfers), linked by the rules of a scan
+    (:mod:`scanner.linking`): persons sharing an identity or group key hash are one; contacts
+    link unless shared by more than ``max_identities`` identities or joining two identities of
+    one kind. Tables without key kinds (older ledgers) hold contacts only.
 
     >>> import numpy as np
     >>> def table(hashes, person):
@@ -656,7 +893,21 @@ def union_counts(tables: list[PersonTable], keyless_policy: str | None = None) -
         codes, n_codes = np.zeros(0, np.int64), 0
     owners = np.concatenate([t.key_person.astype(np.int64) + off for t, off in zip(tables, person_offsets, strict=False)]) \
         if tables else np.zeros(0, np.int64)
-    labels = _components(n_persons + n_codes, owners, codes + n_persons)[:n_persons]
+    kinds = _cat([t.kinds() for t in tables], np.int32)
+    linked = kinds != CONTACT_KIND
+    comp = components(n_persons + n_codes, owners[linked], codes[linked] + n_persons)[:n_persons]
+    id_root = np.full(len(comp) and int(comp.max()) + 1, n_persons, np.int64)  # smallest person of each
+    np.minimum.at(id_root, comp, np.arange(n_persons, dtype=np.int64))
+    id_root = id_root[comp]
+    identity = kinds > 0
+    has_identity = np.zeros(n_persons, bool)
+    has_identity[id_root[owners[identity]]] = True
+    kind_values, kind_code = np.unique(kinds[identity], return_inverse=True)
+    ns = np.unique(id_root[owners[identity]] * max(len(kind_values), 1) + kind_code.reshape(-1))
+    contact = ~linked
+    link = link_contacts(id_root, has_identity, ns // max(len(kind_values), 1), ns % max(len(kind_values), 1),
+                         owners[contact], codes[contact], max_identities=max_identities)
+    labels = link.label
 
     subjects: list[str] = []
     facet_labels, facet_subjects, facet_flags = [], [], []
@@ -675,6 +926,7 @@ def union_counts(tables: list[PersonTable], keyless_policy: str | None = None) -
                         {e: np.concatenate(p) for e, p in sorted(entity_facets.items())})
     counts.keyless_rows = sum(t.keyless_rows for t in tables)
     counts.rows = sum(t.rows for t in tables)
+    counts.linking = {"max_identities": max_identities, **link.summary()}
     if keyless_policy is not None:
         counts.keyless_policy = keyless_policy
     elif tables:
@@ -685,18 +937,8 @@ def union_counts(tables: list[PersonTable], keyless_policy: str | None = None) -
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Connected-component label of each node of an undirected graph given by its edges."""
-    if n_nodes == 0:
-        return np.zeros(0, np.int32)
-    if len(src) == 0:
-        return np.arange(n_nodes, dtype=np.int32)
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_nodes, n_nodes)).tocsr()
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    return labels.astype(np.int32, copy=False)
+def _unchanged(labels: np.ndarray) -> None:
+    """A contact space's values are codes, not union-find labels: nothing to refresh."""
 
 
 def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray, facet_flags: np.ndarray,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.linking import placeholder_mask
 from scanner.persons import (
     HASH_BYTES,
     IGNORE_KEYLESS,
@@ -22,7 +23,7 @@ from scanner.persons import (
 SCAN_DATE = dt.date(2026, 6, 1)
 ID_A = "11010519491231002X"  # the standard's own example
 ID_B = "110105201501010018"  # born 2015: under 14 on the scan date
-PHONE_A, PHONE_B, PHONE_C = "13800138000", "13900139000", "13700137000"
+PHONE_A, PHONE_B, PHONE_C = "13912340001", "13912340002", "13712340003"
 
 
 def add(counter: PersonCounter, subject: str | None = None, sensitive=None, entities=None, personal=None,
@@ -180,27 +181,65 @@ def test_keys_split_into_fixed_width_spaces_exactly_and_reversibly(keys):
     assert len(set(seen.values())) == len(seen)
 
 
-def _reference_count(rows: list[dict[str, str | None]]) -> int:
-    """A plain union-find over rows, to check the vectorised one."""
-    parent = list(range(len(rows)))
+def _reference_count(rows: list[dict[str, str | None]], identity: frozenset[str] = frozenset(),
+                     max_identities: int = 3) -> int:
+    """The linking rules written plainly, one Python loop at a time, to check the vectorised
+    counter: placeholders are no keys; identity keys always link; a contact held by more than
+    ``max_identities`` identity groups links nothing; within a cluster of contacts holding two
+    values of one identity kind, identities are not linked through contacts."""
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    class UnionFind:
+        def __init__(self) -> None:
+            self.parent: dict = {}
 
-    seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(rows):
-        for ns, key in row.items():
-            if key is None:
-                continue
-            ns = ns.split("#")[0]
-            if (ns, key) in seen:
-                parent[find(i)] = find(seen[(ns, key)])
-            else:
-                seen[(ns, key)] = i
-    return len({find(i) for i in range(len(rows))})
+        def find(self, x):
+            self.parent.setdefault(x, x)
+            while self.parent[x] != x:
+                self.parent[x] = self.parent[self.parent[x]]
+                x = self.parent[x]
+            return x
+
+        def union(self, a, b) -> None:
+            self.parent[self.find(a)] = self.find(b)
+
+    keys = [{(ns.split("#")[0], k) for ns, k in row.items() if k is not None and k != ""} for row in rows]
+    values = sorted({k for row in keys for _, k in row})
+    fake = dict(zip(values, placeholder_mask(pa.array(values, pa.string())).tolist(), strict=True)) if values else {}
+    keys = [{(ns, k) for ns, k in row if not fake[k]} for row in keys]
+    ids = UnionFind()
+    for i, row in enumerate(keys):
+        ids.find(("row", i))
+        for ns, k in row:
+            if ns in identity:
+                ids.union(("row", i), ("key", ns, k))
+    root = [ids.find(("row", i)) for i in range(len(rows))]
+    kinds: dict = {}
+    for i, row in enumerate(keys):
+        for ns, _ in row:
+            if ns in identity:
+                kinds.setdefault(root[i], set()).add(ns)
+    holders: dict = {}
+    for i, row in enumerate(keys):
+        for ns, k in row:
+            if ns not in identity:
+                holders.setdefault((ns, k), set()).add(root[i])
+    linking = {c: h for c, h in holders.items() if len([r for r in h if r in kinds]) <= max_identities}
+    clusters = UnionFind()
+    for c, h in linking.items():
+        for r in h:
+            clusters.union(r, ("contact", c))
+    kind_roots: dict = {}
+    for r, ks in kinds.items():
+        for ns in ks:
+            kind_roots.setdefault((clusters.find(r), ns), set()).add(r)
+    conflicted = {cluster for (cluster, _), rs in kind_roots.items() if len(rs) >= 2}
+    final = UnionFind()
+    for c, h in linking.items():
+        for r in h:
+            if not (r in kinds and clusters.find(r) in conflicted):
+                final.union(r, ("contact", c))
+    keyed = [i for i, row in enumerate(keys) if row]
+    return len({final.find(root[i]) for i in keyed}) + (len(rows) - len(keyed))
 
 
 KEY = st.one_of(st.none(), st.sampled_from(["1", "2", "3", "007", "07", "a", "b", "a\x00", "\x00", "13800138000",
@@ -246,3 +285,55 @@ def test_many_batches_with_small_runs_and_slices_match_the_reference(monkeypatch
     expected = _reference_count(rows)
     assert c.result().personal == expected
     assert union_counts([c.person_table(identity_hasher)]).personal == expected
+
+
+# -- identities, contacts, shared contacts: the rules against the plain reference ------------------
+
+IDS = ["11010519491231002X", "110105194912310037", "440305197212018141", "320102198001010016", None, None]
+CONTACTS = ["13912340001", "13912340002", "13800138000", "13712340003", "a@b.cn", "noreply@x.com", None, None]
+PASSPORTS = ["E12345678", "G87654321", None, None, None]
+IDENTITY = frozenset({"CN_RESIDENT_ID", "CN_PASSPORT"})
+
+
+def _counter_over(rows: list[dict], cut: list[int], **kwargs) -> PersonCounter:
+    c = PersonCounter(SCAN_DATE, identity=IDENTITY, **kwargs)
+    bounds = [0, *sorted(set(cut)), len(rows)]
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        part = rows[lo:hi]
+        if not part:
+            continue
+        columns = {name: [r[name] for r in part] for name in part[0]}
+        c.add_batch({k: pa.array(v, pa.string()) for k, v in columns.items()}, {"personal": np.ones(len(part), bool)})
+    return c
+
+
+ROW = st.fixed_dictionaries({"CN_RESIDENT_ID": st.sampled_from(IDS), "CN_PASSPORT": st.sampled_from(PASSPORTS),
+                             "CN_MOBILE_PHONE": st.sampled_from(CONTACTS), "EMAIL": st.sampled_from(CONTACTS),
+                             "user:微信号": st.sampled_from(["wx_a", "wx_b", None])})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ROW, min_size=1, max_size=30), st.lists(st.integers(0, 30), max_size=5),
+       st.integers(1, 4), st.randoms(use_true_random=False))
+def test_rules_match_the_plain_reference_in_any_order_and_split(rows, cut, max_identities, rnd):
+    """The same rows in any order, split into any batches (files), give the same persons, and
+    those of the rules written plainly."""
+    expected = _reference_count(rows, IDENTITY, max_identities)
+    assert _counter_over(rows, cut, max_identities=max_identities).result().personal == expected
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    other_cut = [rnd.randrange(len(rows) + 1) for _ in range(rnd.randrange(4))]
+    counter = _counter_over(shuffled, other_cut, max_identities=max_identities)
+    assert counter.result().personal == expected
+    # The ledger's union of the hashed table links the same way.
+    assert union_counts([counter.person_table(identity_hasher)], max_identities=max_identities).personal == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ROW, min_size=2, max_size=30), st.integers(1, 29))
+def test_two_transfers_in_the_ledger_link_as_one_scan(rows, at):
+    """Persons of two tables (two transfers) united give what one scan of both gives."""
+    at = min(at, len(rows) - 1)
+    first, second = _counter_over(rows[:at], []), _counter_over(rows[at:], [])
+    together = union_counts([first.person_table(identity_hasher), second.person_table(identity_hasher)])
+    assert together.personal == _reference_count(rows, IDENTITY)
