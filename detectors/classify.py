@@ -159,7 +159,10 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
     present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
     non_null = int(present.sum())
     header_hits = {d.entity: header_matches(name, d) for d in detectors}
-    ordered = sorted(detectors, key=lambda d: -d.priority)
+    # Where the header names one of several valid readings, the header's wins: a 15-digit
+    # Luhn-valid Amex number under 银行卡号 is a card, although an IMEI has the same shape. The
+    # detectors the header names go first, and claim the values they validate strictly.
+    ordered = sorted(detectors, key=lambda d: (header_hits[d.entity] == 1, d.priority), reverse=True)
     header_entity = next((d.entity for d in ordered if header_hits[d.entity] == 1), None)
     if non_null == 0:
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "no values", header_entity=header_entity)
@@ -184,21 +187,24 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
         valid_masks[det.entity] = ok
         normalised_of[det.entity] = normalised
         shares.append(EntityShare(det.entity, count, count / non_null))
+        strict = ok
         if header == 1 and det.header_pattern is not None:
             strict, _ = det.valid_mask(trimmed, header_named=False)
+            strict = strict & ok
             loose_used[det.entity] = bool((ok & ~strict).any())
         if lossy and det.digit_checksum:
             loose_used[det.entity] = True  # rows cannot be checked either: judge them by presence
         plausible[det.entity] = True
-        if det.column_check is not None and header != 1:
+        if det.column_check is not None and (header != 1 or det.column_check_under_header):
             plausible[det.entity] = det.column_check(normalised.filter(pa.array(ok))) >= 0.5
         # Only a convincing detector claims values: a stray match in a column of something
-        # else must not hide those values from the detector that really explains them.
+        # else must not hide those values from the detector that really explains them. Values
+        # of the header's looser shape only are left to a detector that validates them.
         if count / non_null >= 0.5 * det.min_share and plausible[det.entity] and not (det.requires_header and header != 1):
-            claimed |= ok
+            claimed |= strict if header == 1 else ok
 
     by_entity = {d.entity: d for d in detectors}
-    candidates: list[tuple[float, int, str, str, str]] = []
+    candidates: list[tuple[float, bool, int, str, str, str]] = []
     for s in shares:
         det = by_entity[s.entity]
         header = header_hits[s.entity]
@@ -213,20 +219,20 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
             if lossy:
                 why += "; float column past 2**53, checked by shape only"
             rule = NON_NULL if loose_used.get(s.entity) else VALID
-            candidates.append((confidence, det.priority, s.entity, why, rule))
+            candidates.append((confidence, header == 1, det.priority, s.entity, why, rule))
     if not candidates and header_entity is not None:
         det = by_entity[header_entity]
         # Only an entity with nothing to check is labelled by its header alone.
         if det.pattern is None and det.header_pattern is None:
-            candidates.append((0.6, det.priority, header_entity, "header names it; values cannot be checked", NON_NULL))
+            candidates.append((0.6, True, det.priority, header_entity, "header names it; values cannot be checked", NON_NULL))
 
     if not candidates:
         if free_text and looks_like_prose(trimmed, present):
             return _classify_free_text(name, trimmed, present, detectors, header_entity, shares, max_samples)
         return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "no detector reached its share",
                                     header_entity=header_entity, shares=shares)
-    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
-    confidence, _, entity, why, rule = candidates[0]
+    candidates.sort(key=lambda c: (c[0], c[1], c[2]), reverse=True)
+    confidence, _, _, entity, why, rule = candidates[0]
     det = by_entity[entity]
     main_share = next((s.share for s in shares if s.entity == entity), 0.0)
     entities = [entity] + [s.entity for s in shares if s.entity != entity and s.share >= 0.05 and s.valid >= 2

@@ -12,6 +12,8 @@ stricter) and by the share of values starting with a card BIN.
 True
 >>> is_valid("6222021234567890128"), is_valid("6222021234567890127")
 (True, False)
+>>> DETECTOR.is_valid("378282246310005"), DETECTOR.is_valid("378282246310006")   # American Express
+(True, False)
 >>> mask("6222021234567890128")
 '622202*********0128'
 """
@@ -29,8 +31,10 @@ SENSITIVE = True
 CATEGORY = "financial_account"
 
 # Issuer prefixes seen on Chinese cards: UnionPay 62, 60 (Discover-UnionPay), legacy domestic
-# 9 (e.g. 9558 ICBC), and co-branded Visa/Master/JCB (4, 5, 35, 37).
-PATTERN = r"(?:62|60|4\d|5[1-5]|3[57]|9\d)\d{14,17}"
+# 9 (e.g. 9558 ICBC), and co-branded Visa/Master/JCB (4, 5, 35, 37), and American Express's 15
+# digits (34, 37). A 15-digit Luhn number is also the shape of an IMEI: under a card header the
+# card reading wins (see ``detectors.classify``), without one the stricter IMEI does.
+PATTERN = r"(?:62|60|4\d|5[1-5]|3[57]|9\d)\d{14,17}|3[47]\d{13}"
 
 HEADER_WORDS = (
     "银行卡", "银行卡号", "卡号", "银行账号", "银行账户", "开户账号", "账号", "收款账号", "结算账户",

@@ -1,7 +1,7 @@
 """固定电话 (mainland fixed-line number).
 
 An area code (``010``, ``02x``, or 4 digits ``0[3-9]xx``) and a 7- or 8-digit subscriber number
-that starts with 2-8, often written ``010-12345678``, ``(0755) 8888 1234`` or with an extension
+that starts with 2-8, often written ``010-12345678``, ``(0755) 8888 1234``, ``（0351）89082910`` or with an extension
 (``-801``, ``转801``), sometimes with ``+86`` and the area code's 0 dropped.
 
 A landline read as an integer has lost its leading 0: only a header lets such a column count.
@@ -29,7 +29,8 @@ CATEGORY = "contact"
 
 PATTERN = r"0(?:10|2\d)[2-8]\d{6,7}|0[3-9]\d{2}[2-8]\d{6,7}"
 HEADER_PATTERN = r"[1-9]\d{8,11}|0\d{9,11}"
-TEXT_PATTERN = r"(?<![0-9A-Za-z])(?:\(?0\d{2,3}\)?[- ]?[2-8]\d{2,3}[- ]?\d{4})(?![0-9A-Za-z])"
+# the area code in ASCII or full-width parentheses: （0351）89082910 in prose
+TEXT_PATTERN = r"(?<![0-9A-Za-z])(?:[(（]?0\d{2,3}[)）]?[- ]?[2-8]\d{2,3}[- ]?\d{4})(?![0-9A-Za-z])"
 HEADER_WORDS = ("固定电话", "座机", "固话", "办公电话", "单位电话", "家庭电话", "住宅电话", "landline", "officephone",
                 "homephone", "fixedline", "zuoji", "telephone", "联系电话", "电话")
 HEADER_EXACT = ("gddh", "zj", "bgdh", "tel")

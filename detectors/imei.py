@@ -2,10 +2,13 @@
 
 Fifteen digits: an 8-digit Type Allocation Code, a 6-digit serial and a Luhn check digit
 (IMEISV, 16 digits, has no check and needs a header). Written also with dashes or spaces
-(``35-209900-176148-1``).
+(``35-209900-176148-1``). The all-zero IMEI passes Luhn but is what a device without one reports
+(emulators, a blank field): never valid, under a header either.
 
 >>> is_valid("352099001761481"), is_valid("352099001761482")
 (True, False)
+>>> is_valid("000000000000000"), is_valid("00000000-000000-0")
+(False, False)
 >>> mask("352099001761481")
 '35209900*****81'
 """
@@ -25,6 +28,7 @@ CATEGORY = "device"
 
 PATTERN = r"\d{15}"
 HEADER_PATTERN = r"\d{14,16}"
+PLACEHOLDER = r"0+"
 HEADER_WORDS = ("imei", "串号", "设备识别码", "手机串号", "meid", "imeisv")
 HEADER_EXACT = ("imei", "imei1", "imei2", "ch")
 
@@ -33,7 +37,8 @@ mask = keep_ends_mask(8, 2)
 
 def is_valid(number: str) -> bool:
     number = re.sub(r"[\s\-]", "", number)
-    return re.fullmatch(PATTERN, number) is not None and bool(luhn(pa.array([number]))[0])
+    return (re.fullmatch(PATTERN, number) is not None and re.fullmatch(PLACEHOLDER, number) is None
+            and bool(luhn(pa.array([number]))[0]))
 
 
 DETECTOR = Detector(
@@ -49,6 +54,7 @@ DETECTOR = Detector(
     header_words=HEADER_WORDS,
     header_exact=HEADER_EXACT,
     header_pattern=HEADER_PATTERN,
+    placeholder=PLACEHOLDER,
     header_negative=("订单", "order", "批次", "imsi", "iccid", "流水"),
     person_key=False,  # identifies a device, vehicle or many people: not a person on its own
     min_share=0.9,

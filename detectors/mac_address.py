@@ -1,10 +1,14 @@
 """MAC 地址 (IEEE 802 MAC address).
 
 Six hex octets separated by ``:`` or ``-`` (``3C:22:FB:1A:2B:3C``), or Cisco's ``3c22.fb1a.2b3c``;
-twelve bare hex digits only under a header (they look like any hex identifier).
+twelve bare hex digits only under a header (they look like any hex identifier). The all-zero
+address (an unset field) and the broadcast address ``FF:FF:FF:FF:FF:FF`` name no device: never
+valid, under a header either.
 
 >>> is_valid("3C:22:FB:1A:2B:3C"), is_valid("3c-22-fb-1a-2b-3c"), is_valid("3c22.fb1a.2b3c"), is_valid("3C22FB1A2B3C")
 (True, True, True, False)
+>>> is_valid("00:00:00:00:00:00"), is_valid("FF-FF-FF-FF-FF-FF")
+(False, False)
 >>> mask("3C:22:FB:1A:2B:3C")
 '3C:22:FB:**:**:**'
 """
@@ -24,12 +28,14 @@ CATEGORY = "device"
 
 PATTERN = r"[0-9A-F]{2}(?::[0-9A-F]{2}){5}|[0-9A-F]{2}(?:-[0-9A-F]{2}){5}|[0-9A-F]{4}\.[0-9A-F]{4}\.[0-9A-F]{4}"
 HEADER_PATTERN = r"[0-9A-F]{12}"
+PLACEHOLDER = r"[0:.\-]+|[F:.\-]+"  # all zeros, all ones (broadcast), in any of the written forms
 HEADER_WORDS = ("mac", "mac地址", "macaddress", "macaddr", "物理地址", "网卡地址", "wifimac", "btmac", "蓝牙地址")
 HEADER_EXACT = ("mac", "macdz")
 
 
 def is_valid(value: str) -> bool:
-    return re.fullmatch(PATTERN, value.strip().upper()) is not None
+    value = value.strip().upper()
+    return re.fullmatch(PATTERN, value) is not None and re.fullmatch(PLACEHOLDER, value) is None
 
 
 def mask(value: str) -> str:
@@ -55,6 +61,7 @@ DETECTOR = Detector(
     header_words=HEADER_WORDS,
     header_exact=HEADER_EXACT,
     header_pattern=HEADER_PATTERN,
+    placeholder=PLACEHOLDER,
     person_key=False,  # identifies a device, vehicle or many people: not a person on its own
     min_share=0.8,
     priority=84,
