@@ -32,7 +32,11 @@ CATEGORY = "contact"
 
 DETAIL = r"(?:路|街|大道|道|巷|弄|胡同|里|村|镇|乡|屯|组|号|栋|幢|座|单元|室|楼|层|小区|花园|苑|公寓|大厦|广场|社区|园区|工业园)"
 PATTERN = r"[^，。！？；!?;\n]{5,80}"
-HEADER_PATTERN = r"[^\n]{4,120}"
+# Under an address header the values still have to read as places: a road, building or number
+# word, an administrative unit, or an English street word (spaces are gone once normalised). Product names and dates under 地址
+# contradict the header and are not labelled (a header never labels contradicting values).
+HEADER_PATTERN = (r"(?i)[^\n]{0,118}(?:" + DETAIL[3:-1] + r"|省|市|区|县|州|旗|盟|自治|"
+                  r"road|street|avenue|lane|district|building|room|floor|village|county|province)[^\n]{0,118}")
 HEADER_WORDS = ("地址", "住址", "居住地", "家庭住址", "通讯地址", "联系地址", "收货地址", "户籍地", "户籍所在地", "现住址",
                 "详细地址", "收件地址", "送货地址", "address", "addr", "residence", "dizhi")
 HEADER_EXACT = ("dz", "zz", "jtzz", "txdz", "shdz", "hjdz")
