@@ -5,8 +5,13 @@ itself lives in the rule files under ``mappings/rules`` (see :mod:`mappings.sche
 
 How a context is judged:
 
+0. Who the list binds: a free trade zone's list binds only exporters registered in the zone.
+   The exporter states it (``Context.ftz``, ``--ftz beijing``) or names the rule set
+   (``--ruleset``); otherwise the national baseline (``cac-2024``) decides, and the assessment
+   carries what the list would decide for an exporter in the zone (``alternatives``).
 1. The rule set's sector items apply when the sector is covered and in scope (automotive
-   without autonomous driving, AI training data without video...). Each item is judged on the
+   without autonomous driving, AI training data without video, an exporter the sector's notes
+   leave out: ``Context.outside_scope``). Each item is judged on the
    persons of the subject roles and modalities it names: inside a covered scenario, a count
    below every threshold is off the list and exempt (the list's relaxation).
 2. Personal information the list does not cover falls back to the baseline (``cac-2024``),
@@ -43,7 +48,13 @@ MEASURE_TEXT = {
     "personal": ("个人信息", "personal information"),
     "sensitive": ("敏感个人信息", "sensitive personal information"),
 }
-DEFAULT_RULESET = "beijing-ftz-2024"
+BASELINE_RULESET = "cac-2024"
+# The shipped list: its sectors name the contexts and its important-data items the evidence. It
+# decides only for an exporter registered in the zone.
+REFERENCE_LIST = "beijing-ftz-2024"
+FTZ_RULESETS = {"beijing": REFERENCE_LIST}
+# What decides when the exporter states nothing: the national baseline.
+DEFAULT_RULESET = BASELINE_RULESET
 
 __all__ = [
     "Assessment", "Context", "ContextError", "Counts", "ImportantCandidate", "ItemResult", "RulesetError",
@@ -57,17 +68,39 @@ class ContextError(ValueError):
 
 @dataclass
 class Context:
-    ruleset: str = DEFAULT_RULESET
+    """Who exports what. ``ruleset`` names the rule set explicitly; without it ``ftz`` decides:
+    ``"beijing"`` (the exporter states it is registered in the Beijing FTZ) applies the Beijing
+    list, and no statement the national baseline. ``outside_scope`` is a statement, from a
+    sector's notes, that puts the exporter outside the sector (``not_pharmaceutical_manufacturer``).
+    ``ftz_source`` says where the FTZ statement came from (``--ftz``, ``chujing.toml``)."""
+
+    ruleset: str | None = None
     sector: str = "other"
     scenario: str = "other"
     subject: str | None = None
     modality: str | None = None
     ciio: bool = False
     year: int | None = None
+    ftz: str | None = None
+    outside_scope: str | None = None
+    ftz_source: str | None = None
+
+    def deciding_ruleset(self) -> str:
+        """The rule set that decides the verdict: the named one, the zone's list, or the baseline."""
+        if self.ruleset:
+            return self.ruleset
+        if self.ftz:
+            if self.ftz not in FTZ_RULESETS:
+                raise ContextError(f"unknown free trade zone {self.ftz!r}: choose {', '.join(FTZ_RULESETS)}")
+            return FTZ_RULESETS[self.ftz]
+        return BASELINE_RULESET
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sector": self.sector, "scenario": self.scenario, "subject": self.subject,
-                "modality": self.modality, "year": self.year, "ciio": self.ciio}
+        d = {"sector": self.sector, "scenario": self.scenario, "subject": self.subject,
+             "modality": self.modality, "year": self.year, "ciio": self.ciio}
+        if self.outside_scope:
+            d["outside_scope"] = self.outside_scope
+        return d
 
 
 @dataclass
@@ -79,6 +112,9 @@ class Counts:
     by_entity: dict[str, int] = field(default_factory=dict)
     # per subject role: {"trial_subject": {"personal": n, "sensitive": m, "by_entity": {...}}}
     by_subject: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Year to date over every export of the processor (the national baseline's count), when the
+    # counts above are the list's scope (one sector and scenario); None: the same as above.
+    all_transfers: Counts | None = None
 
 
 @dataclass
@@ -87,9 +123,13 @@ class ImportantCandidate:
     evidence: list[str]
     status: str = "unreviewed"  # unreviewed | confirmed | dismissed
     reason: dict[str, str] | None = None
+    # The rules that raised it: ``automotive.3#1`` (the item's first evidence rule in the rule
+    # file, or its name), ``table:sensitive_area`` (a table-level finding), ``user``.
+    rules: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"item": self.item, "evidence": self.evidence, "status": self.status}
+        d: dict[str, Any] = {"item": self.item, "evidence": self.evidence, "status": self.status,
+                             "rules": self.rules}
         if self.reason:
             d["reason"] = self.reason
         return d
@@ -121,9 +161,16 @@ class Assessment:
     verdict_items: list[str]
     notes: list[dict[str, str]] = field(default_factory=list)
     ruleset: str = DEFAULT_RULESET
+    exporter: dict[str, Any] = field(default_factory=dict)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    def verdict_paths(self) -> list[str]:
+        """Every path required, strictest first: the list's sections are cumulative."""
+        paths = {r.path for r in self.items if r.triggered}
+        return sorted(paths, key=PATH_RANK.__getitem__, reverse=True)
 
     def verdict(self) -> dict[str, Any]:
-        return {"path": self.verdict_path, "items": self.verdict_items}
+        return {"path": self.verdict_path, "items": self.verdict_items, "paths": self.verdict_paths()}
 
     def triggered(self) -> list[ItemResult]:
         return [i for i in self.items if i.triggered]
@@ -180,18 +227,31 @@ def baseline_of(ruleset: Ruleset) -> Ruleset:
     return baseline
 
 
-def important_item_ids(ruleset: str | Ruleset = DEFAULT_RULESET) -> list[str]:
-    """Items a user may confirm or dismiss as important data (``--important ITEM``)."""
-    rs = load_ruleset(ruleset)
+def reference_list(context: Context, ruleset: Ruleset | None = None) -> Ruleset:
+    """The list that names sectors, scenarios and important data for this context: the deciding
+    rule set when it has sectors, else the shipped list (which then only informs)."""
+    rs = ruleset or load_ruleset(context.deciding_ruleset())
+    return rs if rs.sectors or context.ruleset else load_ruleset(REFERENCE_LIST)
+
+
+def important_item_ids(ruleset: str | Ruleset | None = None) -> list[str]:
+    """Items a user may confirm or dismiss as important data (``--important ITEM``): the
+    list's (the shipped list's when the baseline decides) and the baseline's own."""
+    rs = load_ruleset(ruleset or REFERENCE_LIST)
+    if not rs.sectors:
+        rs = load_ruleset(REFERENCE_LIST) if rs.id == BASELINE_RULESET else rs
     ids = [i.id for i in rs.items if i.category == "important_data"]
     return ids + [i.id for i in baseline_of(rs).items if i.important_data and i.id not in ids]
 
 
 def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict[str, str]]:
     """Raise :class:`ContextError` for values the rule set does not know; notes for ignored ones."""
-    rs = ruleset or load_ruleset(context.ruleset)
+    rs = ruleset or reference_list(context)
     notes: list[dict[str, str]] = []
     if not rs.sectors or context.sector == "other":
+        if context.outside_scope:
+            raise ContextError(f"--outside-scope {context.outside_scope}: sector {context.sector} has no scope "
+                               "statements (the list's notes define them per sector)")
         return notes  # only the baseline applies: any sector and scenario is fine
     sector = rs.sectors.get(context.sector)
     if sector is None:
@@ -200,6 +260,9 @@ def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict
     scenarios = [*sector.scenarios, *sector.out_of_scope_scenarios]
     if context.scenario not in scenarios:
         raise ContextError(f"unknown scenario {context.scenario!r} for {context.sector}: choose {', '.join(scenarios)}")
+    if context.outside_scope and context.outside_scope not in sector.out_of_scope_exporters:
+        known = ", ".join(sector.out_of_scope_exporters) or "none"
+        raise ContextError(f"unknown scope statement {context.outside_scope!r} for {context.sector}: choose {known}")
     if context.subject is not None:
         if sector.subjects and context.subject not in sector.subjects:
             raise ContextError(f"unknown subject {context.subject!r} for {context.sector}: choose "
@@ -219,6 +282,39 @@ def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict
     return notes
 
 
+def sensitive_entities(ruleset: Ruleset, sector: str | None = None) -> set[str]:
+    """One source of truth for sensitivity: the baseline's (PIPL Art 28) and what the sector's
+    notes call sensitive. Items that enumerate sensitive types of their own (retail 2/5: MAC
+    address, device serial) add theirs where they govern (see :func:`_population_sensitive`)."""
+    found = set(baseline_of(ruleset).sensitive_entities) | set(ruleset.sensitive_entities)
+    if sector and sector in ruleset.sectors:
+        found |= set(ruleset.sectors[sector].sensitive_entities)
+    return found
+
+
+def exporter_statement(context: Context) -> dict[str, Any]:
+    """What the verdict rests on: who the exporter says it is (the report's ``exporter``)."""
+    deciding = context.deciding_ruleset()
+    if context.ruleset:
+        source = f"--ruleset {context.ruleset}"
+    elif context.ftz:
+        source = context.ftz_source or f"--ftz {context.ftz}"
+    else:
+        source = None
+    if deciding == BASELINE_RULESET and not context.ruleset:
+        zh = "出境方未声明注册于自由贸易试验区（--ftz）：由国家基线（cac-2024）决定结论"
+        en = ("the exporter did not state that it is registered in a free trade zone (--ftz): the national "
+              "baseline (cac-2024) decides")
+    else:
+        zh = f"依据 {source}，由 {deciding} 决定结论"
+        en = f"{deciding} decides, as stated by {source}"
+    d: dict[str, Any] = {"ftz": context.ftz if not context.ruleset or context.ftz else
+                         next((z for z, r in FTZ_RULESETS.items() if r == context.ruleset), None),
+                         "statement": source, "ruleset": deciding, "outside_scope": context.outside_scope,
+                         "reason": _text(zh, en)}
+    return d
+
+
 # ----------------------------------------------------------------------------- assessment
 
 
@@ -230,11 +326,17 @@ class _Population:
     personal: int
     sensitive: int
     by_entity: dict[str, int]
+    # AI training data: sensitive persons per modality (entities attributed, the rest to the
+    # stated modality, or to every modality when none is known: the strict reading).
+    by_modality: dict[str, int] = field(default_factory=dict)
+    implied: bool = False
 
-    def measure(self, clause: Clause) -> int:
+    def measure(self, clause: Clause, modality: str | None = None) -> int:
         if clause.measure == "personal":
             return self.personal
         if clause.measure == "sensitive":
+            if modality is not None and self.by_modality:
+                return self.by_modality.get(modality, 0)
             return self.sensitive
         # Persons having any of the item's own types: the per-entity counts are summed (an
         # upper bound of their union, the strict side), never more than the persons sent.
@@ -256,45 +358,96 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
     keys of ``counts.by_entity`` are added); ``important`` the candidates with their review
     status (see :func:`important_candidates` and :func:`apply_review`).
 
-    >>> a = assess(Context(sector="pharmaceutical", scenario="clinical_trial", subject="trial_subject"),
-    ...            Counts(personal=30000, sensitive=30000))
-    >>> a.verdict()
-    {'path': 'standard_contract_or_certification', 'items': ['pharmaceutical.9']}
+    Without an FTZ statement the national baseline decides; ``alternatives`` says what the
+    Beijing list would decide for an exporter registered in the zone:
+
+    >>> ctx = Context(sector="pharmaceutical", scenario="clinical_trial", subject="trial_subject")
+    >>> a = assess(ctx, Counts(personal=30000, sensitive=30000))
+    >>> a.verdict_path, a.alternatives[0]["path"], a.alternatives[0]["items"]
+    ('security_assessment', 'standard_contract_or_certification', ['pharmaceutical.9'])
+    >>> assess(Context(sector="pharmaceutical", scenario="clinical_trial", subject="trial_subject", ftz="beijing"),
+    ...        Counts(personal=30000, sensitive=30000)).verdict()
+    {'path': 'standard_contract_or_certification', 'items': ['pharmaceutical.9'], 'paths': ['standard_contract_or_certification']}
     """
-    ruleset = load_ruleset(context.ruleset)
+    ruleset = load_ruleset(context.deciding_ruleset())
+    reference = reference_list(context, ruleset)
+    notes = check_context(context, reference if not context.ruleset else ruleset)
+    assessment = _assess_with(ruleset, context, counts, entities, important, notes)
+    assessment.exporter = exporter_statement(context)
+    if not ruleset.sectors and reference is not ruleset and reference.sectors:
+        alt = _assess_with(reference, context, counts, entities, important, [])
+        zone = next((z for z, r in FTZ_RULESETS.items() if r == reference.id), None)
+        path_zh, path_en = PATH_TEXT[alt.verdict_path]
+        items = ", ".join(alt.verdict_items) or "-"
+        assessment.alternatives = [{
+            "ruleset": reference.id, "ftz": zone, "path": alt.verdict_path, "paths": alt.verdict_paths(),
+            "items": alt.verdict_items,
+            "reason": _text(f"若出境方注册于自由贸易试验区（--ftz {zone}），{reference.id} 的结论为：{path_zh}（{items}）",
+                            f"for an exporter registered in the free trade zone (--ftz {zone}), {reference.id} "
+                            f"would decide: {path_en} ({items})")}]
+    return assessment
+
+
+def _assess_with(ruleset: Ruleset, context: Context, counts: Counts, entities: set[str] | None,
+                 important: list[ImportantCandidate] | None, notes: list[dict[str, str]]) -> Assessment:
     baseline = baseline_of(ruleset)
-    notes = check_context(context, ruleset)
+    notes = list(notes)
     candidates = list(important or [])
     seen = _entities_seen(counts, entities)
     live = [c for c in candidates if c.status != "dismissed"]
-
     results: list[ItemResult] = []
-    fallback = _Fallback()
     scope_gap = _scope_gap(ruleset, context, seen)
+    everything = _raise_sensitive(counts.all_transfers or counts, sensitive_entities(baseline))
     if scope_gap is None:
         sector = ruleset.sectors[context.sector]
-        modalities, modality_note = _modalities(sector, context, seen)
-        if modality_note:
-            notes.append(modality_note)
-        populations = _populations(context, counts)
+        scoped = _raise_sensitive(counts, sensitive_entities(ruleset, context.sector))
+        populations = _populations(context, scoped)
         for population in populations:
             if sector.subjects and population.role not in sector.subjects:
                 population.role = None  # a role the list does not name is treated as unknown
-        if any(p.role is None for p in populations) and any(i.subjects for i in ruleset.sector_items(context.sector)):
+        implied = _implied_role(ruleset, context)
+        for population in populations:
+            if population.role is None and implied is not None:
+                population.role, population.implied = implied, True
+                notes.append(_implied_role_note(context, sector, implied))
+        for population in populations:
+            _population_sensitive(ruleset, sector, context, population)
+        if any(p.role is None for p in populations) and _role_items(ruleset, context):
             notes.append(_unknown_role_note(context))
+        modality_note = _attribute_modalities(sector, context, populations)
+        if modality_note:
+            notes.append(modality_note)
+        modalities = _modalities_judged(sector, context, populations)
         results += _judge_sector(ruleset, sector, context, populations, modalities, candidates)
         fallback = _fallbacks(ruleset, baseline, sector, context, populations, modalities, seen)
+        if fallback.why and counts.all_transfers is not None:
+            # The baseline counts every export since 1 January; other sectors' and scenarios'
+            # persons may be among those it judges: leaning strict, they are added.
+            more_p = max(everything.personal - scoped.personal, 0)
+            more_s = max(everything.sensitive - scoped.sensitive, 0)
+            if more_p or more_s:
+                _add(fallback, more_p, more_s, (
+                    f"本年度其他行业或场景已出境 {more_p} 人（国家基线按全部出境累计）",
+                    f"{more_p} more persons exported this year in other sectors or scenarios (the national "
+                    "baseline counts every export)"))
         list_important = {i.id for i in ruleset.items if i.category == "important_data"}
         baseline_important = [c for c in live if c.item not in list_important]
+        judged_counts = scoped if counts.all_transfers is None else _Counts_sum(scoped, everything)
     else:
-        fallback = _Fallback(counts.personal, counts.sensitive, [scope_gap])
+        fallback = _Fallback(everything.personal, everything.sensitive, [scope_gap])
         baseline_important = live
+        judged_counts = everything
         if ruleset is not baseline:
             # Important data the user confirmed under an item of the list is still important data.
             results += [_judge_important(ruleset.item(c.item), candidates, scope_gap)
                         for c in _unique_items(candidates) if _has_item(ruleset, c.item)]
+        else:
+            reference = _reference_for_important(context)
+            if reference is not None:
+                results += [_judge_important(reference.item(c.item), candidates, scope_gap)
+                            for c in _unique_items(candidates) if _has_item(reference, c.item)]
 
-    results += _judge_baseline(baseline, context, counts, fallback, baseline_important,
+    results += _judge_baseline(baseline, context, judged_counts, fallback, baseline_important,
                                list_applies=scope_gap is None and ruleset is not baseline)
 
     triggered = [r for r in results if r.triggered]
@@ -303,6 +456,34 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
     notes += _closing_notes(ruleset, baseline, context, counts, path, scope_gap, live)
     return Assessment(items=results, verdict_path=path, verdict_items=verdict_items, notes=notes,
                       ruleset=ruleset.id)
+
+
+def _Counts_sum(scoped: Counts, everything: Counts) -> Counts:  # noqa: N802 - a helper's helper
+    """The persons a baseline judgement may name: the larger of the scope's and the year's."""
+    return Counts(personal=max(scoped.personal, everything.personal),
+                  sensitive=max(scoped.sensitive, everything.sensitive), by_entity=scoped.by_entity)
+
+
+def _reference_for_important(context: Context) -> Ruleset | None:
+    if context.ruleset:
+        return None
+    return load_ruleset(REFERENCE_LIST)
+
+
+def _raise_sensitive(counts: Counts, sensitive: set[str]) -> Counts:
+    """Counts in which persons having a sensitive entity are sensitive persons, and persons
+    having any entity are persons: ``--by-entity TRAJECTORY=50000`` makes 50,000 sensitive."""
+
+    def raised(personal: int, sens: int, by_entity: dict[str, int]) -> tuple[int, int]:
+        sens = max([sens, *(n for e, n in by_entity.items() if e in sensitive)])
+        return max([personal, sens, *by_entity.values()]), sens
+
+    personal, sens = raised(counts.personal, counts.sensitive, counts.by_entity)
+    by_subject = {}
+    for role, c in counts.by_subject.items():
+        p, s = raised(int(c.get("personal", 0)), int(c.get("sensitive", 0)), c.get("by_entity") or {})
+        by_subject[role] = {**c, "personal": p, "sensitive": s}
+    return replace(counts, personal=personal, sensitive=sens, by_subject=by_subject, all_transfers=None)
 
 
 def _entities_seen(counts: Counts, entities: set[str] | None) -> set[str]:
@@ -324,6 +505,10 @@ def _scope_gap(ruleset: Ruleset, context: Context, seen: set[str]) -> tuple[str,
     if context.scenario in sector.out_of_scope_scenarios:
         note = sector.out_of_scope_scenarios[context.scenario]
         return (f"{note.zh}适用国家基线", f"{note.en} The national baseline applies")
+    if context.outside_scope in sector.out_of_scope_exporters:
+        note = sector.out_of_scope_exporters[context.outside_scope]
+        return (f"出境方声明（--outside-scope {context.outside_scope}）：{note.zh}适用国家基线",
+                f"the exporter states --outside-scope {context.outside_scope}: {note.en} The national baseline applies")
     modality = context.modality
     if modality is None and sector.modalities:
         inferred = [m for m, ents in sector.out_of_scope_modalities.items() if seen & set(ents)]
@@ -335,17 +520,48 @@ def _scope_gap(ruleset: Ruleset, context: Context, seen: set[str]) -> tuple[str,
     return None
 
 
-def _modalities(sector: Sector, context: Context, seen: set[str]) -> tuple[list[str], dict[str, str] | None]:
-    """The modalities judged: the given one, else those whose entities were seen (else text)."""
+def _modalities_judged(sector: Sector, context: Context, populations: list[_Population]) -> list[str]:
+    """The modalities items are judged in, each on the persons attributed to it: every modality
+    when none is stated; else the stated one and those the entities attribute persons to."""
     if not sector.modalities:
-        return [], None
-    if context.modality:
-        return [context.modality], None
-    found = [m for m, ents in sector.modalities.items() if seen & set(ents)]
-    if not found:
-        found = [m for m, ents in sector.modalities.items() if not ents][:1]
-    return found, _text(f"未指定模态，按所见数据推定为：{'、'.join(found)}（可用 --modality 指定）",
-                        f"modality not given: judged as {', '.join(found)} from the data seen (set --modality)")
+        return []
+    if not context.modality:
+        return list(sector.modalities)
+    return [m for m in sector.modalities
+            if m == context.modality or any(p.by_modality.get(m, 0) for p in populations)]
+
+
+def _attribute_modalities(sector: Sector, context: Context, populations: list[_Population]) -> dict[str, str] | None:
+    """Sensitive persons per modality: persons having a modality's entities are of it; the rest
+    are of the stated modality, or, with none stated, of every modality (the strictest
+    threshold then decides: the strict reading)."""
+    if not sector.modalities:
+        return None
+    unknown = 0
+    for population in populations:
+        attributed = {}
+        for modality, ents in sector.modalities.items():
+            if ents:
+                attributed[modality] = min(population.sensitive, sum(population.by_entity.get(e, 0) for e in ents))
+        rest = max(population.sensitive - sum(attributed.values()), 0)
+        if context.modality:
+            own = attributed.pop(context.modality, 0)
+            attributed[context.modality] = min(population.sensitive, own + rest)
+        else:
+            unknown += rest
+            attributed = {m: min(population.sensitive, attributed.get(m, 0) + rest) for m in sector.modalities}
+        population.by_modality = attributed
+    if context.modality is None and unknown:
+        strictest = _strictest_modalities(sector)
+        return _text(f"未指定模态：{unknown} 人的敏感个人信息模态未知，按最严格模态（{'、'.join(strictest)}）的门槛判断（可用 --modality 或 --by-entity 指定）",
+                     f"modality not given: {unknown} persons' sensitive personal information is of no known "
+                     f"modality, so it is judged at the strictest modality's threshold ({', '.join(strictest)}); "
+                     "set --modality, or give --by-entity AUDIO=N / IMAGE=N")
+    return None
+
+
+def _strictest_modalities(sector: Sector) -> list[str]:
+    return [m for m, ents in sector.modalities.items() if ents] or list(sector.modalities)
 
 
 def _populations(context: Context, counts: Counts) -> list[_Population]:
@@ -356,7 +572,7 @@ def _populations(context: Context, counts: Counts) -> list[_Population]:
     for role, c in counts.by_subject.items():
         personal = int(c.get("personal", 0))
         by_entity = c.get("by_entity")
-        if by_entity is None:
+        if not by_entity:
             # No per-role entity counts: attribute every entity's persons to each role (capped at
             # the role's persons), an over-count that can only make a judgement stricter.
             by_entity = {e: min(n, personal) for e, n in counts.by_entity.items()}
@@ -370,41 +586,94 @@ def _populations(context: Context, counts: Counts) -> list[_Population]:
     return populations
 
 
+def _role_items(ruleset: Ruleset, context: Context) -> list[Item]:
+    """The personal-information items limited to roles that may apply in this scenario."""
+    return [i for i in ruleset.sector_items(context.sector)
+            if i.category == "personal_information" and i.subjects and _scenario_applies(ruleset, i, context.scenario)]
+
+
+def _implied_role(ruleset: Ruleset, context: Context) -> str | None:
+    """The role every role-limited item of the scenario names, when they name one only
+    (member management: members); ``None`` otherwise."""
+    roles = {r for i in _role_items(ruleset, context) for r in i.subjects}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def _implied_role_note(context: Context, sector: Sector, role: str) -> dict[str, str]:
+    label = sector.subjects[role]
+    return _text(f"{context.sector}/{context.scenario}：本场景的条目只适用于{label.zh}，未指定角色的人员按{label.zh}判断（subject={role}；其他人员请用 --subject other 或 --by-subject 指明）",
+                 f"{context.sector}/{context.scenario}: this scenario's items name {label.en} only, so persons of no "
+                 f"stated role are judged as {label.en} (subject {role}; state others with --subject other or --by-subject)")
+
+
 def _unknown_role_note(context: Context) -> dict[str, str]:
     return _text(
-        f"{context.sector}/{context.scenario}：清单按数据主体角色区分，但部分人员角色未知；按从严原则，这些人员在每一角色的条目下都计算一次（可用 --subject 指定）",
+        f"{context.sector}/{context.scenario}：清单按数据主体角色区分，但部分人员角色未知；按从严原则，这些人员在每一角色的条目下都计算一次，且可能不属于任何清单列明的角色，故同时按国家基线（cac-2024.7/.8）判断（可用 --subject 指定）",
         f"{context.sector}/{context.scenario}: the list distinguishes subject roles but some persons' role is not "
-        "known; leaning strict, they are counted under every role's items (set --subject)",
+        "known; leaning strict, they are counted under every role's items and, since they may be of no role the "
+        "list names, judged by the national baseline too (cac-2024.7/.8; set --subject)",
     )
+
+
+def _population_sensitive(ruleset: Ruleset, sector: Sector, context: Context, population: _Population) -> None:
+    """Types an item governing these persons calls sensitive (retail 2/5: MAC address, device
+    serial, browsing records, login credentials) make its persons sensitive persons."""
+    own: set[str] = set()
+    for item in ruleset.sector_items(context.sector):
+        if item.category != "personal_information" or item.covered_dimensions() != {"sensitive"}:
+            continue
+        if not item.data_types.closed or not _applies(ruleset, item, context.scenario, population.role, [])[0]:
+            continue
+        own |= set(item.data_types.entities)
+    if own:
+        population.sensitive = max([population.sensitive, *(n for e, n in population.by_entity.items() if e in own)])
+        population.personal = max(population.personal, population.sensitive)
 
 
 # --- the list's own items ---------------------------------------------------------------
 
 
-def _applies(ruleset: Ruleset, item: Item, scenario: str, role: str | None, modalities: list[str],
-             *, certain: bool = False) -> tuple[bool, tuple[str, str]]:
+def _scenario_applies(ruleset: Ruleset, item: Item, scenario: str) -> bool:
+    """Whether ``item``'s scenarios include ``scenario``. "除第X项涉及场景以外的其他场景" excludes
+    by scenario: the scenarios the named items are limited to, whoever the persons are."""
+    reading = item.scenarios.reading
+    if reading == "only":
+        return scenario in item.scenarios.keys
+    if reading == "except_items":
+        return scenario not in _scenarios_of(ruleset, item.scenarios.items)
+    return True
+
+
+def _scenarios_of(ruleset: Ruleset, item_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for item_id in item_ids:
+        other = ruleset.item(item_id)
+        if other.scenarios.reading in ("only", "examples"):
+            found |= set(other.scenarios.keys)
+        elif other.scenarios.reading == "all":
+            found |= set(ruleset.sectors[other.sector].scenarios)
+    return found
+
+
+def _applies(ruleset: Ruleset, item: Item, scenario: str, role: str | None, modalities: list[str]) -> tuple[bool, tuple[str, str]]:
     """Whether ``item`` governs persons of ``role`` in ``scenario``, and why not.
 
-    With an unknown role, an item limited to roles applies (lean strict), but it does not
-    *certainly* apply, so the items "except the scenarios of items X" apply too.
+    With an unknown role, an item limited to roles applies (lean strict); the items "except the
+    scenarios of items X" never apply in those scenarios, whoever the persons are.
     """
     reading = item.scenarios.reading
     if reading == "only" and scenario not in item.scenarios.keys:
         keys = ", ".join(item.scenarios.keys)
         return False, (f"仅限于 {keys} 场景；当前场景为 {scenario}", f"only in {keys} (仅限于); the scenario is {scenario}")
-    if reading == "except_items":
-        for other_id in item.scenarios.items:
-            if _applies(ruleset, ruleset.item(other_id), scenario, role, modalities, certain=True)[0]:
-                who = f"/{role}" if role else ""
-                return False, (f"{scenario}{who} 由 {other_id} 调整（除第…项涉及场景以外）",
-                               f"{scenario}{who} is governed by {other_id} (this item covers the other scenarios)")
+    if reading == "except_items" and not _scenario_applies(ruleset, item, scenario):
+        others = ", ".join(item.scenarios.items)
+        return False, (f"{scenario} 属于 {others} 涉及的场景（本条为“除第…项涉及场景以外的其他场景”）",
+                       f"{scenario} is a scenario of {others} (this item covers the other scenarios only)")
     if item.subjects:
         roles = ", ".join(item.subjects)
-        if role is None and certain:
-            return False, ("数据主体角色未知", "subject role unknown")
         if role is not None and role not in item.subjects:
             return False, (f"仅适用于 {roles}；数据主体为 {role}", f"only for {roles}; the subjects are {role}")
-    if item.modalities and not set(item.modalities) & set(modalities):
+    if item.modalities and modalities and not set(item.modalities) & set(modalities):
         wanted = ", ".join(item.modalities)
         have = ", ".join(modalities) or "-"
         return False, (f"仅适用于 {wanted} 模态；当前为 {have}", f"only for {wanted} data; the modality is {have}")
@@ -438,7 +707,7 @@ def _judge_personal(ruleset: Ruleset, sector: Sector, item: Item, context: Conte
             governed.append(population)
         else:
             why_not = why
-    clauses = [c for c in item.thresholds if not c.modalities or set(c.modalities) & set(modalities)]
+    clauses = [c for c in item.thresholds if not c.modalities or not modalities or set(c.modalities) & set(modalities)]
     if not governed or not clauses:
         first = item.thresholds[0]
         return ItemResult(**base, triggered=False, count=None, threshold=first.describe(), applies=False,
@@ -446,7 +715,12 @@ def _judge_personal(ruleset: Ruleset, sector: Sector, item: Item, context: Conte
                                                               f"{item.id}: does not apply: {why_not[1]}"))
     judged = []
     for clause in clauses:
-        count = sum(p.measure(clause) for p in governed)
+        # A clause or item limited to modalities is judged on each modality's persons apart.
+        wanted = [m for m in (clause.modalities or item.modalities) if not modalities or m in modalities]
+        per_modality = [sum(p.measure(clause, m) for p in governed) for m in wanted] if sector.modalities and wanted \
+            else [sum(p.measure(clause) for p in governed)]
+        holding_counts = [n for n in per_modality if clause.holds(n)]
+        count = max(holding_counts) if holding_counts else max(per_modality)
         judged.append((clause, count, clause.holds(count), clause.headroom(count)))
     holding = [j for j in judged if j[2]]
     far = 10**18
@@ -505,7 +779,7 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
     """Persons whose personal information no applicable item covers: the baseline judges them."""
     fallback = _Fallback()
     personal_items = [i for i in ruleset.sector_items(context.sector) if i.category == "personal_information"]
-    sensitive_entities = set(baseline.sensitive_entities)
+    sensitive_types = sensitive_entities(ruleset, context.sector)
     not_personal = set(baseline.non_personal_entities)
     out_of_scope = {e for ents in sector.out_of_scope_modalities.values() for e in ents}
     for population in populations:
@@ -518,7 +792,17 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
             _add(fallback, population.personal, population.sensitive,
                  (f"{where} 无清单条目覆盖", f"no item of the list covers {where}"))
             continue
+        if population.role is None and any(i.subjects for i in governing):
+            # Persons of no known role may be of none the list names (其他个人): the baseline
+            # judges them too (cac-2024.7/.8), never the other scenarios' items.
+            _add(fallback, population.personal, population.sensitive, (
+                f"{where}：{population.personal} 人的数据主体角色未知，可能不属于清单列明的任何角色，从严按国家基线判断（可用 --subject 指定）",
+                f"the subject role of {population.personal} persons in {where} is not known and may be none the "
+                "list names: leaning strict, the national baseline judges them (set --subject)"))
+            continue
         ids = ", ".join(i.id for i in governing)
+        sensitive_here = sensitive_types | {e for i in governing if i.covered_dimensions() == {"sensitive"}
+                                            and i.data_types.closed for e in i.data_types.entities}
         dimensions = set().union(*(i.covered_dimensions() for i in governing))
         if "non_sensitive" not in dimensions and population.personal > 0:
             _add(fallback, population.personal, 0, (
@@ -540,9 +824,9 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
             # Ordinary types outside the enumeration count as ordinary personal information,
             # sensitive ones as sensitive: the persons' enumerated data stays with the items.
             persons = _persons_having(population, outside)
-            sensitive_types = [e for e in outside if e in sensitive_entities]
-            ordinary_types = [e for e in outside if e not in sensitive_entities]
-            sensitive = _persons_having(population, sensitive_types) if sensitive_types else 0
+            sens = [e for e in outside if e in sensitive_here]
+            ordinary_types = [e for e in outside if e not in sensitive_here]
+            sensitive = _persons_having(population, sens) if sens else 0
             ordinary = _persons_having(population, ordinary_types) if ordinary_types else 0
             _add(fallback, ordinary, sensitive, (
                 f"{', '.join(outside)} 不在 {', '.join(i.id for i in closed)} 列举的数据类型内，"
@@ -557,12 +841,21 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
                 f"{where} 的清单条目不包括 {', '.join(named_out)}，涉及的 {persons} 人按国家基线判断",
                 f"the items for {where} exclude {', '.join(named_out)}: the national baseline judges "
                 f"those {persons} persons"))
-        if closed and population.sensitive > 0 and not (entities_here & sensitive_entities):
-            _add(fallback, 0, population.sensitive, (
-                f"{population.sensitive} 人的敏感个人信息类型未知，无法确认属于 {ids} 列举的类型，从严按国家基线判断",
-                f"the type of {population.sensitive} persons' sensitive personal information is not known, "
-                f"so it cannot be shown to be among the types {ids} enumerate: leaning strict, the "
-                "national baseline judges it (give --by-entity)"))
+        if closed and population.sensitive > 0:
+            typed = [e for e in entities_here if e in sensitive_here and e in population.by_entity]
+            explained = min(population.sensitive, sum(population.by_entity[e] for e in typed)) if typed else 0
+            if any(e in sensitive_here and e not in population.by_entity for e in entities_here):
+                explained = population.sensitive  # a sensitive type seen without a count: no gap shown
+            unexplained = population.sensitive - explained
+            if unexplained > 0:
+                given = bool(population.by_entity)
+                hint_zh = "" if given else "（可用 --by-entity 指明类型）"
+                hint_en = " (give --by-entity)" if not given else ""
+                _add(fallback, 0, unexplained, (
+                    f"{unexplained} 人的敏感个人信息不属于已知类型，无法确认属于 {ids} 列举的类型，从严按国家基线判断{hint_zh}",
+                    f"{unexplained} persons' sensitive personal information is of no type given, so it cannot be "
+                    f"shown to be among the types {ids} enumerate: leaning strict, the national baseline "
+                    f"judges it{hint_en}"))
     return fallback
 
 
@@ -721,67 +1014,127 @@ def important_candidates(context: Context, columns: list[tuple[str, str, str | N
     """Important-data candidates of the context's sector from (file, column name, entity) triples.
 
     The header words and entity combinations live in the rule file (``candidates`` of each
-    important-data item). Rules with ``min_persons`` need ``counts`` (persons per entity).
+    important-data item); each candidate names the rules that raised it. Rules with
+    ``min_persons`` need ``counts`` (persons per entity). When the baseline decides, the shipped
+    list's items still name the evidence (important data is important data under Article 7).
+    Each header is normalised once, so a file of 20,000 columns costs linear time.
 
     >>> cands = important_candidates(Context(sector="automotive", scenario="charging_station"),
     ...     [("charging_stations.csv", "充电桩经度", "GEO_LONGITUDE"), ("charging_stations.csv", "充电桩纬度", None)])
-    >>> [(c.item, c.evidence) for c in cands]
-    [('automotive.3', ['charging_stations.csv: 充电桩经度, 充电桩纬度'])]
+    >>> [(c.item, c.evidence, c.rules) for c in cands]
+    [('automotive.3', ['charging_stations.csv: 充电桩经度, 充电桩纬度'], ['automotive.3#1'])]
     """
-    ruleset = load_ruleset(context.ruleset)
+    ruleset = reference_list(context)
     if context.sector not in ruleset.sectors:
         return []
-    by_file: dict[str, list[tuple[str, str | None]]] = {}
+    by_file: dict[str, list[_Column]] = {}
     for file, name, entity in columns:
-        by_file.setdefault(file, []).append((name, entity))
+        by_file.setdefault(file, []).append(_Column(name, entity, *_normalise_header(name)))
     found = []
     for item in ruleset.sector_items(context.sector):
         evidence: list[str] = []
         why_zh: list[str] = []
         why_en: list[str] = []
-        for rule in item.candidates:
+        rules: list[str] = []
+        for number, rule in enumerate(item.candidates, 1):
+            rule_id = f"{item.id}#{rule.name or number}"
             for file, file_columns in by_file.items():
-                matched = _match_rule(rule.all, file_columns)
+                usable = [c for c in file_columns if c.entity not in rule.exclude_entities] \
+                    if rule.exclude_entities else file_columns
+                matched = _match_rule(rule.all, usable)
                 if matched is None:
                     continue
                 if rule.min_persons is not None:
                     persons = _persons_with(rule.all, matched, counts)
                     if persons < rule.min_persons:
                         continue
-                line = f"{file}: {', '.join(dict.fromkeys(name for name, _ in matched))}"
+                line = f"{file}: {', '.join(dict.fromkeys(c.name for c in matched))}"
                 if rule.min_persons is not None:
                     line += f" ({persons} persons ≥ {rule.min_persons})"
                 if line not in evidence:
                     evidence.append(line)
                     why_zh.append(rule.why.zh)
                     why_en.append(rule.why.en)
+                if rule_id not in rules:
+                    rules.append(rule_id)
         if evidence:
             found.append(ImportantCandidate(item.id, evidence, "unreviewed",
-                                            _text("；".join(dict.fromkeys(why_zh)), "; ".join(dict.fromkeys(why_en)))))
+                                            _text("；".join(dict.fromkeys(why_zh)), "; ".join(dict.fromkeys(why_en))),
+                                            rules))
     return found
 
 
-def _match_rule(groups: list[list[str]], columns: list[tuple[str, str | None]]) -> list[tuple[str, str | None]] | None:
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    entity: str | None
+    key: str  # lower case, separators removed
+    tokens: frozenset[str]  # lower-case tokens (camelCase split)
+
+
+def _match_rule(groups: list[list[str]], columns: list[_Column]) -> list[_Column] | None:
     """The columns matching every group (each group by at least one column), else ``None``."""
-    matched: list[tuple[str, str | None]] = []
+    matched: list[_Column] = []
     for group in groups:
-        hits = [col for col in columns if any(_word_matches(word, *col) for word in group)]
+        words = _group_words(tuple(group))
+        hits = [col for col in columns if _column_matches(words, col)]
         if not hits:
             return None
         matched += hits
     return matched
 
 
-def _persons_with(groups: list[list[str]], matched: list[tuple[str, str | None]], counts: Counts | None) -> int:
+def _persons_with(groups: list[list[str]], matched: list[_Column], counts: Counts | None) -> int:
     if counts is None:
         return 0
     wanted = {w.removeprefix("entity:") for g in groups for w in g if w.startswith("entity:")}
-    entities = {entity for _, entity in matched if entity and entity in wanted}
+    entities = {c.entity for c in matched if c.entity and c.entity in wanted}
     return min(counts.personal or 10**18, sum(counts.by_entity.get(e, 0) for e in entities))
 
 
 _SEPARATORS = re.compile(r"[\s_\-./:()（）]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MAX_HEADER = 4096  # a header longer than this is judged on its first 4 KB (linear time on any name)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_header(header: str) -> tuple[str, frozenset[str]]:
+    header = header[:_MAX_HEADER]
+    tokens = frozenset(t for t in _SEPARATORS.split(_CAMEL.sub(" ", header).lower()) if t)
+    return _SEPARATORS.sub("", header.lower()), tokens
+
+
+@dataclass(frozen=True)
+class _Words:
+    entities: tuple[str, ...]  # exact entity names
+    prefixes: tuple[str, ...]  # entity:GEO_* prefixes
+    tokens: frozenset[str]  # short Latin words: a whole token of the header
+    substrings: tuple[str, ...]  # longer words and Chinese: anywhere in the header
+
+
+@lru_cache(maxsize=1024)
+def _group_words(group: tuple[str, ...]) -> _Words:
+    entities, prefixes, tokens, substrings = [], [], set(), []
+    for word in group:
+        if word.startswith("entity:"):
+            name = word.removeprefix("entity:")
+            (prefixes.append(name[:-1]) if name.endswith("*") else entities.append(name))
+            continue
+        key = _SEPARATORS.sub("", word.lower())
+        if key.isascii() and len(key) <= 4:
+            tokens.add(key)
+        else:
+            substrings.append(key)
+    return _Words(tuple(entities), tuple(prefixes), frozenset(tokens), tuple(substrings))
+
+
+def _column_matches(words: _Words, column: _Column) -> bool:
+    if column.entity is not None and (column.entity in words.entities
+                                      or any(column.entity.startswith(p) for p in words.prefixes)):
+        return True
+    if words.tokens & column.tokens:
+        return True
+    return any(w in column.key for w in words.substrings)
 
 
 def _word_matches(word: str, header: str, entity: str | None) -> bool:
@@ -795,21 +1148,12 @@ def _word_matches(word: str, header: str, entity: str | None) -> bool:
     >>> _word_matches("charging pile", "ChargingPile_Lon", None), _word_matches("entity:GEO_*", "x", "GEO_POINT")
     (True, True)
     """
-    if word.startswith("entity:"):
-        name = word.removeprefix("entity:")
-        if entity is None:
-            return False
-        return entity.startswith(name[:-1]) if name.endswith("*") else entity == name
-    key = _SEPARATORS.sub("", word.lower())
-    if key.isascii() and len(key) <= 4:
-        tokens = {t for t in _SEPARATORS.split(_CAMEL.sub(" ", header).lower()) if t}
-        return key in tokens
-    return key in _SEPARATORS.sub("", header.lower())
+    return _column_matches(_group_words((word,)), _Column(header, entity, *_normalise_header(header)))
 
 
 def apply_review(candidates: list[ImportantCandidate], important: list[str] | tuple[str, ...] = (),
                  not_important: list[str] | tuple[str, ...] = (),
-                 ruleset: str | Ruleset = DEFAULT_RULESET) -> list[ImportantCandidate]:
+                 ruleset: str | Ruleset | None = None) -> list[ImportantCandidate]:
     """The candidates with the user's decisions: ``--important ITEM`` / ``--not-important ITEM``.
 
     A confirmed item without a candidate is added (the user knows what the scan cannot see).
@@ -822,7 +1166,7 @@ def apply_review(candidates: list[ImportantCandidate], important: list[str] | tu
     valid = important_item_ids(ruleset)
     for item_id in [*important, *not_important]:
         if item_id not in valid:
-            rs = load_ruleset(ruleset)
+            rs = load_ruleset(ruleset or REFERENCE_LIST)
             kind = "a personal-information item" if _has_item(rs, item_id) or _has_item(baseline_of(rs), item_id) else "not an item"
             raise ValueError(f"{item_id} is {kind} of {rs.id}: --important and --not-important take "
                              f"important-data items: {_ranges(valid)}")
@@ -839,7 +1183,8 @@ def apply_review(candidates: list[ImportantCandidate], important: list[str] | tu
     present = {c.item for c in reviewed}
     for item_id in dict.fromkeys(important):
         if item_id not in present:
-            reviewed.append(ImportantCandidate(item_id, ["confirmed by the user (--important)"], "confirmed"))
+            reviewed.append(ImportantCandidate(item_id, ["confirmed by the user (--important)"], "confirmed",
+                                               rules=["user"]))
     return reviewed
 
 

@@ -152,6 +152,12 @@ class CandidateRule(_Strict):
     all: list[list[str]] = Field(min_length=1)
     min_persons: int | None = Field(default=None, ge=1)
     why: Text
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$",
+                             description="the rule's name, shown with each candidate it raises")
+    exclude_entities: list[str] = Field(
+        default_factory=list,
+        description="a column holding one of these entities is never evidence for this rule "
+                    "(a 诊断 column of ICD-10 codes is medical, not a vehicle's ECU diagnostics)")
 
     @field_validator("all")
     @classmethod
@@ -218,6 +224,10 @@ class Sector(_Strict):
     modalities: dict[str, list[str]] = Field(default_factory=dict, description="modality -> its entities")
     out_of_scope_scenarios: dict[str, Text] = Field(default_factory=dict)
     out_of_scope_modalities: dict[str, list[str]] = Field(default_factory=dict)
+    out_of_scope_exporters: dict[str, Text] = Field(
+        default_factory=dict, description="statements, from the list's notes, that put an exporter outside the sector")
+    sensitive_entities: list[str] = Field(
+        default_factory=list, description="what the sector's notes call sensitive, beside the baseline's")
     scope: Text | None = None
     notes: list[Text] = Field(default_factory=list)
 

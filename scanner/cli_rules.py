@@ -46,10 +46,14 @@ def _count(text: str, option: str) -> int:
     return value
 
 
-def _by_subject(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``trial_subject=30000/30000`` -> {"trial_subject": {"personal": 30000, "sensitive": 30000}}."""
+def _by_subject(values: tuple[str, ...], roles: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``trial_subject=30000/30000`` -> {"trial_subject": {"personal": 30000, "sensitive": 30000}}.
+
+    ``roles``: the roles the sector's list names; another is refused, as ``--subject`` refuses it."""
     result = {}
     for role, numbers in _pairs(values, "--by-subject").items():
+        if roles is not None and role not in roles:
+            _fail(f"--by-subject {role}: unknown subject role: choose {', '.join(roles) or '(the sector names none)'}")
         personal, _, sensitive = numbers.partition("/")
         p = _count(personal, "--by-subject")
         s = _count(sensitive, "--by-subject") if sensitive else 0
@@ -59,9 +63,20 @@ def _by_subject(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return result
 
 
+FTZ_HELP = ("beijing: the exporter states it is registered in the Beijing FTZ, so the Beijing list decides. "
+            "Without it (or --ruleset) the national baseline cac-2024 decides and the report shows what the list "
+            "would decide.")
+OUTSIDE_SCOPE_HELP = ("The exporter is outside the sector's scope as the list's notes define it (automotive: "
+                      "autonomous_driving; civil_aviation: aircraft_manufacturing, non_civil_aviation; "
+                      "pharmaceutical: not_pharmaceutical_manufacturer): the national baseline applies.")
+
+
 @click.command("assess")
-@click.option("--ruleset", default=engine.DEFAULT_RULESET, show_default=True,
-              help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or the path of your own YAML rule file.")
+@click.option("--ruleset", default=None,
+              help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or the path of your own YAML rule file "
+                   "(default: cac-2024, or the zone's list with --ftz).")
+@click.option("--ftz", type=click.Choice(sorted(engine.FTZ_RULESETS)), default=None, help=FTZ_HELP)
+@click.option("--outside-scope", default=None, metavar="STATEMENT", help=OUTSIDE_SCOPE_HELP)
 @click.option("--sector", default="other", show_default=True, help="The exporter's sector (see `chujing rules list`).")
 @click.option("--scenario", default="other", show_default=True, help="The list's scenario (场景).")
 @click.option("--subject", default=None, help="The data subjects' role, where the list distinguishes roles.")
@@ -80,14 +95,14 @@ def _by_subject(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 @click.option("--important", multiple=True, metavar="ITEM", help="An important-data item that applies (repeatable), e.g. automotive.3.")
 @click.option("--not-important", multiple=True, metavar="ITEM", hidden=True, help="Accepted for symmetry with scan.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", help="Language of the HTML report.")
-def assess_command(ruleset, sector, scenario, subject, modality, ciio, fmt, output, year, personal, sensitive,
-                   by_entity, by_subject, important, not_important, lang):
+def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modality, ciio, fmt, output, year,
+                   personal, sensitive, by_entity, by_subject, important, not_important, lang):
     """Decide the path from counts alone: the what-if before signing a contract (reads no data).
 
     \b
     Examples:
       chujing assess --sector pharmaceutical --scenario clinical_trial --subject trial_subject \\
-          --personal 30000 --sensitive 30000
+          --personal 30000 --sensitive 30000 --ftz beijing
       chujing assess --sector retail_services --scenario member_management --subject member \\
           --personal 600000 --by-entity MAC_ADDRESS=200000 --by-entity CN_RESIDENT_ID=3000
       chujing assess --sector automotive --important automotive.3 --format json
@@ -97,16 +112,48 @@ def assess_command(ruleset, sector, scenario, subject, modality, ciio, fmt, outp
     assessment; 30 other legal path; 2 usage error.
     """
     sensitive_n = _count(sensitive, "--sensitive")
-    personal_n = _count(personal, "--personal") if personal is not None else sensitive_n
-    if sensitive_n > personal_n:
+    personal_n = _count(personal, "--personal") if personal is not None else None
+    if personal_n is not None and sensitive_n > personal_n:
         _fail(f"--sensitive {sensitive_n} exceeds --personal {personal_n}: sensitive persons are among the persons")
     entities = {name: _count(n, "--by-entity") for name, n in _pairs(by_entity, "--by-entity").items()}
-    context = engine.Context(ruleset=ruleset, sector=sector, scenario=scenario, subject=subject, modality=modality,
-                             ciio=ciio, year=year or _dt.date.today().year)
-    counts = engine.Counts(personal=personal_n, sensitive=sensitive_n, by_entity=entities, by_subject=_by_subject(by_subject))
+    context = engine.Context(ruleset=ruleset, ftz=ftz, outside_scope=outside_scope, sector=sector, scenario=scenario,
+                             subject=subject, modality=modality, ciio=ciio, year=year or _dt.date.today().year,
+                             ftz_source=f"--ftz {ftz}" if ftz else None)
     try:
-        rules = engine.load_ruleset(ruleset)
-        candidates = engine.apply_review([], important=list(important), not_important=list(not_important), ruleset=rules)
+        rules = engine.load_ruleset(context.deciding_ruleset())
+        reference = engine.reference_list(context, rules)
+        sector_rules = reference.sectors.get(sector)
+        roles = list(sector_rules.subjects) if sector_rules is not None else None
+        sensitive_types = engine.sensitive_entities(reference, sector)
+    except (RulesetError, ValueError) as exc:
+        _fail(str(exc).splitlines()[0])
+        return
+    subjects = _by_subject(by_subject, roles)
+    notes = []
+    # Persons having an entity are persons; of a sensitive type, sensitive persons. A number that
+    # says otherwise contradicts the others: refused, as --sensitive above --personal is.
+    for name, n in entities.items():
+        if personal_n is not None and n > personal_n:
+            _fail(f"--by-entity {name}={n} exceeds --personal {personal_n}: persons having {name} are among the persons")
+    for role, c in subjects.items():
+        if personal_n is not None and c["personal"] > personal_n:
+            _fail(f"--by-subject {role}={c['personal']} exceeds --personal {personal_n}")
+    if personal_n is not None and sum(c["personal"] for c in subjects.values()) > personal_n:
+        _fail(f"--by-subject roles add up to {sum(c['personal'] for c in subjects.values())} persons, more than "
+              f"--personal {personal_n}: a person has one role here")
+    raised = max([sensitive_n, *(n for e, n in entities.items() if e in sensitive_types)])
+    if raised > sensitive_n:
+        which = ", ".join(f"{e}={n}" for e, n in entities.items() if e in sensitive_types and n > sensitive_n)
+        notes.append({"zh": f"--by-entity {which} 属于敏感个人信息：至少 {raised} 人计为敏感个人信息（--sensitive 为 {sensitive_n}）",
+                      "en": f"--by-entity {which} is sensitive personal information: at least {raised} persons count "
+                            f"as sensitive (--sensitive said {sensitive_n})"})
+        sensitive_n = raised
+    if personal_n is None:
+        personal_n = max([sensitive_n, *entities.values(), sum(c["personal"] for c in subjects.values())])
+    counts = engine.Counts(personal=personal_n, sensitive=sensitive_n, by_entity=entities, by_subject=subjects)
+    try:
+        candidates = engine.apply_review([], important=list(important), not_important=list(not_important),
+                                         ruleset=reference)
         assessment = engine.assess(context, counts, set(entities), candidates)
     except (RulesetError, ValueError) as exc:
         _fail(str(exc).splitlines()[0])
@@ -117,6 +164,8 @@ def assess_command(ruleset, sector, scenario, subject, modality, ciio, fmt, outp
                                                for r, c in counts.by_subject.items()})
     report.important_data = [c.to_dict() for c in candidates]
     apply_assessment(report, assessment)
+    if notes:
+        report.extra["notes"] = notes + report.extra.get("notes", [])
     _emit(report, fmt, output, lang)
     sys.exit(EXIT_BY_PATH.get(report.path, 0))
 
@@ -322,8 +371,9 @@ def describe_item(rs: Ruleset, item: Item) -> str:
     lines += ["", "原文 (original text):", f"  {item.text_zh.strip()}", "", "Summary:", f"  {item.summary_en.strip()}"]
     if item.candidates:
         lines += ["", "Important-data evidence (candidates for review):"]
-        for rule in item.candidates:
+        for number, rule in enumerate(item.candidates, 1):
             need = " AND ".join("[" + ", ".join(group) + "]" for group in rule.all)
             more = f", at least {rule.min_persons} persons" if rule.min_persons else ""
-            lines.append(f"  - {rule.why.en}: {need}{more}")
+            never = f", never a column of {', '.join(rule.exclude_entities)}" if rule.exclude_entities else ""
+            lines.append(f"  - {item.id}#{rule.name or number}: {rule.why.en}: {need}{more}{never}")
     return "\n".join(lines)

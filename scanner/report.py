@@ -162,6 +162,11 @@ def apply_assessment(report: Report, assessment) -> Report:
     """Copy an engine :class:`mappings.engine.Assessment` into the report's items and verdict."""
     report.items = [i.to_dict() for i in assessment.items]
     report.verdict = assessment.verdict()
+    report.ruleset = getattr(assessment, "ruleset", None) or report.ruleset
+    # Who the verdict rests on (the FTZ statement, a sector-scope statement) and, when the
+    # national baseline decided, what the Beijing list would decide for an exporter in the zone.
+    report.extra["exporter"] = getattr(assessment, "exporter", None) or {}
+    report.extra["alternatives"] = getattr(assessment, "alternatives", None) or []
     if getattr(assessment, "notes", None):
         report.extra["notes"] = assessment.notes
     return report

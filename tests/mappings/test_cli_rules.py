@@ -22,11 +22,13 @@ def run(*args: str):
 
 def test_assess_contract_example_json() -> None:
     result = run("assess", "--sector", "pharmaceutical", "--scenario", "clinical_trial", "--subject", "trial_subject",
-                 "--personal", "30000", "--sensitive", "30000", "--format", "json")
+                 "--personal", "30000", "--sensitive", "30000", "--ftz", "beijing", "--format", "json")
     assert result.exit_code == 10, result.output
     report = json.loads(result.output)
     assert report["schema"] == "chujing.report/1" and report["files"] == []
-    assert report["verdict"] == {"path": "standard_contract_or_certification", "items": ["pharmaceutical.9"]}
+    assert report["verdict"] == {"path": "standard_contract_or_certification", "items": ["pharmaceutical.9"],
+                                 "paths": ["standard_contract_or_certification"]}
+    assert report["ruleset"] == "beijing-ftz-2024" and report["exporter"]["statement"] == "--ftz beijing"
     item = next(i for i in report["items"] if i["id"] == "pharmaceutical.9")
     t = FTZ.item("pharmaceutical.9").thresholds[0]
     assert item["count"] == 30000 and item["threshold"] == f">= {t.min} and < {t.max}"
@@ -37,7 +39,7 @@ def test_assess_contract_example_json() -> None:
 @pytest.mark.parametrize("fmt", ["table", "md"])
 def test_assess_table_and_markdown_show_count_threshold_headroom(fmt: str) -> None:
     result = run("assess", "--sector", "automotive", "--scenario", "after_sales", "--personal", "9000",
-                 "--sensitive", "8000", "--format", fmt)
+                 "--sensitive", "8000", "--ftz", "beijing", "--format", fmt)
     assert result.exit_code == 10
     text = result.output
     assert text.index("automotive.11") > text.lower().index("standard contract")  # verdict first
@@ -49,11 +51,12 @@ def test_assess_table_and_markdown_show_count_threshold_headroom(fmt: str) -> No
     (["--sector", "other", "--personal", "99999"], 0),
     (["--sector", "other", "--personal", "100000"], 10),
     (["--sector", "automotive", "--personal", "1", "--ciio"], 20),
-    (["--sector", "pharmaceutical", "--important", "pharmaceutical.14"], 30),
+    (["--sector", "pharmaceutical", "--important", "pharmaceutical.14", "--ftz", "beijing"], 30),
+    (["--sector", "pharmaceutical", "--important", "pharmaceutical.14"], 20),  # important data: Art 7
     (["--sector", "retail_services", "--scenario", "member_management", "--subject", "member", "--personal", "100000",
-      "--by-entity", "MAC_ADDRESS=100000"], 10),
+      "--by-entity", "MAC_ADDRESS=100000", "--ftz", "beijing"], 10),
     (["--sector", "pharmaceutical", "--scenario", "clinical_trial", "--personal", "40000", "--sensitive", "30000",
-      "--by-subject", "trial_subject=30000/30000", "--by-subject", "hcp=10000"], 10),
+      "--by-subject", "trial_subject=30000/30000", "--by-subject", "hcp=10000", "--ftz", "beijing"], 10),
 ])
 def test_assess_exit_codes(args: list[str], code: int) -> None:
     result = run("assess", *args, "--format", "json")
@@ -68,6 +71,14 @@ def test_assess_exit_codes(args: list[str], code: int) -> None:
     (["--important", "automotive.9", "--sector", "automotive"], "personal-information item"),
     (["--by-entity", "MAC_ADDRESS"], "NAME=N"),
     (["--ruleset", "shanghai"], "unknown rule set"),
+    # Inputs that contradict each other, refused as --sensitive above --personal is.
+    (["--personal", "10", "--by-entity", "CN_RESIDENT_ID=30"], "exceeds --personal"),
+    (["--sector", "pharmaceutical", "--scenario", "clinical_trial", "--by-subject", "investigator=5"],
+     "unknown subject role"),
+    (["--sector", "pharmaceutical", "--scenario", "clinical_trial", "--personal", "10",
+      "--by-subject", "hcp=6", "--by-subject", "patient=6"], "add up to 12"),
+    (["--sector", "aviation", "--outside-scope", "aircraft_manufacturing"], "unknown sector"),
+    (["--sector", "civil_aviation", "--outside-scope", "autonomous_driving"], "unknown scope statement"),
 ])
 def test_assess_usage_errors_are_one_line(args: list[str], words: str) -> None:
     result = run("assess", *args)
