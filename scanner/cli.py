@@ -52,8 +52,17 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 def context_options(f):
     """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
     opts = [
-        click.option("--ruleset", default="beijing-ftz-2024", show_default=True,
-                     help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule file."),
+        click.option("--ruleset", default=None,
+                     help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule "
+                          "file (default: cac-2024, or the zone's list with --ftz)."),
+        click.option("--ftz", type=click.Choice(["beijing"]), default=None,
+                     help="beijing: the exporter states it is registered in the Beijing FTZ, so the Beijing list "
+                          "decides (also [exporter] ftz in chujing.toml). Without it the national baseline decides "
+                          "and the report shows what the list would decide."),
+        click.option("--outside-scope", default=None, metavar="STATEMENT",
+                     help="The exporter is outside the sector's scope as the list's notes define it (automotive: "
+                          "autonomous_driving; civil_aviation: aircraft_manufacturing, non_civil_aviation; "
+                          "pharmaceutical: not_pharmaceutical_manufacturer): the national baseline applies."),
         click.option("--sector", default="other", show_default=True, metavar="SECTOR",
                      help=f"The exporter's sector: {', '.join(SECTORS)} (or one of your own rule file's)."),
         click.option("--scenario", default="other", show_default=True, metavar="SCENARIO",
@@ -195,12 +204,14 @@ def scan(ctx: click.Context, **params):
         except ValueError as exc:
             fail(str(exc))
         _merge_config(ctx, p, config.scan)
+        _merge_exporter(ctx, p, config.exporter, config_file)
         outputs = config.outputs
     paths = list(p["paths"])
     if not paths:
         fail("no PATH given and no sources in a chujing.toml (see `chujing scan --help`)")
     options = ScanOptions(
-        ruleset=p["ruleset"], sector=p["sector"], scenario=p["scenario"], subject=p["subject"], modality=p["modality"],
+        ruleset=p["ruleset"], ftz=p["ftz"], outside_scope=p["outside_scope"],
+        ftz_source=p.get("ftz_source") or (f"--ftz {p['ftz']}" if p["ftz"] else None), sector=p["sector"], scenario=p["scenario"], subject=p["subject"], modality=p["modality"],
         ciio=p["ciio"], year=p["year"], person_keys=list(p["person_keys"]), subjects=dict(p.get("subjects") or {}),
         sample_rows=p["sample_rows"], full=p["full"], detector_files=list(p["detector_files"]),
         important=list(p["important"]), not_important=list(p["not_important"]), ledger=p["ledger"],
@@ -268,6 +279,17 @@ def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
         if name == "paths" and params.get("paths"):
             continue
         params[name] = tuple(value) if isinstance(value, list) else value
+
+
+def _merge_exporter(ctx: click.Context, params: dict, exporter: dict, config_file: str) -> None:
+    """``[exporter] ftz`` and ``outside_scope``: what the exporter states, unless the command line says."""
+    from click.core import ParameterSource
+
+    for key in ("ftz", "outside_scope"):
+        if key in exporter and ctx.get_parameter_source(key) in (None, ParameterSource.DEFAULT):
+            params[key] = exporter[key]
+            if key == "ftz":
+                params["ftz_source"] = f"[exporter] ftz = \"{exporter[key]}\" in {config_file}"
 
 
 class _Progress:

@@ -5,9 +5,12 @@ the file. Found in the working directory, or given with ``--config``.
 
 .. code-block:: toml
 
+    [exporter]
+    ftz = "beijing"                              # registered in the Beijing FTZ: the Beijing list decides
+    # outside_scope = "aircraft_manufacturing"   # a sector's note puts the exporter outside the list
+
     [scan]
     sources = ["exports/", "lake/members/"]      # paths, globs, hive datasets, fsspec URLs
-    ruleset = "beijing-ftz-2024"
     sector = "retail_services"
     scenario = "member_management"
     person_keys = ["member_id"]
@@ -46,6 +49,8 @@ SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "sensitive_areas": str, "keyless_policy": str, "storage_options": dict,
 }
 OUTPUT_FORMATS = ("json", "table", "md", "html")
+# Keys of [exporter]: what the exporter states about itself.
+EXPORTER_KEYS = {"ftz": ("beijing",), "outside_scope": None}
 
 
 @dataclass
@@ -60,6 +65,7 @@ class ProjectConfig:
     path: str
     scan: dict[str, Any] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
+    exporter: dict[str, str] = field(default_factory=dict)
 
 
 def find_config(explicit: str | None = None, cwd: str | None = None) -> str | None:
@@ -85,9 +91,20 @@ def load_config(path: str) -> ProjectConfig:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    unknown = set(data) - {"scan", "outputs"}
+    unknown = set(data) - {"scan", "outputs", "exporter"}
     if unknown:
-        raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}: expected [scan] and [[outputs]]")
+        raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}: expected [exporter], [scan] "
+                         "and [[outputs]]")
+    exporter = data.get("exporter", {})
+    if not isinstance(exporter, dict):
+        raise ValueError(f"{path}: [exporter] must be a table")
+    for key, value in exporter.items():
+        if key not in EXPORTER_KEYS:
+            raise ValueError(f"{path}: [exporter] has an unknown key {key!r}; known keys: {', '.join(EXPORTER_KEYS)}")
+        allowed = EXPORTER_KEYS[key]
+        if not isinstance(value, str) or (allowed is not None and value not in allowed):
+            raise ValueError(f"{path}: [exporter] {key} must be " + (" or ".join(f'"{a}"' for a in allowed)
+                                                                      if allowed else "a string"))
     scan = dict(data.get("scan", {}))
     for key, value in scan.items():
         expected = SCAN_KEYS.get(key)
@@ -115,7 +132,7 @@ def load_config(path: str) -> ProjectConfig:
             raise ValueError(f"{path}: outputs #{i}: format must be one of {', '.join(OUTPUT_FORMATS)}")
         out_path = raw.get("path")
         outputs.append(Output(format=fmt, path=_resolve(out_path, base) if out_path else None, lang=raw.get("lang")))
-    return ProjectConfig(path=path, scan=scan, outputs=outputs)
+    return ProjectConfig(path=path, scan=scan, outputs=outputs, exporter=dict(exporter))
 
 
 def _resolve(value: str, base: Path) -> str:

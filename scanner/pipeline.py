@@ -48,7 +48,10 @@ NON_PERSONAL_CATEGORIES = {"organisation", "organization"}
 class ScanOptions:
     """Everything a scan needs beyond the paths. The CLI and the Python API both build one."""
 
-    ruleset: str = "beijing-ftz-2024"
+    ruleset: str | None = None  # None: the national baseline, or the zone's list with ftz
+    ftz: str | None = None  # "beijing": the exporter states it is registered in the Beijing FTZ
+    outside_scope: str | None = None  # a sector note's statement that puts the exporter outside the list
+    ftz_source: str | None = None
     sector: str = "other"
     scenario: str = "other"
     subject: str | None = None
@@ -82,7 +85,8 @@ class ScanOptions:
     progress: Callable[[dict[str, Any]], None] | None = None
 
     def context(self) -> engine.Context:
-        return engine.Context(ruleset=self.ruleset, sector=self.sector, scenario=self.scenario,
+        return engine.Context(ruleset=self.ruleset, ftz=self.ftz, outside_scope=self.outside_scope,
+                              ftz_source=self.ftz_source, sector=self.sector, scenario=self.scenario,
                               subject=self.subject, modality=self.modality, ciio=self.ciio,
                               year=self.year or (self.scan_date or _dt.date.today()).year)
 
@@ -369,13 +373,14 @@ def _review_candidates(candidates: list[engine.ImportantCandidate], options: Sca
             d = decisions.important(c.item)
             if d is not None and c.item not in flagged:
                 (important if d.status == "confirmed" else not_important).append(c.item)
-    return engine.apply_review(candidates, important=important, not_important=not_important, ruleset=options.ruleset)
+    return engine.apply_review(candidates, important=important, not_important=not_important,
+                               ruleset=options.context().deciding_ruleset())
 
 
 def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine.Context, sources: list[Source]) -> engine.Counts:
     from scanner import ledger as ledger_mod
 
-    ctx = dict(context.to_dict(), ruleset=options.ruleset)
+    ctx = dict(context.to_dict(), ruleset=context.deciding_ruleset())
     year = context.year
     files = [{"path": f.path, "size": f.size_bytes, "rows": f.rows, "fingerprint": _fingerprint(f.path)}
              for f in report.files if f.error is None and f.size_bytes is not None]
@@ -387,7 +392,10 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
         ytd = ledger.year_to_date(counter, ctx, year, exempt=options.exempt)
     report.persons.year_to_date = ytd
     return engine.Counts(personal=ytd.get("personal", 0), sensitive=ytd.get("sensitive", 0),
-                         by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})))
+                         by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})),
+                         all_transfers=None if every is None else engine.Counts(
+                             personal=every.get("personal", 0), sensitive=every.get("sensitive", 0),
+                             by_entity=dict(every.get("by_entity", {})), by_subject=dict(every.get("by_subject", {}))))
 
 
 def _fingerprint(path: str) -> str | None:
@@ -409,6 +417,7 @@ def _fingerprint(path: str) -> str | None:
 
 # --- one file -----------------------------------------------------------------------------------
 
+    every = ytd.get("all_transfers")  # the baseline's count: every export of the year
 def scan_input(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
     """Scan one input, local or in a lake; remote text is read through a private local copy.
 
