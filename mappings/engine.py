@@ -377,14 +377,16 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
     if not ruleset.sectors and reference is not ruleset and reference.sectors:
         alt = _assess_with(reference, context, counts, entities, important, [])
         zone = next((z for z, r in FTZ_RULESETS.items() if r == reference.id), None)
-        path_zh, path_en = PATH_TEXT[alt.verdict_path]
-        items = ", ".join(alt.verdict_items) or "-"
+        paths = alt.verdict_paths() or ["none"]
+        on = {q: ", ".join(r.id for r in alt.items if r.triggered and r.path == q) or "-" for q in paths}
+        decided_zh = "；".join(f"{PATH_TEXT[q][0]}（{on[q]}）" for q in paths)
+        decided_en = "; ".join(f"{PATH_TEXT[q][1]} ({on[q]})" for q in paths)
         assessment.alternatives = [{
             "ruleset": reference.id, "ftz": zone, "path": alt.verdict_path, "paths": alt.verdict_paths(),
             "items": alt.verdict_items,
-            "reason": _text(f"若出境方注册于自由贸易试验区（--ftz {zone}），{reference.id} 的结论为：{path_zh}（{items}）",
+            "reason": _text(f"若出境方注册于自由贸易试验区（--ftz {zone}），{reference.id} 的结论为：{decided_zh}",
                             f"for an exporter registered in the free trade zone (--ftz {zone}), {reference.id} "
-                            f"would decide: {path_en} ({items})")}]
+                            f"would decide: {decided_en}")}]
     return assessment
 
 

@@ -101,6 +101,9 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "detected": ("检测结果", "detected"),
     "outdated": ("确认的类型与本次检测不符，需重新评审", "confirmed as another entity than detected now: review again"),
     "notes": ("说明", "Notes"),
+    "every_path": ("需履行的全部路径", "Every path required"),
+    "exporter": ("出境方声明", "Exporter"),
+    "alternative": ("若注册于自贸区", "If in the zone"),
     "generated": ("生成于", "Generated"),
     "none_found": ("未发现个人信息", "no personal information found"),
     "sort_hint": ("点击表头排序", "click a header to sort"),
@@ -296,6 +299,19 @@ def _verdict_section(report: Report, lang: str) -> str:
     if p.year_to_date:
         rows.append((_label("ytd", lang), f"{_num(p.year_to_date.get('personal'))} "
                      f"({esc(_label('sensitive_persons', lang))} {_num(p.year_to_date.get('sensitive'))})"))
+    paths = report.verdict.get("paths") or []
+    if len(paths) > 1:
+        # The list's sections are cumulative: every path required, each with its items.
+        rows.append((_label("every_path", lang), "<br>".join(
+            f'<span data-path="{esc(q)}">{esc(_path_label(q, lang)[0])} ('
+            + ", ".join(esc(i["id"]) for i in report.items if i.get("triggered") and i.get("path") == q)
+            + ")</span>" for q in paths)))
+    exporter = report.extra.get("exporter") or {}
+    if exporter.get("reason"):
+        rows.append((_label("exporter", lang), esc(_pick(exporter["reason"], lang))
+                     + (f" · --outside-scope {esc(exporter['outside_scope'])}" if exporter.get("outside_scope") else "")))
+    for alt in report.extra.get("alternatives") or []:
+        rows.append((_label("alternative", lang), f'<span id="alternative">{esc(_pick(alt.get("reason") or {}, lang))}</span>'))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     out = [f'<section id="verdict" class="verdict {esc(path)}" data-path="{esc(path)}">',
            f'<div class="kicker">{esc(_label("verdict", lang))} · {esc(_label("path_required", lang))}</div>',

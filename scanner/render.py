@@ -84,6 +84,27 @@ def _triggered(report: Report) -> list[dict[str, Any]]:
     return [i for i in report.items if i.get("triggered")]
 
 
+def verdict_lines(report: Report) -> list[str]:
+    """Every path required (the list's sections are cumulative), who the verdict rests on, and
+    what the Beijing list would decide when the national baseline decided: one line each."""
+    lines = []
+    paths = report.verdict.get("paths") or []
+    if len(paths) > 1:
+        lines.append("every path required: " + "; ".join(
+            f"{PATH_LABELS.get(q, (q, q))[1]} ({', '.join(_items_on(report, q))})" for q in paths))
+    exporter = report.extra.get("exporter") or {}
+    if exporter.get("reason"):
+        scope = f"; outside the sector's scope: {exporter['outside_scope']}" if exporter.get("outside_scope") else ""
+        lines.append(f"exporter: {exporter['reason'].get('en', '')}{scope}")
+    for alt in report.extra.get("alternatives") or []:
+        lines.append(f"if in the zone: {(alt.get('reason') or {}).get('en', '')}")
+    return lines
+
+
+def _items_on(report: Report, path: str) -> list[str]:
+    return [i["id"] for i in report.items if i.get("triggered") and i.get("path") == path]
+
+
 def _context_line(report: Report) -> str:
     c = report.context
     parts = [f"ruleset {report.ruleset}", f"sector {c.get('sector')}", f"scenario {c.get('scenario')}"]
@@ -106,6 +127,7 @@ def render_table(report: Report) -> str:
     out.append(f"VERDICT{partial}: {en.upper()} ({zh})")
     items = report.verdict.get("items") or []
     out.append(f"  required by: {', '.join(items) if items else 'no item of the rule set'}")
+    out += [f"  {line}" for line in verdict_lines(report)]
     out.append(f"  {_context_line(report)}")
     p = report.persons
     out.append(f"  persons in this export: {p.personal:,} (sensitive {p.sensitive:,})"
@@ -181,6 +203,7 @@ def render_markdown(report: Report) -> str:
     out = [f"# chujing report: **{en}** ({zh}){partial}", ""]
     items = report.verdict.get("items") or []
     out.append(f"- Required by: {', '.join(md_escape(i) for i in items) if items else 'no item of the rule set'}")
+    out += [f"- {md_escape(line[:1].upper() + line[1:])}" for line in verdict_lines(report)]
     out.append(f"- Context: {md_escape(_context_line(report))}")
     out.append(f"- Persons in this export: {p.personal:,} (sensitive {p.sensitive:,})")
     if p.keyless_rows:
