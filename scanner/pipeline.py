@@ -360,6 +360,7 @@ def _load_decisions(decisions: Any):
         return None
     from scanner.decisions import Decisions, load_decisions
 
+            rule = f"table:{t.get('kind', 'finding')}"  # the table-level finding that raised it
     return decisions if isinstance(decisions, Decisions) else load_decisions(decisions)
 
 
@@ -573,7 +574,23 @@ def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]
     table = pa.Table.from_batches(batches, schema=stream.schema) if batches else stream.schema.empty_table()
     if table.num_rows > target:
         table = table.take(pa.array(np.linspace(0, table.num_rows - 1, target).astype(np.int64)))
-    return table, meta
+    return _without_long_cells(table, meta), meta
+
+
+def _without_long_cells(table: pa.Table, meta: _Meta) -> pa.Table:
+    """The sample without values past the cell limit: too long to classify (they are counted
+    per column in ``meta.too_long`` and said in the report; the count pass reads their rows)."""
+    limit = limits.max_cell_bytes()
+    for i, f in enumerate(table.schema):
+        if not (pa.types.is_string(f.type) or pa.types.is_binary(f.type)):
+            continue
+        column = table.column(i)
+        long_ = pc.fill_null(pc.greater(pc.binary_length(column), limit), False)
+        n = pc.sum(long_).as_py() or 0
+        if n:
+            meta.too_long[f.name] = n
+            table = table.set_column(i, f, pc.if_else(long_, pa.scalar(None, f.type), column))
+    return table
 
 
 def _parquet_spread(source: Source, target: int) -> list[pa.RecordBatch]:
