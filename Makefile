@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 
 # The demo scan of sample_data/: exit 10/20/30 name the path required, not a failure.
 demo: $(VENV)/.installed
-	$(BIN)/chujing scan sample_data/ --sector automotive --scenario vehicle_rd --format table; \
+	$(BIN)/chujing scan sample_data/ --sector automotive --scenario vehicle_rd --ftz beijing --format table; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -ge 10 ]
 
 test: $(VENV)/.installed-test
