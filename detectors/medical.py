@@ -4,7 +4,8 @@
   more characters, and the Chinese national extension ``x001`` (``E11.900x001``). Values alone
   only label a column when the codes spread over several chapters and many carry the dotted
   subdivision (a seat or room code such as ``A12`` does not).
-* **Vocabulary**: diagnoses (…病, …炎, …癌, …症, 综合征, 骨折, 高血压…), drugs and dosage
+* **Vocabulary**: diagnoses and chronic conditions (…病, …炎, …癌, …症, 综合征, 骨折, 高血压, 痛风,
+  甲亢, 残疾…, the values of a 健康状况 column), drugs and dosage
   (…片, …胶囊, 注射液, mg, 口服, bid…), test results (阳性/阴性, mmol/L, 白细胞…), allergy and
   history phrases (否认…史, 青霉素过敏). A column of them labels itself when 80% of its values
   use the vocabulary, 40% under a header that names medical data (病史, 过敏史, 诊断, 用药,
@@ -38,6 +39,10 @@ TERMS = (
     "病", "炎", "癌", "瘤", "综合征", "骨折", "高血压", "低血压", "哮喘", "贫血", "感染", "结石", "梗死", "梗塞", "衰竭",
     "中风", "卒中", "抑郁", "焦虑", "痴呆", "妊娠", "流产", "囊肿", "息肉", "增生", "硬化", "狭窄", "出血", "血栓",
     "疼痛", "发热", "咳嗽", "头痛", "腹泻", "皮疹", "水肿", "症", "疹", "疮", "溃疡", "过敏", "术后", "化疗", "放疗",
+    # chronic conditions and disabilities, as a 健康状况 column holds them
+    "高血脂", "血脂异常", "痛风", "甲亢", "甲减", "甲状腺", "冠心", "心律失常", "房颤", "脂肪肝", "骨质疏松", "癫痫",
+    "帕金森", "精神分裂", "孤独症", "自闭", "白内障", "青光眼", "艾滋", "乙肝", "丙肝", "残疾", "失明", "失聪", "耳聋",
+    "肥胖", "怀孕", "哺乳",
     # drugs and dosage
     "片", "胶囊", "注射液", "颗粒", "口服液", "软膏", "滴眼液", "气雾剂", "缓释", "青霉素", "头孢", "阿莫西林", "二甲双胍",
     "阿司匹林", "胰岛素", "他汀", "沙坦", "地平", "毫克", "口服", "静滴", "皮下注射",
@@ -53,7 +58,8 @@ TERMS = (
 _TERMS_RE = "|".join(re.escape(t) for t in sorted(TERMS, key=len, reverse=True))
 VOCABULARY = rf"(?is).{{0,200}}(?:{_TERMS_RE}).{{0,200}}"
 # "无" / "否认" alone in an allergy or history column is a medical statement too (under the header).
-HEADER_PATTERN = r"无|否认|未见异常|正常|none|nkda|nil"
+# Under a health-status header, "健康" or "良好" states the person's health as much as 高血压 does.
+HEADER_PATTERN = r"无|否认|未见异常|正常|健康|良好|一般|较好|较差|none|nkda|nil|healthy|good"
 PATTERN = rf"{ICD10}|{VOCABULARY}"
 
 HEADER_WORDS = (
@@ -62,6 +68,8 @@ HEADER_WORDS = (
     "icd", "diagnosis", "diagnoses", "prescription", "medication", "drug", "allergy", "allergies", "labresult",
     "testresult", "medicalhistory", "adverseevent", "aeterm", "meddra", "comorbid", "condition", "dosage",
     "bingshi", "zhenduan", "yongyao", "guomin",
+    "健康状况", "健康情况", "身体状况", "健康状态", "慢性病", "基础病", "基础疾病", "疾病史", "残疾", "healthstatus",
+    "healthcondition", "chronic", "disability",
 )
 HEADER_NEGATIVE = ("故障", "ecu", "dtc", "obd", "车辆", "诊断仪", "设备", "批次", "batch", "网络", "network", "fault")
 

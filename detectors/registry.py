@@ -42,9 +42,14 @@ from detectors import (
     imsi,
     ip_address,
     mac_address,
+    masked,
     media,
     medical,
+    name_parts,
     person_name,
+    qq_number,
+    religion,
+    wechat_id,
 )
 from detectors.base import Detector
 
@@ -59,17 +64,23 @@ BUILTIN_MODULES = (
     cn_driving_licence,
     cn_vehicle_licence,
     cn_social_security_card,
+    # identifiers partly masked or destroyed by the export (never person keys)
+    masked,
     # contact and finance
     cn_mobile_phone,
     cn_landline,
     email,
     cn_bank_card,
+    wechat_id,
+    qq_number,
     # people
     person_name,
+    name_parts,
     cn_address,
     birth_date,
     gender,
     ethnicity,
+    religion,
     # vehicles and devices
     cn_license_plate,
     cn_vin,
@@ -97,7 +108,7 @@ BUILTIN_MODULES = (
 
 def _module_detectors(module) -> tuple[Detector, ...]:
     """A module's detectors: ``DETECTORS`` for a family of several (geo, media), else ``DETECTOR``."""
-    return tuple(getattr(module, "DETECTORS", (module.DETECTOR,)))
+    return tuple(module.DETECTORS) if hasattr(module, "DETECTORS") else (module.DETECTOR,)
 
 
 def builtin_detectors() -> list[Detector]:
