@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from detectors import masked
 from detectors.base import Detector, strip_whitespace
 from detectors.classify import NON_NULL, ColumnClassification, as_text, classify_column
 from detectors.free_text import entities_in_text
@@ -210,6 +211,10 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
 
     entities = {e for f in report.files for c in f.columns for e in c.entities}
     entities |= {t["entity"] for f in report.files for t in f.tables if t.get("entity")}
+    # Masked identifiers are still personal; sci-notation ones were destroyed by the export.
+    for note in masked.notes_for([(f"{f.path}: {c.name}", c.entity, c.samples) for f in report.files
+                                  for c in f.columns if c.entity]):
+        report.extra.setdefault("notes", []).append(note)
     if context.modality is None and context.sector == "ai_training":
         inferred = _infer_modality(report, entities)
         if inferred is not None:

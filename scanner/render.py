@@ -105,6 +105,11 @@ def _items_on(report: Report, path: str) -> list[str]:
     return [i["id"] for i in report.items if i.get("triggered") and i.get("path") == path]
 
 
+def _notes(report: Report) -> list[str]:
+    """The report's notes in English (the HTML report has both languages)."""
+    return [n.get("en") or n.get("zh") or "" if isinstance(n, dict) else str(n) for n in report.extra.get("notes") or []]
+
+
 def _context_line(report: Report) -> str:
     c = report.context
     parts = [f"ruleset {report.ruleset}", f"sector {c.get('sector')}", f"scenario {c.get('scenario')}"]
@@ -141,6 +146,11 @@ def render_table(report: Report) -> str:
     if unreviewed:
         out.append(f"  ⚠ {len(unreviewed)} important-data candidate(s) await review and count in the verdict")
     out.append("")
+    notes = _notes(report)
+    if notes:
+        out.append("Notes")
+        out += [f"  {_safe_terminal(n)}" for n in notes]
+        out.append("")
 
     triggered = _triggered(report)
     if triggered:
@@ -213,6 +223,7 @@ def render_markdown(report: Report) -> str:
                    f"(sensitive {_fmt_count(p.year_to_date.get('sensitive'))})")
     if report.errors:
         out.append(f"- **Incomplete**: {len(report.errors)} input(s) could not be scanned")
+    out += [f"- Note: {md_escape(n)}" for n in _notes(report)]
     out.append("")
     triggered = _triggered(report)
     if triggered:
