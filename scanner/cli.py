@@ -347,7 +347,8 @@ def _add_optional_commands() -> None:
     """Commands owned by other modules; each is added when its module is present."""
     for module, attr in (("scanner.cli_rules", "assess_command"), ("scanner.cli_rules", "rules_group"),
                          ("scanner.cli_detectors", "detectors_command"), ("scanner.cli_ledger", "ledger_group"),
-                         ("scanner.cli_review", "review_command")):
+                         ("scanner.cli_review", "review_command"),
+                         ("scanner.cli_plan", "plan_command"), ("scanner.cli_plan", "redact_command")):
         try:
             mod = __import__(module, fromlist=[attr])
         except ModuleNotFoundError as exc:
