@@ -15,8 +15,13 @@ Sources:
   syllable (``pinyin_syllables.txt``) and the readings of the surnames below
   (``surnames.tsv``).
 
-The surname list (single, compound and common minority surnames) and the list of characters
-common in given names are written by hand here.
+* ``jieba`` (MIT, https://github.com/fxsjy/jieba): its dictionary's person entries (tag ``nr``,
+  three characters led by a surname) give how often each character is used in given names
+  (``given_name_stats.tsv``): broad enough for 周恩来, 华罗庚, 任继愈 without a hand list.
+
+The surname list (single, compound and common minority surnames; the census's top 400 and the
+classical compound surnames) and the list of characters common in given names are written by
+hand here.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ SINGLE_SURNAMES = (
     "鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由钮濮"
     "隗宇尕旦贡格郗卢易续暴汝仉桓竺步拓蒯达谯渠益琚丘焉禄惠阎訾亓官韶郦聂綦操寿糜泮乜党钭蓟丑钦逄"
     "帖扎苏蔚凤鞠过淡伞靖冒第生郏杞晁厍胡营牧旷汲刑隽覃钞宦尹弓仓甫寻骞尚"
+    # census top-100 surnames the list above had missed, and a few more of the top 400
+    "傅洪赖萧代庹闪鄂凡邴仵禤甯佴"
 )
 COMPOUND_SURNAMES = (
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 独孤 南宫 西门 轩辕 端木 百里 呼延 "
@@ -88,6 +95,29 @@ def _syllables(pinyin_dict: dict[str, str]) -> set[str]:
     return out
 
 
+# Given-name characters seen fewer times than this among jieba's person entries are left out.
+MIN_GIVEN_COUNT = 3
+
+
+def given_name_stats(surnames: set[str]) -> list[tuple[str, int]]:
+    """(character, count) of the given-name characters of jieba's three-character person entries."""
+    import collections
+
+    spec = importlib.util.find_spec("jieba")
+    counts: collections.Counter[str] = collections.Counter()
+    with (Path(spec.origin).parent / "dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, _, tag = (line.split() + ["", ""])[:3]
+            if tag == "nr" and len(word) == 3 and word[0] in surnames:
+                counts.update(c for c in word[1:] if "\u4e00" <= c <= "\u9fff")
+    return sorted(((c, n) for c, n in counts.items() if n >= MIN_GIVEN_COUNT), key=lambda x: (-x[1], x[0]))
+
+
+def write_given_name_stats() -> None:
+    stats = given_name_stats(set(SINGLE_SURNAMES))
+    (HERE / "given_name_stats.tsv").write_text("".join(f"{c}\t{n}\n" for c, n in stats), encoding="utf-8")
+
+
 def main() -> None:
     # Read cpca's data files without importing it (its import needs a compiled extension).
     spec = importlib.util.find_spec("cpca")
@@ -119,6 +149,7 @@ def main() -> None:
     (HERE / "surnames.tsv").write_text("".join(lines), encoding="utf-8")
     chars = "".join(dict.fromkeys(c for c in GIVEN_NAME_CHARS if "\u4e00" <= c <= "\u9fff"))
     (HERE / "given_name_chars.txt").write_text(chars + "\n", encoding="utf-8")
+    write_given_name_stats()
 
 
 if __name__ == "__main__":
