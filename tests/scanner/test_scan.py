@@ -32,7 +32,9 @@ def test_json_report_has_the_contract_shape(people_csv):
     assert {"name", "entity", "entities", "sensitive", "category", "confidence", "match_rate", "samples"} <= col.keys()
     assert col["entity"] == "CN_RESIDENT_ID" and col["sensitive"] is True
     assert set(report["persons"]) >= {"personal", "sensitive", "by_subject", "year_to_date", "by_entity"}
-    assert set(report["verdict"]) == {"path", "items"}
+    assert set(report["verdict"]) == {"path", "items", "paths"}  # paths: every path required
+    assert report["ruleset"] == "cac-2024" and report["exporter"]["ruleset"] == "cac-2024"  # no FTZ statement
+    assert isinstance(report["alternatives"], list)
 
 
 def test_verdict_and_exit_code(people_csv, people):
