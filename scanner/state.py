@@ -19,9 +19,9 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from scanner.persons import HASH_BYTES, PersonCounts, PersonTable, _components, union_counts
+from scanner.linking import DEFAULT_MAX_IDENTITIES
+from scanner.persons import PersonCounts, PersonTable, union_counts, union_table
 from scanner.report import ColumnReport, FileReport
 
 FORMAT = "chujing.state/1"
@@ -114,7 +114,7 @@ def _file_report(d: dict[str, Any]) -> FileReport:
 
 def _dump_table(t: PersonTable) -> bytes:
     arrays = {"key_hash": t.key_hash, "key_person": t.key_person, "facet_person": t.facet_person,
-              "facet_subject": t.facet_subject, "facet_flags": t.facet_flags}
+              "facet_subject": t.facet_subject, "facet_flags": t.facet_flags, "key_kind": t.kinds()}
     arrays.update({f"entity:{e}": a for e, a in t.entity_facets.items()})
     buffer = io.BytesIO()
     meta = {k: v for k, v in asdict(t).items() if k not in arrays and k != "entity_facets"}
@@ -128,69 +128,28 @@ def _load_table(blob: bytes) -> PersonTable:
         entity = {k[len("entity:"):]: data[k] for k in data.files if k.startswith("entity:")}
         return PersonTable(key_hash=data["key_hash"], key_person=data["key_person"], facet_person=data["facet_person"],
                            facet_subject=data["facet_subject"], facet_flags=data["facet_flags"],
+                           key_kind=data["key_kind"] if "key_kind" in data.files else None,
                            entity_facets=entity, **meta)
 
 
-def merge_tables(tables: list[PersonTable]) -> PersonTable:
-    """One table of persons from several, persons sharing a key hash merged (for the ledger)."""
-    tables = [t for t in tables if t is not None]
-    offsets = np.cumsum([0] + [t.n_persons for t in tables])
-    n = int(offsets[-1])
-    hashes = np.concatenate([t.key_hash for t in tables]) if tables else np.zeros((0, HASH_BYTES), np.uint8)
-    owners = np.concatenate([t.key_person.astype(np.int64) + o for t, o in zip(tables, offsets, strict=False)]) \
-        if tables else np.zeros(0, np.int64)
-    if len(hashes):
-        fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(HASH_BYTES), len(hashes),
-                                                     [None, pa.py_buffer(np.ascontiguousarray(hashes).tobytes())])
-        encoded = fixed.dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        unique_hashes = np.frombuffer(encoded.dictionary.buffers()[1], dtype=np.uint8)[: len(encoded.dictionary) * HASH_BYTES]
-        unique_hashes = unique_hashes.reshape(-1, HASH_BYTES)
-    else:
-        codes, unique_hashes = np.zeros(0, np.int64), np.zeros((0, HASH_BYTES), np.uint8)
-    labels = _components(n + len(unique_hashes), owners, codes + n)[:n]
-    _, person = np.unique(labels, return_inverse=True)
-    person = person.astype(np.int32)
-    key_person = np.zeros(len(unique_hashes), np.int32)
-    key_person[codes] = person[owners]
-    subjects: list[str] = []
-    facet_person, facet_subject, facet_flags = [], [], []
-    entity_facets: dict[str, list[np.ndarray]] = {}
-    facet_offset = 0
-    for t, o in zip(tables, offsets, strict=False):
-        remap = np.array([subjects.index(s) if s in subjects else (subjects.append(s) or len(subjects) - 1)
-                          for s in t.subjects] + [-1], dtype=np.int16)
-        facet_person.append(person[t.facet_person.astype(np.int64) + o])
-        facet_subject.append(remap[t.facet_subject])
-        facet_flags.append(t.facet_flags)
-        for e, idx in t.entity_facets.items():
-            entity_facets.setdefault(e, []).append(idx.astype(np.int32) + facet_offset)
-        facet_offset += len(t.facet_person)
-
-    def cat(parts, dtype):
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
-    return PersonTable(
-        n_persons=int(person.max()) + 1 if len(person) else 0, key_hash=unique_hashes.copy(), key_person=key_person,
-        facet_person=cat(facet_person, np.int32), facet_subject=cat(facet_subject, np.int16),
-        facet_flags=cat(facet_flags, np.uint8), entity_facets={e: cat(p, np.int32) for e, p in entity_facets.items()},
-        subjects=subjects, keyless_rows=sum(t.keyless_rows for t in tables),
-        keyless_policy=tables[-1].keyless_policy if tables else "each_row_is_a_person",
-        rows=sum(t.rows for t in tables))
+def merge_tables(tables: list[PersonTable], max_identities: int = DEFAULT_MAX_IDENTITIES) -> PersonTable:
+    """One table of persons from several, linked as a scan links them (for the ledger)."""
+    return union_table(tables, max_identities)
 
 
 class TablePersons:
     """Persons of a scan made of per-file tables: what the ledger needs from a counter."""
 
-    def __init__(self, tables: list[PersonTable], keyless_policy: str):
+    def __init__(self, tables: list[PersonTable], keyless_policy: str, max_identities: int = DEFAULT_MAX_IDENTITIES):
         self.tables = tables
         self.keyless_policy = keyless_policy
+        self.max_identities = max_identities
 
     def result(self) -> PersonCounts:
-        counts = union_counts(self.tables, self.keyless_policy)
+        counts = union_counts(self.tables, self.keyless_policy, self.max_identities)
         counts.keyless_policy = self.keyless_policy
         return counts
 
     def person_table(self, hasher=None) -> PersonTable:
         # Already hashed, with the ledger's key (checked through the state's key id).
-        return merge_tables(self.tables)
+        return merge_tables(self.tables, self.max_identities)
