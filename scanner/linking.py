@@ -128,6 +128,10 @@ class Linking:
     shared_identities: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     shared_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     lenient_label: np.ndarray | None = None  # per node, when every contact links (shared, conflicting)
+    # Per node, the *piece* it belongs to: an identity group alone, or nodes without identity
+    # linked among themselves. A later transfer can join pieces but never needs to split one
+    # (conflicts never split identity-free nodes), so the ledger stores pieces, not persons.
+    piece_label: np.ndarray | None = None
 
     def summary(self) -> dict[str, Any]:
         return {"contact_merges": self.contact_merges, "conflicts": self.conflicts,
@@ -156,7 +160,7 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     """
     n = len(id_root)
     label = id_root.astype(np.int64)
-    out = Linking(label=label, lenient_label=label)
+    out = Linking(label=label, lenient_label=label, piece_label=label)
     if not len(c_node):
         return out
     node = id_root[c_node].astype(np.int64)
@@ -191,10 +195,14 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
         np.minimum.at(smallest, comp, nodes)
         return smallest[comp]
 
+    # Labels are decided for the roots in play, then every node follows its root.
     lenient = label.copy()
     lenient[nodes] = persons(np.ones(len(p_node), bool))
-    out.lenient_label = lenient
+    out.lenient_label = lenient[label]
     strict_use = ~shared[p_code]
+    piece = label.copy()
+    piece[nodes] = persons(strict_use & ~has_identity[p_node])
+    out.piece_label = piece[label]
     cluster = persons(strict_use)
     # Conflicts: a cluster with two roots holding the same identity kind.
     node_cluster = np.full(n, -1, np.int64)
@@ -213,9 +221,9 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
         # nodes are still linked among themselves.
         drop = conflicted[local] & has_identity[p_node]
         cluster = persons(strict_use & ~drop)
-    label = label.copy()
-    label[nodes] = cluster
-    out.label = label
+    final = label.copy()
+    final[nodes] = cluster
+    out.label = final[label]
     out.contact_merges = int(len(nodes) - len(np.unique(cluster)))
     return out
 

@@ -80,6 +80,7 @@ __all__ = [
     "PersonTable",
     "KeyHasher",
     "union_counts",
+    "union_table",
 ]
 
 EACH_ROW_IS_A_PERSON = "each_row_is_a_person"
@@ -128,6 +129,10 @@ class PersonCounts:
 @dataclass
 class PersonTable:
     """Persons in a form that can be stored and linked again later: no raw identifier.
+
+    The "persons" of a table are *pieces* of persons (``n_persons`` of them): an identity group,
+    or rows without any identity linked among themselves. Contacts between pieces are linked
+    again by :func:`union_counts`, with every other transfer's pieces, under the same rules.
 
     * ``key_hash[i]`` (HASH_BYTES bytes) is a keyed hash of one namespace-qualified canonical
       key, held by person ``key_person[i]``.
@@ -780,12 +785,15 @@ class PersonCounter:
     def person_table(self, hasher: KeyHasher) -> PersonTable:
         """The persons with each distinct key replaced by ``hasher(namespace, keys)``.
 
-        One facet per (person, subject role) with the OR of its rows' flags; the raw keys never
-        leave this object.
+        One facet per (piece, subject role) with the OR of its rows' flags; the raw keys never
+        leave this object. A piece is an identity group, or rows without identity linked among
+        themselves; :func:`union_counts` links pieces into the persons :meth:`result` counts.
         """
-        row_root = self._row_roots()
+        # The table holds pieces (see Linking.piece_label): the union of tables links them into
+        # persons as this counter does, and a later transfer never needs to split one.
+        row_root = self._row_roots(self._link().piece_label)
         counted = row_root >= 0
-        # Persons numbered 0..n-1 in order of their labels.
+        # Pieces numbered 0..n-1 in order of their labels.
         used = np.zeros(self._label_count(), dtype=bool)
         used[row_root[counted]] = True
         new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
@@ -814,7 +822,7 @@ class PersonCounter:
             f = row_facet[rows]
             entity_facets[entity] = np.unique(f[f >= 0]).astype(np.int32)
         del row_facet
-        label_person = new_id[self._link().label[self._parent[:self._labels]]]
+        label_person = new_id[self._link().piece_label[self._parent[:self._labels]]]
         pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
         hashes, owners, kinds = [], [], []
         for namespace, kind, width in sorted(self._spaces):
@@ -861,6 +869,56 @@ class PersonCounter:
         )
 
 
+@dataclass
+class _United:
+    """Persons of several tables linked together (see :func:`_unite`)."""
+
+    tables: list[PersonTable]
+    person_offsets: np.ndarray
+    labels: np.ndarray  # per person of the tables: the label of the person it is part of
+    codes: np.ndarray  # per key of the tables: the code of its hash
+    owners: np.ndarray  # per key: its person (offset)
+    kinds: np.ndarray  # per key
+    unique_hashes: np.ndarray  # per code
+    link: Linking
+
+
+def _unite(tables: list[PersonTable], max_identities: int) -> _United:
+    tables = [t for t in tables if t is not None]
+    n_persons = sum(t.n_persons for t in tables)
+    person_offsets = np.cumsum([0] + [t.n_persons for t in tables])
+    # Key hashes → integer codes (one code per distinct hash), through Arrow's hash kernel.
+    all_hashes = np.concatenate([t.key_hash for t in tables]) if tables else np.zeros((0, HASH_BYTES), np.uint8)
+    n_keys = len(all_hashes)
+    if n_keys:
+        buffer = pa.py_buffer(np.ascontiguousarray(all_hashes, dtype=np.uint8).tobytes())
+        encoded = pa.FixedSizeBinaryArray.from_buffers(pa.binary(HASH_BYTES), n_keys, [None, buffer]).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        n_codes = len(encoded.dictionary)
+        unique_hashes = np.frombuffer(encoded.dictionary.buffers()[1], np.uint8)[:n_codes * HASH_BYTES]
+        unique_hashes = unique_hashes.reshape(-1, HASH_BYTES)
+    else:
+        codes, n_codes, unique_hashes = np.zeros(0, np.int64), 0, np.zeros((0, HASH_BYTES), np.uint8)
+    owners = np.concatenate([t.key_person.astype(np.int64) + off for t, off in zip(tables, person_offsets, strict=False)]) \
+        if tables else np.zeros(0, np.int64)
+    kinds = _cat([t.kinds() for t in tables], np.int32)
+    linked = kinds != CONTACT_KIND
+    comp = components(n_persons + n_codes, owners[linked], codes[linked] + n_persons)[:n_persons]
+    id_root = np.full(len(comp) and int(comp.max()) + 1, n_persons, np.int64)  # smallest person of each
+    np.minimum.at(id_root, comp, np.arange(n_persons, dtype=np.int64))
+    id_root = id_root[comp]
+    identity = kinds > 0
+    has_identity = np.zeros(n_persons, bool)
+    has_identity[id_root[owners[identity]]] = True
+    kind_values, kind_code = np.unique(kinds[identity], return_inverse=True)
+    width = max(len(kind_values), 1)
+    ns = np.unique(id_root[owners[identity]] * width + kind_code.reshape(-1))
+    contact = ~linked
+    link = link_contacts(id_root, has_identity, ns // width, ns % width, owners[contact], codes[contact],
+                         max_identities=max_identities)
+    return _United(tables, person_offsets, link.label, codes, owners, kinds, unique_hashes, link)
+
+
 def union_counts(tables: list[PersonTable], keyless_policy: str | None = None,
                  max_identities: int = DEFAULT_MAX_IDENTITIES) -> PersonCounts:
     """Distinct persons over several tables (transfers), linked by the rules of a scan
@@ -878,42 +936,13 @@ def union_counts(tables: list[PersonTable], keyless_policy: str | None = None,
     >>> union_counts([table([1, 2], [0, 1]), table([2, 3], [0, 1])]).personal
     3
     """
-    tables = [t for t in tables if t is not None]
-    n_persons = sum(t.n_persons for t in tables)
-    person_offsets = np.cumsum([0] + [t.n_persons for t in tables])
-    # Key hashes → integer codes (one code per distinct hash), through Arrow's hash kernel.
-    all_hashes = np.concatenate([t.key_hash for t in tables]) if tables else np.zeros((0, HASH_BYTES), np.uint8)
-    n_keys = len(all_hashes)
-    if n_keys:
-        buffer = pa.py_buffer(np.ascontiguousarray(all_hashes, dtype=np.uint8).tobytes())
-        fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(HASH_BYTES), n_keys, [None, buffer])
-        codes = fixed.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        n_codes = int(codes.max()) + 1
-    else:
-        codes, n_codes = np.zeros(0, np.int64), 0
-    owners = np.concatenate([t.key_person.astype(np.int64) + off for t, off in zip(tables, person_offsets, strict=False)]) \
-        if tables else np.zeros(0, np.int64)
-    kinds = _cat([t.kinds() for t in tables], np.int32)
-    linked = kinds != CONTACT_KIND
-    comp = components(n_persons + n_codes, owners[linked], codes[linked] + n_persons)[:n_persons]
-    id_root = np.full(len(comp) and int(comp.max()) + 1, n_persons, np.int64)  # smallest person of each
-    np.minimum.at(id_root, comp, np.arange(n_persons, dtype=np.int64))
-    id_root = id_root[comp]
-    identity = kinds > 0
-    has_identity = np.zeros(n_persons, bool)
-    has_identity[id_root[owners[identity]]] = True
-    kind_values, kind_code = np.unique(kinds[identity], return_inverse=True)
-    ns = np.unique(id_root[owners[identity]] * max(len(kind_values), 1) + kind_code.reshape(-1))
-    contact = ~linked
-    link = link_contacts(id_root, has_identity, ns // max(len(kind_values), 1), ns % max(len(kind_values), 1),
-                         owners[contact], codes[contact], max_identities=max_identities)
-    labels = link.label
-
+    united = _unite(tables, max_identities)
+    tables, labels = united.tables, united.labels
     subjects: list[str] = []
     facet_labels, facet_subjects, facet_flags = [], [], []
     entity_facets: dict[str, list[np.ndarray]] = {}
     facet_offset = 0
-    for t, off in zip(tables, person_offsets, strict=False):
+    for t, off in zip(tables, united.person_offsets, strict=False):
         remap = np.array([_index_of(subjects, s) for s in t.subjects] + [-1], dtype=np.int16)
         facet_labels.append(labels[t.facet_person.astype(np.int64) + off])
         facet_subjects.append(remap[t.facet_subject])  # -1 indexes the trailing -1
@@ -926,12 +955,46 @@ def union_counts(tables: list[PersonTable], keyless_policy: str | None = None,
                         {e: np.concatenate(p) for e, p in sorted(entity_facets.items())})
     counts.keyless_rows = sum(t.keyless_rows for t in tables)
     counts.rows = sum(t.rows for t in tables)
-    counts.linking = {"max_identities": max_identities, **link.summary()}
+    counts.linking = {"max_identities": max_identities, **united.link.summary()}
     if keyless_policy is not None:
         counts.keyless_policy = keyless_policy
     elif tables:
         counts.keyless_policy = tables[-1].keyless_policy
     return counts
+
+
+def union_table(tables: list[PersonTable], max_identities: int = DEFAULT_MAX_IDENTITIES) -> PersonTable:
+    """One table of the persons of several, linked as :func:`union_counts` links them (each
+    distinct key hash kept once per person holding it, with its kind)."""
+    united = _unite(tables, max_identities)
+    tables = united.tables
+    _, person = np.unique(united.link.piece_label, return_inverse=True)
+    person = person.reshape(-1).astype(np.int64)
+    n_persons = int(person.max()) + 1 if len(person) else 0
+    key_person = person[united.owners] if len(united.owners) else np.zeros(0, np.int64)
+    held = np.unique(np.stack([united.codes, key_person]), axis=1) if len(key_person) else np.zeros((2, 0), np.int64)
+    kind_of_code = np.zeros(len(united.unique_hashes), np.int32)
+    kind_of_code[united.codes] = united.kinds
+    subjects: list[str] = []
+    facet_person, facet_subject, facet_flags = [], [], []
+    entity_facets: dict[str, list[np.ndarray]] = {}
+    facet_offset = 0
+    for t, off in zip(tables, united.person_offsets, strict=False):
+        remap = np.array([_index_of(subjects, s) for s in t.subjects] + [-1], dtype=np.int16)
+        facet_person.append(person[t.facet_person.astype(np.int64) + off])
+        facet_subject.append(remap[t.facet_subject])
+        facet_flags.append(t.facet_flags)
+        for e, idx in t.entity_facets.items():
+            entity_facets.setdefault(e, []).append(idx.astype(np.int64) + facet_offset)
+        facet_offset += len(t.facet_person)
+    return PersonTable(
+        n_persons=n_persons, key_hash=united.unique_hashes[held[0]].copy(), key_person=held[1].astype(np.int32),
+        facet_person=_cat(facet_person, np.int64).astype(np.int32), facet_subject=_cat(facet_subject, np.int16),
+        facet_flags=_cat(facet_flags, np.uint8),
+        entity_facets={e: np.concatenate(p).astype(np.int32) for e, p in entity_facets.items()},
+        subjects=subjects, keyless_rows=sum(t.keyless_rows for t in tables),
+        keyless_policy=tables[-1].keyless_policy if tables else EACH_ROW_IS_A_PERSON,
+        rows=sum(t.rows for t in tables), key_kind=kind_of_code[held[0]])
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ SCAN_DATE = dt.date(2026, 6, 1)
 TRIAL = {"sector": "pharmaceutical", "scenario": "clinical_trial", "subject": "trial_subject",
          "ruleset": "beijing-ftz-2024"}
 ID_A = "11010519491231002X"
-PHONE_A, PHONE_B, PHONE_C, PHONE_D = "13800138000", "13900139000", "13700137000", "13600136000"
+PHONE_A, PHONE_B, PHONE_C, PHONE_D = "13912340001", "13912340002", "13712340003", "13612340004"
 REPO = Path(__file__).resolve().parents[2]
 
 
