@@ -295,13 +295,13 @@ class Ledger:
         context = _check_context(context)
         with self._read():
             tables = self._tables_in_scope(year, context)
-        if exempt is not None:
-            counts = union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
-        elif tables:
-            counts = union_counts([*tables, counter.person_table(self.hash_keys)], counter.keyless_policy)
-        else:
-            counts = counter.result()
-        return _ytd_dict(counts, len(tables) + (exempt is None), year, context, exempt is None)
+            every = self._every_transfer(year, context)
+        own = counter.person_table(self.hash_keys) if exempt is None and (tables or every) else None
+        counts = self._union(tables, own, counter, exempt is None)
+        result = _ytd_dict(counts, len(tables) + (exempt is None), year, context, exempt is None)
+        if every is not None:
+            result["all_transfers"] = self._all_transfers(every, own, counter, exempt is None)
+        return result
 
     def record(self, counter: PersonCounter, context: dict[str, Any], year: int, transfer_id: str | None = None,
                recipient: str | None = None, purpose: str | None = None, files: list[dict[str, Any]] | None = None,
@@ -333,13 +333,39 @@ class Ledger:
                 counts = union_counts([*tables, table], counter.keyless_policy) if tables else own
             else:
                 counts = union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
+            every = self._every_transfer(year, context)
             self._insert_transfer(transfer_id, year, context, recipient, purpose, exempt, own, files, table)
             self._log("record", transfer_id, {"year": year, "exempt": exempt, "personal": own.personal,
                                               "sensitive": own.sensitive})
             _pause_for_tests()
         result = _ytd_dict(counts, len(tables) + (exempt is None), year, context, exempt is None)
+        if every is not None:
+            result["all_transfers"] = self._all_transfers(every, table, counter, table is not None)
         result.update(transfer_id=transfer_id, already_recorded=False, removed=False)
         return result
+
+    def _union(self, tables: list[PersonTable], own: PersonTable | None, counter: PersonCounter,
+               this_counted: bool) -> PersonCounts:
+        """The year's persons over ``tables``, with this transfer's (``own``) when it counts."""
+        if not this_counted:
+            return union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
+        if not tables:
+            return counter.result()
+        return union_counts([*tables, own if own is not None else counter.person_table(self.hash_keys)],
+                            counter.keyless_policy)
+
+    def _every_transfer(self, year: int, context: dict[str, Any]) -> list[PersonTable] | None:
+        """The year's transfers of every sector and scenario, when the context's scope is narrower:
+        the national baseline counts every export of the processor since 1 January, a list's
+        items only their own sector and scenario. Call inside a read or write transaction."""
+        if context.get("ruleset") == BASELINE_RULESET:
+            return None
+        return self._tables_in_scope(year, {"ruleset": BASELINE_RULESET})
+
+    def _all_transfers(self, every: list[PersonTable], own: PersonTable | None, counter: PersonCounter,
+                       this_counted: bool) -> dict[str, Any]:
+        counts = self._union(every, own, counter, this_counted)
+        return {**counts.to_dict(), "transfers": len(every) + this_counted, "scope": "all"}
 
     def _default_transfer_id(self, year: int, context: dict[str, Any], files: list[dict[str, Any]],
                              table: PersonTable | None, own: PersonCounts) -> str:
@@ -525,6 +551,9 @@ def check_exempt(reason: str | None) -> str | None:
     return key
 
 
+BASELINE_RULESET = "cac-2024"  # counts every transfer of the year (the national rules' scope)
+
+
 def _scope_sql(year: int, context: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     """Which recorded transfers count with this one.
 
@@ -533,7 +562,7 @@ def _scope_sql(year: int, context: dict[str, Any]) -> tuple[str, tuple[Any, ...]
     (ruleset ``cac-2024``) every transfer of the year counts.
     """
     where = "year = ? AND removed_at IS NULL AND exempt IS NULL"
-    if context.get("ruleset") == "cac-2024":
+    if context.get("ruleset") == BASELINE_RULESET:
         return where, (year,)
     return where + " AND sector = ? AND scenario = ?", (year, context["sector"], context["scenario"])
 
