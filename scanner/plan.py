@@ -39,6 +39,7 @@ import copy
 import datetime as _dt
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -58,7 +59,7 @@ from scanner.sources import SourceError, describe_read_error
 log = logging.getLogger("chujing")
 
 DEFAULT_K = 5
-MAX_ROUNDS = 12
+MAX_ROUNDS = 20
 MAX_GROUP_PAIRS = 2_000_000  # distinct (quasi-identifiers, person) pairs kept per file and scenario
 QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
 PSEUDONYMISABLE = set(pl.SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
@@ -242,6 +243,22 @@ class Engine:
                     for c in t.get("coordinates") or t.get("columns") or []:
                         if isinstance(c, str):
                             out.add((f.path, c))
+        return out
+
+    def evidence_columns(self) -> set[tuple[str, str]]:
+        """Columns named as evidence of an important-data candidate (personal or not)."""
+        names = {(m.report.path, f.name) for m in self.models if m.ok for f in m.schema}
+        out = set()
+        for d in self.baseline.report.important_data:
+            if d.get("status") == "dismissed":
+                continue
+            for line in d.get("evidence") or []:
+                file, _, rest = str(line).partition(": ")
+                inner = re.search(r"\(([^()]*)\)\s*$", rest)
+                for part in (rest, inner.group(1) if inner else ""):
+                    for col in part.split(","):
+                        if (file, col.strip()) in names:
+                            out.add((file, col.strip()))
         return out
 
     def check(self, changes: Iterable[Change]) -> None:
@@ -588,6 +605,9 @@ def _entry(kind: str, outcome: Outcome, baseline: Outcome, **more: Any) -> dict[
 def single_changes(engine: Engine) -> list[Change]:
     """The changes considered one at a time, for each column holding personal information."""
     out: list[Change] = []
+    personal = {(f, c) for f, c, _, _ in engine.columns()}
+    for file, column in sorted(engine.evidence_columns() - personal):
+        out.append(Change("drop", column, file))
     for file, column, entity, _ in engine.columns():
         out.append(Change("drop", column, file))
         rule = deid.rule_for_entity(entity)
@@ -607,8 +627,9 @@ def build_plan(engine: Engine, changes: list[Change] | None = None, search: bool
     # Pseudonymising or masking changes nothing that is counted: the same outcome as the export
     # as it is (the same persons' information, of the same kinds, PIPL Art 4 and 73).
     counted = [c for c in singles if c.action in ("drop", "generalise")]
-    sensitive_cols = {(f, c) for f, c, _, s in engine.columns() if s} | engine.table_columns()
-    all_cols = {(f, c) for f, c, _, _ in engine.columns()}
+    evidence = engine.evidence_columns()
+    sensitive_cols = {(f, c) for f, c, _, s in engine.columns() if s} | engine.table_columns() | evidence
+    all_cols = {(f, c) for f, c, _, _ in engine.columns()} | evidence
     starts = []
     if search:
         if sensitive_cols:
@@ -644,17 +665,29 @@ def build_plan(engine: Engine, changes: list[Change] | None = None, search: bool
 
 
 def _reduce(engine: Engine, outcome: Outcome, target: str) -> tuple[Outcome, bool]:
-    """Leave changes out, one at a time, while the target is still reached."""
+    """Leave changes out while the target is still reached.
+
+    Each round tries, in one pass, leaving out each change alone and leaving out together all
+    the changes that could each be left out in the round before (most changes are independent,
+    so that usually removes them all at once); it ends when no single change can be left out.
+    """
+    spare: tuple[Change, ...] = ()
     for _ in range(MAX_ROUNDS):
         changes = outcome.changes
-        if len(changes) <= 1:
+        if not changes:
             return outcome, True
         trials = [tuple(c for c in changes if c != x) for x in changes]
+        if len(spare) > 1:
+            trials.append(tuple(c for c in changes if c not in spare))
         results = engine.evaluate(trials)
-        ok = [o for o in results if _rank(o.path) <= _rank(target)]
+        if len(spare) > 1 and _rank(results[-1].path) <= _rank(target):
+            outcome, spare = results[-1], ()
+            continue
+        ok = [(x, o) for x, o in zip(changes, results, strict=False) if _rank(o.path) <= _rank(target)]
         if not ok:
             return outcome, True
-        outcome = ok[0]
+        outcome = ok[0][1]
+        spare = tuple(x for x, _ in ok[1:])
     return outcome, False
 
 

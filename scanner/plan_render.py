@@ -35,9 +35,11 @@ def _file_of(e: dict[str, Any]) -> str:
     return ", ".join(files)
 
 
-def _groups(small: dict[str, Any]) -> str:
+def _groups(small: dict[str, Any], files: set[str] | None = None) -> str:
     parts = []
     for file, g in small.items():
+        if files is not None and file not in files:
+            continue
         name = file.rsplit("/", 1)[-1]
         if not g.get("computed"):
             parts.append(f"{name}: not computed")
@@ -68,7 +70,7 @@ def sections(plan: Plan, lang: str = "en") -> list[tuple[str, list[str] | None, 
     for e in plan.entries:
         rows.append([_change_text(e["changes"][0]), _file_of(e), e["path"], f"{e['persons']['personal']:,}",
                      f"{e['persons']['sensitive']:,}", ", ".join(e["items_no_longer_triggered"]) or "—",
-                     _groups(e.get("small_groups") or {})])
+                     _groups(e.get("small_groups") or {}, {c.get("file") for c in e["changes"]})])
     out.append(("每项修改单独的效果" if zh else "Each change alone", header, rows))
 
     for s in plan.sets:
