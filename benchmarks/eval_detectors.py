@@ -1,12 +1,21 @@
-"""Score column classification against ``sample_data/truth.json``.
+"""Score column classification against ``sample_data/truth.json`` and the published test vectors.
 
-For every file in truth.json, every column is classified from a sample of its values (as the
+**Vectors** (``tests/detectors/vectors/<ENTITY>.tsv``): values from other projects' published
+tests (python-stdnum, hutool, JioNLP, Presidio) and our own, each marked ``valid`` (the entity by
+itself), ``ambiguous`` (valid alone, but a column of it is the entity only under its header: a
+15-digit Amex number is also an IMEI's shape), ``header`` (the entity only under a header that
+names it: the looser shape a header allows) or ``invalid``. Each is run
+alone (``Detector.is_valid``), as a column under a neutral header and as a column under a typical
+Chinese header; precision and recall per entity and setting are printed.
+
+**sample_data**: for every file in truth.json, every column is classified from a sample of its values (as the
 scanner does: up to ``--sample`` values spread evenly over the file), and compared with the
 entity the generator wrote down. Prints per-entity precision and recall, the decoys that were
 labelled (there must be none), and exits 1 when an in-scope entity is below the target.
 
     .venv/bin/python benchmarks/eval_detectors.py                 # sample_data/, target 0.98
     .venv/bin/python benchmarks/eval_detectors.py --show-errors   # and every wrong column
+    .venv/bin/python benchmarks/eval_detectors.py --vectors-only  # the vectors alone (seconds)
 
 Coordinates, media (faces by scikit-image's cascade), biometric vectors and templates, medical
 and genetic columns are scored like every other entity. Trajectories are table-level: for each
@@ -38,6 +47,128 @@ from detectors.registry import builtin_detectors  # noqa: E402
 
 TARGET = 0.98
 DEFAULT_SAMPLE = 5000
+VECTORS = ROOT / "tests" / "detectors" / "vectors"
+NEUTRAL_HEADER = "col_a"
+VECTOR_REPEAT = 5  # a vector's column: the value repeated (a column is never labelled from one value)
+SETTINGS = ("alone", "neutral", "header")
+
+
+@dataclass
+class Vector:
+    entity: str
+    value: str
+    expected: str  # valid, ambiguous, header, invalid
+    source: str
+    note: str = ""
+
+
+@dataclass
+class VectorFile:
+    entity: str
+    header: str
+    sources: dict[str, str]
+    vectors: list[Vector]
+
+
+def load_vectors(directory: Path = VECTORS) -> list[VectorFile]:
+    """Every ``<ENTITY>.tsv``: ``# header:`` and ``# source KEY:`` lines, then value/expected/source/note rows."""
+    files = []
+    for path in sorted(directory.glob("*.tsv")):
+        entity, header, sources, vectors = path.stem, "", {}, []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line in lines:
+            if line.startswith("# header:"):
+                header = line.split(":", 1)[1].strip()
+            elif line.startswith("# source "):
+                key, _, where = line[len("# source "):].partition(":")
+                sources[key.strip()] = where.strip()
+        rows = [line for line in lines if line and not line.startswith("#")]
+        for row in rows[1:]:  # the first row names the fields
+            value, expected, source, *note = row.split("\t")
+            vectors.append(Vector(entity, value, expected, source, note[0] if note else ""))
+        files.append(VectorFile(entity, header, sources, vectors))
+    return files
+
+
+@dataclass
+class VectorOutcome:
+    vector: Vector
+    alone: bool
+    neutral: str | None  # the entity the column was labelled
+    header: str | None
+
+    def expected(self, setting: str, requires_header: bool) -> bool:
+        e = self.vector.expected
+        if setting == "alone":
+            return e in ("valid", "ambiguous")
+        if setting == "neutral":
+            return e == "valid" and not requires_header
+        return e in ("valid", "ambiguous", "header")
+
+    def found(self, setting: str) -> bool:
+        if setting == "alone":
+            return self.alone
+        return (self.neutral if setting == "neutral" else self.header) == self.vector.entity
+
+
+def run_vectors(files: list[VectorFile], detectors=None) -> list[VectorOutcome]:
+    detectors = detectors or builtin_detectors()
+    by_entity = {d.entity: d for d in detectors}
+    out = []
+    for f in files:
+        det = by_entity[f.entity]
+        for v in f.vectors:
+            column = pa.array([v.value] * VECTOR_REPEAT, pa.string())
+            out.append(VectorOutcome(
+                v, det.is_valid(v.value),
+                classify_column(NEUTRAL_HEADER, column, detectors).entity,
+                classify_column(f.header, column, detectors).entity,
+            ))
+    return out
+
+
+def vector_scores(outcomes: list[VectorOutcome], detectors=None) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(entity, setting) → (true positives, false positives, false negatives)."""
+    by_entity = {d.entity: d for d in (detectors or builtin_detectors())}
+    scores: dict[tuple[str, str], list[int]] = {}
+    for o in outcomes:
+        for setting in SETTINGS:
+            want = o.expected(setting, by_entity[o.vector.entity].requires_header)
+            got = o.found(setting)
+            s = scores.setdefault((o.vector.entity, setting), [0, 0, 0])
+            s[0] += want and got
+            s[1] += got and not want
+            s[2] += want and not got
+    return {k: tuple(v) for k, v in scores.items()}
+
+
+def report_vectors(outcomes: list[VectorOutcome], show_errors: bool) -> bool:
+    scores = vector_scores(outcomes)
+    entities = sorted({e for e, _ in scores})
+    print(f"{'vectors: entity':28} {'n':>4}  " + "  ".join(f"{s + ' P/R':>15}" for s in SETTINGS))
+    ok = True
+    for entity in entities:
+        n = sum(1 for o in outcomes if o.vector.entity == entity)
+        cells = []
+        for setting in SETTINGS:
+            tp, fp, fn = scores[(entity, setting)]
+            precision = tp / (tp + fp) if tp + fp else 1.0
+            recall = tp / (tp + fn) if tp + fn else 1.0
+            ok &= fp == 0 and fn == 0
+            cells.append(f"{precision:6.2f} / {recall:5.2f}")
+        print(f"{entity:28} {n:4d}  " + "  ".join(f"{c:>15}" for c in cells))
+    by_entity = {d.entity: d for d in builtin_detectors()}
+    exact = sum(all(o.found(s) == o.expected(s, by_entity[o.vector.entity].requires_header) for s in SETTINGS)
+                for o in outcomes)
+    print(f"{len(outcomes)} vectors in {len(entities)} files; {exact} read as expected in all three settings")
+    if show_errors or not ok:
+        for o in outcomes:
+            for setting in SETTINGS:
+                if o.found(setting) != o.expected(setting, by_entity[o.vector.entity].requires_header):
+                    print(f"  {o.vector.entity} [{setting}] expected {o.vector.expected}: got "
+                          f"{o.alone if setting == 'alone' else (o.neutral if setting == 'neutral' else o.header)}"
+                          f" ({o.vector.source}{': ' + o.vector.note if o.vector.note else ''})")
+    return ok
 
 
 @dataclass
@@ -195,7 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=DEFAULT_SAMPLE, help="values sampled per column")
     parser.add_argument("--target", type=float, default=TARGET)
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--vectors", type=Path, default=VECTORS, help="folder of <ENTITY>.tsv vector files")
+    parser.add_argument("--vectors-only", action="store_true", help="score the vectors, not sample_data")
     args = parser.parse_args(argv)
+    vectors_ok = True
+    if args.vectors.is_dir():
+        vectors_ok = report_vectors(run_vectors(load_vectors(args.vectors)), args.show_errors)
+        print()
+    if args.vectors_only:
+        print("PASS" if vectors_ok else "FAIL: a vector was misread")
+        return 0 if vectors_ok else 1
     if not (args.sample_data / "truth.json").exists():
         print(f"no truth.json in {args.sample_data}: run sample_data/generate.py first", file=sys.stderr)
         return 2
