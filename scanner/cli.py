@@ -137,6 +137,12 @@ def main() -> None:
 @context_options
 @click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
               help="A column that identifies a person besides the detected identifiers (repeatable), e.g. member_id.")
+@click.option("--not-key", "not_keys", multiple=True, metavar="VALUE",
+              help="A placeholder value of your systems that names nobody (repeatable), e.g. 13912345678; "
+                   "with [persons] not_keys in chujing.toml. Well-known ones (13800138000, noreply@…) are built in.")
+@click.option("--shared-contact-identities", "max_identities", type=click.IntRange(min=1), default=3, show_default=True,
+              help="A phone, e-mail or other contact held by more identity documents than this is shared "
+                   "(a switchboard, a placeholder) and links no rows.")
 @click.option("--sample-rows", type=click.IntRange(min=100), default=5000, show_default=True,
               help="Values per column sampled (spread over the file) to classify columns.")
 @click.option("--full", is_flag=True,
@@ -205,6 +211,7 @@ def scan(ctx: click.Context, **params):
             fail(str(exc))
         _merge_config(ctx, p, config.scan)
         _merge_exporter(ctx, p, config.exporter, config_file)
+        _merge_persons(ctx, p, config.persons)
         outputs = config.outputs
     paths = list(p["paths"])
     if not paths:
@@ -213,6 +220,7 @@ def scan(ctx: click.Context, **params):
         ruleset=p["ruleset"], ftz=p["ftz"], outside_scope=p["outside_scope"],
         ftz_source=p.get("ftz_source") or (f"--ftz {p['ftz']}" if p["ftz"] else None), sector=p["sector"], scenario=p["scenario"], subject=p["subject"], modality=p["modality"],
         ciio=p["ciio"], year=p["year"], person_keys=list(p["person_keys"]), subjects=dict(p.get("subjects") or {}),
+        not_keys=list(p["not_keys"]), max_identities=p["max_identities"],
         sample_rows=p["sample_rows"], full=p["full"], detector_files=list(p["detector_files"]),
         important=list(p["important"]), not_important=list(p["not_important"]), ledger=p["ledger"],
         ledger_key_file=p["ledger_key_file"], record=p["record"], transfer_id=p["transfer_id"],
@@ -220,6 +228,7 @@ def scan(ctx: click.Context, **params):
         state=p["state"], rescan=p["rescan"], storage_options=dict(p.get("storage_options") or {}),
         sensitive_areas=p["sensitive_areas"],
     )
+    _check_subjects(options)
     if options.sensitive_areas:
         from scanner.tables import load_areas
 
@@ -279,6 +288,34 @@ def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
         if name == "paths" and params.get("paths"):
             continue
         params[name] = tuple(value) if isinstance(value, list) else value
+
+
+def _merge_persons(ctx: click.Context, params: dict, persons: dict) -> None:
+    """``[persons]``: placeholders add to those on the command line; the threshold yields to it."""
+    from click.core import ParameterSource
+
+    params["not_keys"] = tuple(persons.get("not_keys", ())) + tuple(params.get("not_keys") or ())
+    if "shared_contact_identities" in persons and \
+            ctx.get_parameter_source("max_identities") in (None, ParameterSource.DEFAULT):
+        params["max_identities"] = persons["shared_contact_identities"]
+
+
+def _check_subjects(options) -> None:
+    """Subject roles per file (``[scan.subjects]``) are refused when the sector's list does not
+    name them, as ``--subject`` is: an unknown role would be judged as no role at all."""
+    from mappings import engine
+
+    try:
+        context = options.context()
+        sector = engine.reference_list(context).sectors.get(context.sector)
+    except (ValueError, LookupError) as exc:
+        fail(str(exc).splitlines()[0])
+        return
+    if sector is None or not sector.subjects:
+        return
+    for pattern, role in options.subjects.items():
+        if role not in sector.subjects:
+            fail(f"subject role {role!r} for {pattern}: unknown for {context.sector}: choose {', '.join(sector.subjects)}")
 
 
 def _merge_exporter(ctx: click.Context, params: dict, exporter: dict, config_file: str) -> None:

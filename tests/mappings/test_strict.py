@@ -290,3 +290,64 @@ def test_header_words_cost_linear_time_in_columns() -> None:
     run(500)
     small, large = min(run(2000) for _ in range(2)), min(run(20000) for _ in range(2))
     assert large / small < 10 * 2.5  # ten times the columns: about ten times the time, never a hundred
+
+
+# ---------------------------------------------------------------------------- scan and reports
+
+
+@pytest.fixture
+def trial_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "trial.csv"
+    path.write_text("subject_no,诊断\nS001,I10\nS002,E11.9\nS003,J45\n", encoding="utf-8")
+    return path
+
+
+def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict | None, str]:
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["scan", *args, "--format", "json", "-q"])
+    return result.exit_code, (json.loads(result.stdout) if result.stdout.strip().startswith("{") else None), \
+        result.output
+
+
+def test_the_exporter_states_the_zone_in_chujing_toml(tmp_path: Path, trial_csv: Path) -> None:
+    config = tmp_path / "chujing.toml"
+    config.write_text('[exporter]\nftz = "beijing"\n\n[scan]\nsector = "pharmaceutical"\n'
+                      'scenario = "clinical_trial"\nsubject = "trial_subject"\n', encoding="utf-8")
+    code, report, _ = scan_json(str(trial_csv), "--config", str(config), "--person-key", "subject_no")
+    assert report["ruleset"] == "beijing-ftz-2024" and report["alternatives"] == []
+    assert report["exporter"]["ftz"] == "beijing" and "[exporter] ftz" in report["exporter"]["statement"]
+    code, national, _ = scan_json(str(trial_csv), "--sector", "pharmaceutical", "--scenario", "clinical_trial",
+                                  "--subject", "trial_subject", "--person-key", "subject_no")
+    assert national["ruleset"] == "cac-2024" and national["alternatives"][0]["ruleset"] == "beijing-ftz-2024"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[exporter]\nftz = "shanghai"\n', encoding="utf-8")
+    code, _, output = scan_json(str(trial_csv), "--config", str(bad))
+    assert code == 2 and 'ftz must be "beijing"' in output and "Traceback" not in output
+
+
+def test_an_unknown_role_per_file_is_refused_as_subject_is(tmp_path: Path, trial_csv: Path) -> None:
+    config = tmp_path / "chujing.toml"
+    config.write_text(f'[scan]\nsector = "pharmaceutical"\nscenario = "clinical_trial"\n\n[scan.subjects]\n'
+                      f'"{trial_csv.name}" = "investigator"\n', encoding="utf-8")
+    code, _, output = scan_json(str(trial_csv), "--config", str(config))
+    assert code == 2 and "unknown for pharmaceutical" in output and len(output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("fmt", ["table", "md", "html"])
+def test_reports_show_every_path_the_exporter_and_the_alternative(fmt: str) -> None:
+    result = CliRunner().invoke(CLI, ["assess", *TRIAL, "--personal", "30000", "--sensitive", "30000",
+                                      "--important", "pharmaceutical.14", "--format", fmt])
+    text = result.output
+    assert result.exit_code == 20  # the national baseline decides: important data, Article 7
+    assert "--ftz beijing" in text and "beijing-ftz-2024" in text  # what the list would decide
+    listed = CliRunner().invoke(CLI, ["assess", *TRIAL, "--personal", "30000", "--sensitive", "30000",
+                                      "--important", "pharmaceutical.14", "--ftz", "beijing", "--format", fmt])
+    assert listed.exit_code == 30
+    if fmt == "html":
+        assert 'data-path="other_legal_path"' in listed.output and 'data-path="standard_contract_or_certification"' \
+            in listed.output
+        assert 'id="alternative"' in text
+    else:
+        assert "every path required" in listed.output.lower()
+        assert "pharmaceutical.14" in listed.output and "pharmaceutical.9" in listed.output
