@@ -21,6 +21,10 @@ the file. Found in the working directory, or given with ``--config``.
     [scan.subjects]                              # subject role per file (glob on the path)
     "exports/hcp_*.csv" = "hcp"
 
+    [persons]
+    not_keys = ["13912345678", "service@shop.cn"] # placeholder values of your systems: never link
+    shared_contact_identities = 3                # a contact held by more identities links nothing
+
     [[outputs]]
     format = "json"
     path = "reports/scan.json"
@@ -49,6 +53,8 @@ SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "sensitive_areas": str, "keyless_policy": str, "storage_options": dict,
 }
 OUTPUT_FORMATS = ("json", "table", "md", "html")
+# Keys of [persons]: how rows are linked into persons (see scanner.linking).
+PERSONS_KEYS: dict[str, type] = {"not_keys": list, "shared_contact_identities": int}
 # Keys of [exporter]: what the exporter states about itself.
 EXPORTER_KEYS = {"ftz": ("beijing",), "outside_scope": None}
 
@@ -66,6 +72,7 @@ class ProjectConfig:
     scan: dict[str, Any] = field(default_factory=dict)
     outputs: list[Output] = field(default_factory=list)
     exporter: dict[str, str] = field(default_factory=dict)
+    persons: dict[str, Any] = field(default_factory=dict)
 
 
 def find_config(explicit: str | None = None, cwd: str | None = None) -> str | None:
@@ -91,10 +98,21 @@ def load_config(path: str) -> ProjectConfig:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    unknown = set(data) - {"scan", "outputs", "exporter"}
+    unknown = set(data) - {"scan", "outputs", "exporter", "persons"}
     if unknown:
-        raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}: expected [exporter], [scan] "
-                         "and [[outputs]]")
+        raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}: expected [exporter], [scan], "
+                         "[persons] and [[outputs]]")
+    persons = data.get("persons", {})
+    if not isinstance(persons, dict):
+        raise ValueError(f"{path}: [persons] must be a table")
+    for key, value in persons.items():
+        expected = PERSONS_KEYS.get(key)
+        if expected is None:
+            raise ValueError(f"{path}: [persons] has an unknown key {key!r}; known keys: {', '.join(PERSONS_KEYS)}")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ValueError(f"{path}: [persons] {key} must be a {_type_name(expected)}")
+    if persons.get("shared_contact_identities", 1) < 1:
+        raise ValueError(f"{path}: [persons] shared_contact_identities must be at least 1")
     exporter = data.get("exporter", {})
     if not isinstance(exporter, dict):
         raise ValueError(f"{path}: [exporter] must be a table")
@@ -132,7 +150,7 @@ def load_config(path: str) -> ProjectConfig:
             raise ValueError(f"{path}: outputs #{i}: format must be one of {', '.join(OUTPUT_FORMATS)}")
         out_path = raw.get("path")
         outputs.append(Output(format=fmt, path=_resolve(out_path, base) if out_path else None, lang=raw.get("lang")))
-    return ProjectConfig(path=path, scan=scan, outputs=outputs, exporter=dict(exporter))
+    return ProjectConfig(path=path, scan=scan, outputs=outputs, exporter=dict(exporter), persons=dict(persons))
 
 
 def _resolve(value: str, base: Path) -> str:

@@ -45,6 +45,10 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "by_subject": ("按主体角色", "By subject role"),
     "incomplete": ("扫描不完整：{n} 个输入无法读取（见下方错误）", "Incomplete: {n} input(s) could not be scanned (see errors below)"),
     "unreviewed_warning": ("{n} 项重要数据候选待评审，已计入结论", "{n} important-data candidate(s) await review and count in the verdict"),
+    "shared_warning": ("{n} 个共用联系方式（如 {example}，{identities} 个身份证件共用）不用于关联人员：严格计为 {personal} 人"
+                       "（全部联系方式都关联时为 {low} 人，都不关联时为 {high} 人）",
+                       "{n} shared contact(s) (e.g. {example}, held by {identities} identities) link nobody: persons "
+                       "counted strictly as {personal} (between {low} if every contact linked and {high} if none did)"),
     "stale_warning": ("{n} 条已记录的决定不再对应任何发现（列被改名？）", "{n} recorded decision(s) no longer match anything (a renamed column?)"),
     "triggered_items": ("触发的条目", "Triggered items"),
     "other_items": ("已检查但未触发的条目（{n}）", "Items checked and not triggered ({n})"),
@@ -325,6 +329,10 @@ def _verdict_section(report: Report, lang: str) -> str:
     if unreviewed:
         out.append(f'<div class="warn amber" id="warn-unreviewed">{esc(_label("unreviewed_warning", lang, n=len(unreviewed)))}: '
                    f'{", ".join(esc(c.get("item")) for c in unreviewed)}</div>')
+    shared = report.persons.shared_contacts()
+    if shared:
+        figures = {k: (f"{v:,}" if isinstance(v, int) else v) for k, v in shared.items()}
+        out.append(f'<div class="warn amber" id="warn-shared">{esc(_label("shared_warning", lang, **figures))}</div>')
     stale = (report.extra.get("decisions") or {}).get("stale") or []
     if stale:
         out.append(f'<div class="warn amber" id="warn-stale">{esc(_label("stale_warning", lang, n=len(stale)))}</div>')

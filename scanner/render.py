@@ -145,6 +145,9 @@ def render_table(report: Report) -> str:
     unreviewed = [c for c in report.important_data if c.get("status", "unreviewed") == "unreviewed"]
     if unreviewed:
         out.append(f"  ⚠ {len(unreviewed)} important-data candidate(s) await review and count in the verdict")
+    shared = p.shared_contact_warning()
+    if shared:
+        out.append(f"  ⚠ {shared}")
     out.append("")
     notes = _notes(report)
     if notes:
@@ -218,6 +221,8 @@ def render_markdown(report: Report) -> str:
     out.append(f"- Persons in this export: {p.personal:,} (sensitive {p.sensitive:,})")
     if p.keyless_rows:
         out.append(f"- Rows without a person key: {p.keyless_rows:,} (policy: {md_escape(p.keyless_policy)})")
+    if p.shared_contact_warning():
+        out.append(f"- ⚠ {md_escape(p.shared_contact_warning())}")
     if p.year_to_date:
         out.append(f"- Year to date, this transfer included: {_fmt_count(p.year_to_date.get('personal'))} "
                    f"(sensitive {_fmt_count(p.year_to_date.get('sensitive'))})")

@@ -80,9 +80,31 @@ class PersonsReport:
     keyless_rows: int = 0
     keyless_policy: str = "each_row_is_a_person"
     minors: int = 0
+    # How the count was reached (scanner.linking): merges resting on contacts alone, shared
+    # contacts (masked), placeholders, conflicts kept apart, the range the count could take.
+    linking: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def shared_contacts(self) -> dict[str, Any] | None:
+        """What a report's one-line warning says when shared contacts were found (they link
+        nobody): how many, an example (masked), the strict count and its range; else None."""
+        total = self.linking.get("shared_contacts_total", 0)
+        if not total:
+            return None
+        low, high = self.linking.get("range", {}).get("personal", [self.personal, self.personal])
+        listed = self.linking.get("shared_contacts") or [{"value": "?", "identities": 0}]
+        return {"n": total, "example": listed[0]["value"], "identities": listed[0]["identities"],
+                "personal": self.personal, "low": low, "high": high}
+
+    def shared_contact_warning(self) -> str | None:
+        facts = self.shared_contacts()
+        if facts is None:
+            return None
+        return (f"{facts['n']:,} shared contact(s) (e.g. {facts['example']}, held by {facts['identities']:,} "
+                f"identities) link nobody: persons counted strictly as {facts['personal']:,} (between "
+                f"{facts['low']:,} if every contact linked and {facts['high']:,} if none did)")
 
 
 @dataclass
