@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from scanner.ledger import Ledger, LedgerError, open_ledger
+from scanner.ledger import FAULTS, Ledger, fault_message, open_ledger
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -55,8 +55,8 @@ def _open(ctx: click.Context, ledger_path: str | None, ledger_key: str | None) -
     key = ledger_key or group.get("ledger_key")
     try:
         return open_ledger(path, key_file=key)
-    except LedgerError as exc:
-        _fail(str(exc).splitlines()[0])
+    except FAULTS as exc:  # a damaged, read-only or busy ledger: one line, never a traceback
+        _fail(fault_message(path, exc))
         raise  # unreachable
 
 
@@ -65,8 +65,8 @@ def _run(ctx: click.Context, ledger_path: str | None, ledger_key: str | None,
     ledger = _open(ctx, ledger_path, ledger_key)
     try:
         return action(ledger)
-    except LedgerError as exc:
-        _fail(str(exc).splitlines()[0])
+    except FAULTS as exc:
+        _fail(fault_message(ledger.path, exc))
     finally:
         ledger.close()
 

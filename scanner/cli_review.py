@@ -29,7 +29,7 @@ from scanner.decisions import (
     scan_root,
 )
 from scanner.render import PATH_LABELS, _safe_terminal
-from scanner.report import EXIT_USAGE, SCHEMA
+from scanner.report import EXIT_ERROR, EXIT_USAGE, SCHEMA
 
 DEFAULT_DECISIONS = "chujing-decisions.yaml"
 LOW_CONFIDENCE = 0.9
@@ -48,6 +48,34 @@ class Question:
     column: dict[str, Any] = field(default_factory=dict)
     candidate: dict[str, Any] = field(default_factory=dict)
     stale: dict[str, Any] = field(default_factory=dict)
+
+
+def report_shape_problem(report: dict[str, Any]) -> str | None:
+    """What makes ``report`` unusable for a review (the parts the review reads), or None."""
+    files = report.get("files")
+    if files is not None and not isinstance(files, list):
+        return "'files' is not a list"
+    for i, f in enumerate(files or []):
+        if not isinstance(f, dict) or not isinstance(f.get("path"), str):
+            return f"files[{i}] is not a file entry with a path"
+        columns = f.get("columns")
+        if columns is not None and not isinstance(columns, list):
+            return f"files[{i}].columns is not a list"
+        for j, c in enumerate(columns or []):
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+                return f"files[{i}].columns[{j}] is not a column with a name"
+            for key, kinds in (("entity", (str, type(None))), ("evidence", (str, type(None))),
+                               ("confidence", (int, float, type(None))), ("decision", (dict, type(None))),
+                               ("samples", (list, type(None)))):
+                if not isinstance(c.get(key), kinds):
+                    return f"files[{i}].columns[{j}].{key} has the wrong type"
+    important = report.get("important_data")
+    if important is not None and not isinstance(important, list):
+        return "'important_data' is not a list"
+    for i, candidate in enumerate(important or []):
+        if not isinstance(candidate, dict) or not isinstance(candidate.get("item"), str | None):
+            return f"important_data[{i}] is not a candidate with an item"
+    return None
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -292,8 +320,15 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
             report = json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(f"{report_path}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
+    except RecursionError:  # nesting deeper than Python's JSON decoder goes: no report is like that
+        _fail(f"{report_path}: not a chujing JSON report (nested too deeply to read); write one with "
+              f"chujing scan --format json", EXIT_ERROR)
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
         _fail(f"{report_path}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
+    problem = report_shape_problem(report)
+    if problem:
+        _fail(f"{report_path}: a chujing report of the wrong shape ({problem}); write it again with "
+              f"chujing scan --format json", EXIT_ERROR)
     if decisions_path is None:
         decisions_path = (report.get("decisions") or {}).get("file") or DEFAULT_DECISIONS
     try:

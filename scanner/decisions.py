@@ -134,13 +134,21 @@ class Decisions:
 
     # --- look-ups the pipeline uses ---------------------------------------------------------
     def column(self, file_path: str, column: str) -> ColumnDecision | None:
-        """The most specific decision on ``column`` of the scanned file ``file_path``."""
+        """The most specific decision on ``column`` of the scanned file ``file_path``.
+
+        Reports show a path with its identifiers masked (a file named after a person), and the
+        review writes the path as shown: it matches the file as well as its real path does."""
+        from scanner.sources import display_path
+
         best: tuple[tuple[int, int], int] | None = None
         found: ColumnDecision | None = None
+        shown = display_path(file_path)
         for index, d in enumerate(self.columns):
             if d.column != column:
                 continue
             rank = match_rank(d.file, file_path)
+            if rank is None and shown != file_path:
+                rank = match_rank(d.file, shown)
             # Later entries win ties: a decision added after another one replaces it.
             if rank is not None and (best is None or (rank, index) > best):
                 best, found = (rank, index), d

@@ -740,3 +740,30 @@ def _now() -> str:
 
 def _reason(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+# What can go wrong under a ledger that is damaged, read-only or busy, beside LedgerError.
+FAULTS = (LedgerError, sqlite3.Error, OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def fault_message(path: str | os.PathLike | None, exc: BaseException) -> str:
+    """One line naming the ledger, what is wrong with it and what to do; never a value from it.
+
+    SQLite and JSON messages name no data, but only their first words are kept anyway.
+    """
+    if isinstance(exc, LedgerError):
+        return str(exc).splitlines()[0]
+    from scanner.sources import display_path
+
+    name = display_path(os.fspath(path) if path is not None else str(default_ledger_path()))
+    text = _reason(exc)[:120]
+    low = text.lower()
+    if isinstance(exc, PermissionError) or "readonly" in low or "read-only" in low:
+        return (f"{name}: the ledger is read-only ({text}); nothing was recorded: run again with write "
+                f"permission on the ledger and its folder")
+    if "locked" in low or "busy" in low:
+        return f"{name}: the ledger is busy (another process holds it: {text}); nothing was recorded: run again"
+    if isinstance(exc, sqlite3.Error):
+        return f"{name}: the ledger is damaged ({text}); restore it from a backup and run again"
+    return (f"{name}: the ledger holds a record that cannot be read ({type(exc).__name__}); restore it from a "
+            f"backup and run again")

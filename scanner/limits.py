@@ -19,6 +19,21 @@ MAX_DECOMPRESSED_MB = 1024
 # 30-character names fit); a file whose first line does not end is not a table.
 MAX_HEADER_BYTES = 8 << 20
 
+# A column name longer than this (in UTF-8 bytes) is not used: the column is named by its
+# position and its report says the name was too long. Names are matched against every
+# detector's and rule's header words, so their length is a cost per column.
+MAX_NAME_BYTES = 1024
+
+# A cell longer than this (in UTF-8 bytes) is too long to classify: it is left out of the sample
+# a column is classified on (and the column's report says how many were), but its row is read
+# and counted like any other, and the count pass still checks it with the linear-time patterns.
+MAX_CELL_BYTES = 1 << 20
+
+# A record (one line, or several when a quoted value holds new lines) of a delimited text file
+# must end within this many bytes past the header; a longer one fails the file ("too long"): it
+# is never cut or skipped. It sets the block Arrow parses at a time, so it bounds memory too.
+MAX_LINE_BYTES = 1 << 20
+
 # More columns than this is refused: classifying each column costs time, and no export of
 # personal data has that many.
 MAX_COLUMNS = 20_000
@@ -53,6 +68,18 @@ def max_header_bytes() -> int:
 
 def max_columns() -> int:
     return _env_int("CHUJING_MAX_COLUMNS", MAX_COLUMNS)
+
+
+def max_name_bytes() -> int:
+    return _env_int("CHUJING_MAX_NAME_BYTES", MAX_NAME_BYTES)
+
+
+def max_cell_bytes() -> int:
+    return _env_int("CHUJING_MAX_CELL_BYTES", MAX_CELL_BYTES)
+
+
+def max_line_bytes() -> int:
+    return _env_int("CHUJING_MAX_LINE_BYTES", MAX_LINE_BYTES)
 
 
 def prefer_lean_allocator() -> None:

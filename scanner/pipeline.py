@@ -31,9 +31,19 @@ from detectors.base import Detector, strip_whitespace
 from detectors.classify import NON_NULL, ColumnClassification, as_text, classify_column
 from detectors.free_text import entities_in_text
 from mappings import engine
+from scanner import limits
 from scanner.profile import ColumnProfile
 from scanner.report import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
-from scanner.sources import Source, SourceError, describe_read_error, discover, display_path, open_source
+from scanner.sources import (
+    Source,
+    SourceError,
+    check_unchanged,
+    describe_read_error,
+    discover,
+    display_path,
+    file_state,
+    open_source,
+)
 
 log = logging.getLogger("chujing")
 
@@ -151,7 +161,13 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     sources = discover_inputs(report, paths, options)
 
     started = time.monotonic()
-    incremental = _Incremental(options, detectors) if options.state else None
+    incremental = None
+    if options.state:
+        try:
+            incremental = _Incremental(options, detectors)
+        except _StateUnusable as exc:  # the scan goes on without it, and says so (exit status 1)
+            log.error(str(exc))
+            report.errors.append(str(exc))
     for i, source in enumerate(sources):
         if options.progress:
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
@@ -207,7 +223,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
                            by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
 
     if options.ledger is not None or options.record:
-        judged = _apply_ledger(report, options, counter, context, sources)
+        judged = _apply_ledger(report, options, counter, context, sources) or judged
 
     entities = {e for f in report.files for c in f.columns for e in c.entities}
     entities |= {t["entity"] for f in report.files for t in f.tables if t.get("entity")}
@@ -242,6 +258,10 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
     return report
 
 
+class _StateUnusable(Exception):
+    """The state file cannot be used at all (one line naming it)."""
+
+
 class _Incremental:
     """Scans with a state file: unchanged files come from the state, the others are read and
     stored; persons of all files are linked through keyed hashes (same key as the ledger)."""
@@ -250,9 +270,19 @@ class _Incremental:
         from scanner import ledger, state
 
         self._state_mod = state
-        key = ledger.load_key(options.state, options.ledger_key_file, create=True)
+        self.errors: list[str] = []
+        try:
+            key = ledger.load_key(options.state, options.ledger_key_file, create=True)
+        except ledger.LedgerError as exc:
+            raise _StateUnusable(f"{str(exc).splitlines()[0]}; the scan went on without its state") from None
         self.hasher = lambda namespace, keys: ledger.hash_keys(key, namespace, keys)
-        self.state = state.ScanState(options.state, ledger.key_id(key))
+        try:
+            # Paths are kept as keyed hashes: a file named after a person is not written raw.
+            self.state = state.ScanState(options.state, ledger.key_id(key), path_key=key)
+        except state.StateError as exc:
+            self.state = None
+            self._broken(exc)
+        self._state_path = options.state
         self.tables = []
         self.cached = 0
         self.scanned = 0
@@ -269,8 +299,11 @@ class _Incremental:
             fp = lake_fingerprint(source) or self._state_mod.fingerprint(source.path)
         except OSError:
             fp = None
-        if fp is not None and not options.rescan:
-            hit = self.state.get(source.path, fp, signature)
+        if fp is not None and not options.rescan and self.state is not None:
+            try:
+                hit = self.state.get(source.path, fp, signature)
+            except self._state_mod.StateError as exc:
+                hit = self._broken(exc)
             if hit is not None:
                 file_report, table = hit
                 self.tables.append(table)
@@ -281,15 +314,33 @@ class _Incremental:
         table = counter.person_table(self.hasher)
         self.tables.append(table)
         self.scanned += 1
-        if fp is not None and file_report.error is None:
-            self.state.put(source.path, fp, signature, file_report, table)
+        if fp is not None and file_report.error is None and self.state is not None:
+            try:
+                self.state.put(source.path, fp, signature, file_report, table)
+            except self._state_mod.StateError as exc:
+                self._broken(exc)
         return file_report
 
+    def _broken(self, exc: Exception) -> None:
+        """The state file failed: the scan goes on without it (every file read), and says so."""
+        self.errors.append(f"{exc}; the scan went on without it")
+        if self.state is not None:
+            self.state.close()
+            self.state = None
+
     def finish(self, report: Report, sources: list[Source]):
-        removed = self.state.forget_missing({s.path for s in sources})
-        report.extra["incremental"] = {"state": self.state.path, "cached_files": self.cached,
+        removed = 0
+        if self.state is not None:
+            try:
+                removed = self.state.forget_missing({s.path for s in sources})
+                self.state.close()
+            except self._state_mod.StateError as exc:
+                self._broken(exc)
+        for message in self.errors:
+            log.error(message)
+            report.errors.append(message)
+        report.extra["incremental"] = {"state": display_path(self._state_path), "cached_files": self.cached,
                                        "scanned_files": self.scanned, "forgotten_files": removed}
-        self.state.close()
         return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person")
 
 
@@ -388,14 +439,26 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
 
     ctx = dict(context.to_dict(), ruleset=context.deciding_ruleset())
     year = context.year
-    files = [{"path": f.path, "size": f.size_bytes, "rows": f.rows, "fingerprint": _fingerprint(f.path)}
+    real = {s.display: s.path for s in sources}  # reports show paths masked; the files are at the real ones
+    files = [{"path": f.path, "size": f.size_bytes, "rows": f.rows, "fingerprint": _fingerprint(real.get(f.path, f.path))}
              for f in report.files if f.error is None and f.size_bytes is not None]
-    ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
-    if options.record:
-        ytd = ledger.record(counter, ctx, year, transfer_id=options.transfer_id, recipient=options.recipient,
-                            purpose=options.purpose, files=files, exempt=options.exempt)
-    else:
-        ytd = ledger.year_to_date(counter, ctx, year, exempt=options.exempt)
+    try:
+        ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
+        try:
+            if options.record:
+                ytd = ledger.record(counter, ctx, year, transfer_id=options.transfer_id, recipient=options.recipient,
+                                    purpose=options.purpose, files=files, exempt=options.exempt)
+            else:
+                ytd = ledger.year_to_date(counter, ctx, year, exempt=options.exempt)
+        finally:
+            ledger.close()
+    except ledger_mod.FAULTS as exc:
+        # A damaged, read-only or busy ledger: the scan itself stands and its report is written;
+        # the failure is one line (exit status 1) and the verdict rests on this transfer alone.
+        message = ledger_mod.fault_message(options.ledger, exc) + "; the verdict rests on this transfer alone"
+        log.error(message)
+        report.errors.append(message)
+        return None
     report.persons.year_to_date = ytd
     return engine.Counts(personal=ytd.get("personal", 0), sensitive=ytd.get("sensitive", 0),
                          by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})),
@@ -480,6 +543,7 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
                  subject_of: Source | None = None) -> FileReport:
     file_report = FileReport(path=source.display, size_bytes=source.size, subject=_subject_for(subject_of or source, options))
     try:
+        before = file_state(source)
         sample, meta = _read_sample(source, options)
         file_report.format = meta.format
         file_report.encoding = meta.encoding
@@ -491,6 +555,7 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
         table = _table_analyzer(schema, sample, classifications, options)
         _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table)
+        check_unchanged(source, before)  # a file written to between the two reads is not counted short
         if table is not None:
             file_report.tables = table.finish()
     except SourceError as exc:
@@ -525,6 +590,10 @@ def _scan_source(source: Source, options: ScanOptions, detectors: list[Detector]
         ))
         if f.name in key_columns and c.entity is None:
             file_report.columns[-1].evidence = "named as a person key (--person-key)"
+        if meta.too_long.get(f.name):
+            file_report.columns[-1].evidence += (f"; {meta.too_long[f.name]:,} sampled values longer than "
+                                                 f"{limits.max_cell_bytes() >> 10:,} KB were too long to classify "
+                                                 f"(their rows are read and counted)")
     return file_report
 
 
@@ -534,6 +603,7 @@ class _Meta:
     format: str
     encoding: str | None
     delimiter: str | None
+    too_long: dict[str, int] = field(default_factory=dict)  # per column, sampled cells past the cell limit
 
 
 def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]:
@@ -548,18 +618,21 @@ def _read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, _Meta]
         if options.full:
             # Every row is looked at; what is kept for the decision is thinned evenly so that
             # memory stays bounded on any size of file.
+            held_bytes = 0  # kept up to date, never summed again per batch: linear in the batches
             for batch in stream.batches:
                 batch = batch.take(pa.array(np.arange(0, batch.num_rows, stride))) if stride > 1 else batch
                 batches.append(batch)
                 rows += batch.num_rows
-                while rows > target or (rows > 1 and sum(b.nbytes for b in batches) > 2 * SAMPLE_MAX_BYTES):
+                held_bytes += batch.nbytes
+                while rows > target or (rows > 1 and held_bytes > 2 * SAMPLE_MAX_BYTES):
                     stride *= 2
                     table = pa.Table.from_batches(batches, schema=stream.schema)
                     table = table.take(pa.array(np.arange(0, table.num_rows, 2)))
-                    batches = table.to_batches()
+                    batches = table.combine_chunks().to_batches()
                     rows = table.num_rows
+                    held_bytes = sum(b.nbytes for b in batches)
         elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
-            batches = _parquet_spread(source, target)
+            batches = [b.rename_columns(stream.schema.names) for b in _parquet_spread(source, target)]
         else:
             kept_bytes = 0
             for batch in stream.batches:

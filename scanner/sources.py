@@ -17,6 +17,7 @@ import bz2
 import codecs
 import csv
 import errno
+import functools
 import glob
 import gzip
 import io
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -58,19 +60,28 @@ class SourceError(Exception):
 
 
 def display_path(path: str | bytes) -> str:
-    """A path as it can be printed on one line and written as UTF-8.
+    """A path as it can be printed on one line and written as UTF-8, its identifiers masked.
 
     Bytes that are not valid UTF-8 (a file name from another system) show as ``\\xNN``, and
-    control characters (a new line or a terminal escape in a name) as ``\\xNN`` too.
+    control characters (a new line or a terminal escape in a name) as ``\\xNN`` too. A file or
+    folder named after a person (an ID number, a phone, an e-mail address) shows that
+    identifier masked, as every report, log, error, state and ledger writes paths this way.
 
     >>> display_path(os.fsdecode(b"exports/\\xb6\\xa9\\xb5\\xa5.csv"))
     'exports/\\\\xb6\\\\xa9\\\\xb5\\\\xa5.csv'
     >>> display_path("a\\nb.csv")
     'a\\\\x0ab.csv'
+    >>> display_path("members/13800138000/orders.csv")
+    'members/138****8000/orders.csv'
     """
     raw = path if isinstance(path, bytes) else os.fsencode(path)
+    return _display(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _display(raw: bytes) -> str:
     text = raw.decode("utf-8", "backslashreplace")
-    return _CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return mask_identifiers(_CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -383,6 +394,9 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16"
+    bomless = utf16_without_bom(head)
+    if bomless:
+        return bomless
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -416,6 +430,36 @@ def detect_encoding(head: bytes) -> str:
     except LookupError:
         return "gb18030"
     return guess or "gb18030"
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when ``head`` is UTF-16 text written without a BOM.
+
+    Such text has a NUL byte beside every ASCII character (delimiters and line ends included),
+    always on the same side; binary junk has NULs on both sides. The text must decode strictly
+    and hold a line end or a delimiter, and no control character but tab and line ends.
+
+    >>> utf16_without_bom("姓名,手机\\r\\n张三,138\\r\\n".encode("utf-16-le"))
+    'utf-16-le'
+    >>> utf16_without_bom(b"\\x00\\x01\\x02\\x03" * 10) is None
+    True
+    """
+    body = head[: len(head) & ~1]
+    if len(body) < 4 or b"\x00" not in body:
+        return None
+    even, odd = body[0::2].count(0), body[1::2].count(0)
+    if min(even, odd) > 0 or max(even, odd) < 2:
+        return None
+    encoding = "utf-16-le" if odd else "utf-16-be"
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 4:  # a surrogate pair cut at the end of the sample is fine
+            return None
+        text = body[: exc.start].decode(encoding)
+    if not any(ch in text for ch in "\n\r,\t|;") or any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return None
+    return encoding
 
 
 def sniff_delimiter(text: str, path: str = "") -> str:
@@ -452,10 +496,115 @@ def sniff_delimiter(text: str, path: str = "") -> str:
     return best
 
 
-# A first row holding a long digit run (a phone, an ID, a card) or an e-mail address is data,
-# not a header: such a file is read without a header, so that no value becomes a column name
-# (column names are printed in every report) and no record is dropped.
-_DATA_CELL = re.compile(r"[0-9]{9,}|[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+# --- names: identifiers, limits, duplicates -------------------------------------------------
+
+# A first row holding an identifier is data, not a header: such a file is read without a
+# header, so that no value becomes a column name (column names are printed in every report) and
+# no record is dropped. An identifier is what a person-key detector accepts (formatted or not:
+# ``138-0013-8000``, ``440305 19721201 8141``, ``E10000000``), a run of nine digits or more,
+# or an e-mail address. RE2 through Arrow: linear time on any cell.
+_DATA_CELL = r"[0-9]{9,}|[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"
+# The parts of a name that may be an identifier: runs of ASCII letters, digits and the marks of
+# e-mail addresses (``_`` separates words in file names), and groups of digits joined by single
+# spaces or dashes. Plain character-class runs: linear time.
+_NAME_TOKEN = re.compile(r"[0-9A-Za-z@.+\-]+")
+_NAME_WORD = re.compile(r"[0-9A-Za-z]+")
+_DIGIT_RUN = re.compile(r"[0-9]{9,}")
+
+
+@functools.cache
+def _identifier_detectors() -> tuple:
+    """The built-in detectors of person keys whose values alone say what they are."""
+    from detectors.registry import builtin_detectors
+
+    return tuple(d for d in builtin_detectors() if d.pattern is not None and d.person_key and not d.requires_header)
+
+
+def identifier_cells(cells: list[str]) -> tuple[np.ndarray, list]:
+    """Which cells hold an identifier (see ``_DATA_CELL``), and the detector that accepted each
+    (None for a bare digit run or an address). Vectorised, linear in the cells' bytes."""
+    values = pa.array(cells, pa.string())
+    hit = pc.match_substring_regex(values, _DATA_CELL).fill_null(False).to_numpy(zero_copy_only=False).copy()
+    by = [None] * len(cells)
+    for det in _identifier_detectors():
+        ok, _ = det.valid_mask(values)
+        for i in np.flatnonzero(ok & ~hit | ok & np.array([b is None for b in by])):
+            by[i] = det
+        hit |= ok
+    return hit, by
+
+
+def _mask_digits(text: str) -> str:
+    return _DIGIT_RUN.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 7) + m.group()[-4:], text)
+
+
+def mask_identifiers(name: str) -> str:
+    """``name`` (of a column, a file or a folder) with every identifier in it masked.
+
+    >>> mask_identifiers("客户_13800138000")
+    '客户_138****8000'
+    >>> mask_identifiers("证件 440305 19721201 8141 号")
+    '证件 440305********8141 号'
+    >>> mask_identifiers("orders_2024-05.csv")
+    'orders_2024-05.csv'
+    """
+    return mask_identifiers_in([name])[0]
+
+
+def _candidates(name: str) -> list[tuple[int, int]]:
+    """Where an identifier may stand in ``name``: spans with seven digits or more, or an @."""
+    spans = [m.span() for m in _NAME_TOKEN.finditer(name)]
+    # Groups of digits written with single spaces between them (``440305 19721201 8141``).
+    joined: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and spans[j + 1][0] == spans[j][1] + 1 and name[spans[j][1]] in " \u3000" \
+                and name[spans[j + 1][0]].isdigit():
+            j += 1
+        if j > i:
+            joined.append((spans[i][0], spans[j][1]))
+        i = j + 1
+    seen = set(spans)
+    words = [w for w in (m.span() for m in _NAME_WORD.finditer(name)) if w not in seen]
+    return [(a, b) for a, b in joined + spans + words
+            if "@" in name[a:b] or sum(ch.isdigit() for ch in name[a:b]) >= 7]
+
+
+def mask_identifiers_in(names: list[str]) -> list[str]:
+    """:func:`mask_identifiers` for many names at once: each detector runs once over all of
+    them (a wide table's names cost one pass, not one per column)."""
+    found: list[tuple[int, int, int]] = []  # (name, start, end)
+    for n, name in enumerate(names):
+        if any(ch.isdigit() or ch == "@" for ch in name):
+            found.extend((n, a, b) for a, b in _candidates(name))
+    if not found:
+        return list(names)
+    hit, by = identifier_cells([names[n][a:b] for n, a, b in found])
+    per_name: dict[int, list[tuple[int, int, object]]] = {}
+    for (n, a, b), ok, det in zip(found, hit, by, strict=True):
+        if ok:
+            per_name.setdefault(n, []).append((a, b, det))
+    out = list(names)
+    for n, spans in per_name.items():
+        name, parts, done = names[n], [], 0
+        for a, b, det in sorted(spans, key=lambda c: (c[0], -c[1])):
+            if a < done:
+                continue
+            part = name[a:b]
+            if det is not None:
+                normalised = det.normalise(pa.array([part.strip()])).to_pylist()[0] or part
+                masked = det.mask(normalised)
+            else:
+                masked = _mask_digits(part)
+                if "@" in masked:
+                    local, _, domain = masked.partition("@")
+                    masked = f"{local[:1]}***@{domain}"
+            parts += [name[done:a], masked]
+            done = b
+        parts.append(name[done:])
+        out[n] = "".join(parts)
+    return out
 
 
 def _header_cells(line: str, delimiter: str) -> list[str]:
@@ -466,26 +615,43 @@ def _header_cells(line: str, delimiter: str) -> list[str]:
 
 
 def _header_names(cells: list[str]) -> list[str]:
-    """Column names from header cells: blanks named by position, duplicates numbered.
+    """Column names from header cells: blanks named by position, duplicates numbered, names
+    past the name limit named by position (and saying so), identifiers in a name masked.
 
-    >>> _header_names(["a", "a", "", " b "])
-    ['a', 'a.1', 'column_3', 'b']
+    >>> _header_names(["a", "a", "", " b ", "a.1"])
+    ['a', 'a.1', 'column_3', 'b', 'a.1.1']
     """
     names: list[str] = []
     taken: set[str] = set()
+    next_k: dict[str, int] = {}  # per base, the next number to try: linear on any duplicates
+    limit = limits.max_name_bytes()
+    bases = []
     for i, cell in enumerate(cells):
-        base = cell.strip().lstrip("\ufeff") or f"column_{i + 1}"
-        name, k = base, 0
+        base = cell.strip().lstrip("\ufeff")
+        if len(base) > limit // 4 and len(base.encode("utf-8", "surrogatepass")) > limit:
+            base = f"column_{i + 1} (name too long: {len(base.encode('utf-8', 'surrogatepass')):,} bytes)"
+        bases.append(base or f"column_{i + 1}")
+    for base in mask_identifiers_in(bases):
+        name, k = base, next_k.get(base, 0)
         while name in taken:
             k += 1
             name = f"{base}.{k}"
+        next_k[base] = k
         taken.add(name)
         names.append(name)
     return names
 
 
+def column_names(names: list[str]) -> list[str]:
+    """The names a table's columns are reported under (see :func:`_header_names`)."""
+    return _header_names(names)
+
+
 def _looks_like_data(cells: list[str]) -> bool:
-    return any(_DATA_CELL.search(c) for c in cells)
+    if not cells:
+        return False
+    hit, _ = identifier_cells([c.strip() for c in cells])
+    return bool(hit.any())
 
 
 _CUT_CHARS = 3  # a sample may end inside a multi-byte character
@@ -597,10 +763,15 @@ class _TextReader(io.RawIOBase):
         raise SourceError(f"{name}: cannot be decoded as {self._encoding} {where}; mixed encodings?")
 
     def _check_utf8_switch(self, data: bytes) -> None:
+        # Each line is decoded once at most, however many runs it holds: linear in the chunk.
+        checked_to = -1
         for m in _UTF8_CJK_RUN.finditer(data):
+            if m.start() < checked_to:
+                continue
             start = data.rfind(b"\n", 0, m.start()) + 1
             end = data.find(b"\n", m.end())
-            line = data[start: end if end >= 0 else len(data)]
+            checked_to = end if end >= 0 else len(data)
+            line = data[start: checked_to]
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
@@ -623,7 +794,7 @@ def _read_prefix(fh) -> bytes:
     limit = limits.max_header_bytes()
     parts = [prefix]
     size = len(prefix)
-    while b"\n" not in parts[-1] and size < limit:
+    while b"\n" not in parts[-1] and b"\r" not in parts[-1] and size < limit:
         more = fh.read(1 << 20)
         if not more:
             break
@@ -640,16 +811,17 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         head = prefix[:SNIFF_BYTES]
         if not head.strip():
             raise SourceError(f"{name}: the file is empty")
-        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        utf16_bomless = utf16_without_bom(head)
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_bomless is not None
         if b"\x00" in head and not utf16:
             raise SourceError(f"{name}: binary content, not delimited text")
         encoding = detect_encoding(head)
         if utf16:
             prefix = prefix + fh.read(max(0, limits.max_header_bytes() - len(prefix)))
-            text_all = prefix.decode("utf-16", errors="replace")
-            newline_at = text_all.find("\n")
+            text_all = prefix.decode(encoding, errors="replace")
+            newline_at = _line_end(text_all)
         else:
-            newline_at = prefix.find(b"\n")
+            newline_at = _line_end(prefix)
             text_all = None
         if newline_at < 0 and len(prefix) >= limits.max_header_bytes():
             raise SourceError(f"{name}: the first line is longer than {limits.max_header_bytes() >> 20} MB; "
@@ -666,6 +838,8 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
                                   f"(byte {exc.start:,}); is it text?") from None
             sample_text = head.decode(encoding, errors="replace")
         first_line = first_line.lstrip("\ufeff").rstrip("\r")
+        # Classic Mac exports end lines with CR alone: Arrow reads them, the checks here must too.
+        line_end = "\r" if _cr_only(text_all if utf16 else prefix) else "\n"
         delimiter = sniff_delimiter(sample_text, source.path)
         cells = _header_cells(first_line, delimiter)
         if not cells or not any(c.strip() for c in cells) and len(cells) == 1:
@@ -676,7 +850,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         headerless = _looks_like_data(cells)
         names = [f"column_{i + 1}" for i in range(len(cells))] if headerless else _header_names(cells)
         if utf16:
-            reader_input = _TextReader(fh, prefix, "utf-16", source.path)
+            reader_input = _TextReader(fh, prefix, encoding, source.path)
         else:
             reader_input = _native_utf8(fh, encoding) or _TextReader(fh, prefix, encoding, source.path)
         ragged: dict[str, int] = {}
@@ -687,7 +861,7 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
 
         read_options = pacsv.ReadOptions(
             column_names=names, skip_rows=0 if headerless else 1,
-            block_size=max(min(block_size, ARROW_CSV_BLOCK), len(prefix) + (1 << 20)), encoding="utf8",
+            block_size=max(min(block_size, ARROW_CSV_BLOCK), len(prefix) + limits.max_line_bytes()), encoding="utf8",
         )
         parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                            invalid_row_handler=on_invalid_row)
@@ -706,16 +880,19 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
 
     def blocks() -> Iterator[pa.RecordBatch]:
         rows = 0
+        last = None
         try:
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
+                    _check_quote_at_end(last, name, rows, line_end)
                     return
                 except (pa.ArrowException, ValueError) as exc:
                     raise SourceError(f"{name}: {_csv_reason(exc, ragged, rows, source)}") from None
-                _check_swallowed_rows(batch, delimiter, name, rows)
+                _check_swallowed_rows(batch, delimiter, name, rows, line_end)
                 rows += batch.num_rows
+                last = batch
                 yield batch
         finally:
             reader.close()  # the reader's file and buffers go now, not when it is collected
@@ -783,31 +960,72 @@ def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int, source: S
     return describe_read_error(exc)
 
 
+def _line_end(text: str | bytes) -> int:
+    """Where the first line of ``text`` ends (its first CR or LF), or -1."""
+    nl, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    ends = [i for i in (text.find(nl), text.find(cr)) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _cr_only(text: str | bytes) -> bool:
+    """Lines end with CR alone (classic Mac OS): a CR comes first and no LF follows it."""
+    nl, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    at = text.find(cr)
+    return at >= 0 and (text.find(nl) < 0 or text.find(nl) > at + 1) and text[at + 1: at + 2] != nl
+
+
 # A quoted value that runs over several lines each shaped like a whole row is an unbalanced
 # quote that swallowed rows (Arrow reads to the next quote, or to the end of the file).
 SWALLOWED_LINES = 3
 
 
-def _check_swallowed_rows(batch: pa.RecordBatch, delimiter: str, name: str, rows_before: int) -> None:
+def _check_swallowed_rows(batch: pa.RecordBatch, delimiter: str, name: str, rows_before: int,
+                          line_end: str = "\n") -> None:
+    """Fail on a quoted value that runs over lines shaped like rows.
+
+    A line is shaped like a row when it holds as many delimiters as a row has (two columns and
+    more); in a one-column file, when it is not blank and no longer than the longest one-line
+    value of the batch (prose paragraphs are long; swallowed records are like the others). Only
+    the values holding a line end are looked at (a memchr over each column's bytes first)."""
     ncols = batch.num_columns
-    if ncols < 3:
-        return
     for col in batch.columns:
         if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
             continue
         data = col.buffers()[2]
-        if data is None or data.size == 0 or data.to_pybytes().find(b"\n") < 0:
-            continue  # a memchr over the values' bytes: no value of this column spans lines
-        multi = pc.match_substring(col, "\n").fill_null(False)
+        if data is None or data.size == 0 or data.to_pybytes().find(line_end.encode()) < 0:
+            continue  # no value of this column spans lines
+        multi = pc.match_substring(col, line_end).fill_null(False)
         if not pc.any(multi).as_py():
             continue
+        longest = 0
+        if ncols == 1:
+            single = pc.filter(col, pc.invert(multi))
+            longest = pc.max(pc.utf8_length(single)).as_py() or 0 if len(single) else 0
         for value in pc.filter(col, multi).to_pylist():
-            lines = value.split("\n")
-            row_like = sum(1 for line in lines[1:] if line.count(delimiter) == ncols - 1)
+            lines = value.split(line_end)
+            if ncols > 1:
+                row_like = sum(1 for line in lines[1:] if line.count(delimiter) == ncols - 1)
+            else:
+                row_like = sum(1 for line in lines[1:] if line.strip() and len(line) <= max(longest, 1))
             if row_like >= SWALLOWED_LINES:
                 raise SourceError(f"{name}: a quoted value after data row {rows_before:,} runs over "
                                   f"{len(lines):,} lines shaped like rows: an unbalanced quote would hide "
                                   f"those records; fix the quoting")
+
+
+def _check_quote_at_end(batch: pa.RecordBatch | None, name: str, rows: int, line_end: str) -> None:
+    """A quote opened in the last record and never closed runs to the end of the file: Arrow
+    then keeps the file's last line end inside the value. Every record after that quote would
+    be lost in it, so the file fails."""
+    if batch is None or batch.num_rows == 0:
+        return
+    for col in batch.columns:
+        if not pa.types.is_string(col.type):
+            continue
+        value = col[batch.num_rows - 1].as_py()
+        if value and value.endswith(line_end) and value.count(line_end) >= 1:
+            raise SourceError(f"{name}: a quote opened in data row {rows:,} is never closed: it runs to the end "
+                              f"of the file and would hide the records after it; fix the quoting")
 
 
 def _public_encoding(encoding: str) -> str:
@@ -847,9 +1065,12 @@ def open_parquet(source: Source, batch_rows: int | None = None, block_size: int 
                 raise SourceError(f"{name}: row group {i} declares {md.row_group(i).total_byte_size >> 20:,} MB once "
                                   f"decompressed: refusing a possible decompression bomb")
         num_rows = md.num_rows
+        group_bytes = [md.row_group(i).total_byte_size for i in range(md.num_row_groups)]
         if batch_rows is None:
-            decoded = sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups))
-            batch_rows = min(65536, max(1024, block_size * max(num_rows, 1) // max(decoded, 1)))
+            batch_rows = min(65536, max(1024, block_size * max(num_rows, 1) // max(sum(group_bytes), 1)))
+        names = column_names(schema.names)
+        if names != schema.names:
+            schema = pa.schema([f.with_name(n) for f, n in zip(schema, names, strict=True)], metadata=schema.metadata)
     except SourceError:
         fh.close()
         raise
@@ -859,7 +1080,8 @@ def open_parquet(source: Source, batch_rows: int | None = None, block_size: int 
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
-            yield from parquet_batches(pf, batch_rows)
+            for batch in _coalesced(parquet_batches(pf, batch_rows, group_bytes), block_size, batch_rows):
+                yield batch.rename_columns(names) if names != batch.schema.names else batch
         except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
             raise SourceError(f"{name}: {describe_read_error(exc)}") from None
         finally:
@@ -868,12 +1090,51 @@ def open_parquet(source: Source, batch_rows: int | None = None, block_size: int 
     return Stream(batches(), schema, "parquet", num_rows=num_rows)
 
 
-def parquet_batches(pf: pq.ParquetFile, batch_rows: int = 65536) -> Iterator[pa.RecordBatch]:
-    """A Parquet file's record batches, one row group at a time: a reader asked for the whole
+# Row groups smaller than this (decoded) are read together, up to this much.
+PARQUET_GROUP_BYTES = 1 << 20
+
+
+def parquet_batches(pf: pq.ParquetFile, batch_rows: int = 65536, group_bytes: list[int] | None = None,
+                    block_size: int = PARQUET_GROUP_BYTES) -> Iterator[pa.RecordBatch]:
+    """A Parquet file's record batches, a row group at a time: a reader asked for the whole
     file at once keeps every row group it pre-buffered until the end (memory grows with the
-    file); read this way, what it holds is one row group at most."""
-    for group in range(pf.metadata.num_row_groups):
-        yield from pf.iter_batches(batch_size=batch_rows, row_groups=[group])
+    file); read this way, what it holds is one row group at most. Row groups smaller than
+    ``block_size`` (decoded) are read together up to that size: a reader per row group costs a
+    fixed time, which thousands of tiny row groups turn into minutes."""
+    count = pf.metadata.num_row_groups
+    if group_bytes is None:
+        group_bytes = [pf.metadata.row_group(i).total_byte_size for i in range(count)]
+    group, held = 0, []
+    while group < count:
+        held, size = [group], group_bytes[group]
+        group += 1
+        while group < count and size + group_bytes[group] <= block_size and len(held) < 4096:
+            held.append(group)
+            size += group_bytes[group]
+            group += 1
+        yield from pf.iter_batches(batch_size=batch_rows, row_groups=held)
+
+
+def _coalesced(batches: Iterator[pa.RecordBatch], block_size: int, max_rows: int) -> Iterator[pa.RecordBatch]:
+    """Small batches joined into batches of about ``block_size`` bytes (or ``max_rows``): each
+    batch handed on has a fixed cost in the scan."""
+    held: list[pa.RecordBatch] = []
+    held_bytes = held_rows = 0
+    for batch in batches:
+        if batch.num_rows >= max_rows or batch.nbytes >= block_size:
+            if held:
+                yield _coalesce(held)
+                held, held_bytes, held_rows = [], 0, 0
+            yield batch
+            continue
+        held.append(batch)
+        held_bytes += batch.nbytes
+        held_rows += batch.num_rows
+        if held_bytes >= block_size or held_rows >= max_rows:
+            yield _coalesce(held)
+            held, held_bytes, held_rows = [], 0, 0
+    if held:
+        yield _coalesce(held)
 
 
 def dataset_batches(dataset: pads.Dataset, batch_rows: int = 65536) -> Iterator[pa.RecordBatch]:
@@ -906,6 +1167,36 @@ def _coalesce(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
     if len(batches) == 1:
         return batches[0]
     return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def file_state(source: Source) -> tuple | None:
+    """What changes when a file is written to while it is scanned: its size and modification
+    time (each file of a dataset). The scan reads a file twice (a sample, then every row): a
+    file changed between the two is failed, never counted short. None when it cannot be known
+    (remote and table sources have their own versions)."""
+    paths = source.files if source.kind == "dataset" else [source.path] if source.kind in ("csv", "parquet") else []
+    if not paths:
+        return None
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append(None)
+            continue
+        out.append((st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def check_unchanged(source: Source, before: tuple | None) -> None:
+    """Raise :class:`SourceError` when ``source`` is not as it was when its scan began."""
+    if before is None:
+        return
+    now = file_state(source)
+    # A file removed since it was opened was still read whole through its open handle.
+    if any(b != n for b, n in zip(before, now or (), strict=False) if n is not None):
+        raise SourceError(f"{source.display}: the file changed while it was scanned (its size or modification "
+                          f"time differs between the two reads): not counted; scan it again once it is complete")
 
 
 def open_source(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
@@ -980,6 +1271,8 @@ def describe_read_error(exc: BaseException) -> str:
         # "Expected 5 columns, got 7: <row text>" — never echo the row.
         return f"a row has {m.group(2)} fields where the header has {m.group(1)}; check quoting and the delimiter"
     if "straddling" in low or "block" in low and "row" in low:
-        return "a row is larger than the read block (very long line or an unbalanced quote)"
+        return (f"a record is too long: longer than the line limit of {limits.max_line_bytes() >> 20} MB "
+                f"(a very long line, or an unbalanced quote); it is not cut: raise CHUJING_MAX_LINE_BYTES "
+                f"to read it")
     # Arrow and Python messages can quote the data after a colon: keep only scrubbed words.
     return _scrub(msg) or f"read error ({type(exc).__name__})"

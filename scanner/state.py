@@ -60,22 +60,59 @@ def fingerprint(path: str) -> str:
     return h.hexdigest()
 
 
-class ScanState:
-    """The state file of incremental scans (SQLite). Use as a context manager."""
+def _fault(path: str, exc: BaseException) -> StateError:
+    """One line naming the state file, what is wrong with it and what to do (no traceback)."""
+    from scanner.sources import display_path
 
-    def __init__(self, path: str, key_id: str):
+    name = display_path(path)
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    low = text.lower()
+    if isinstance(exc, PermissionError) or "readonly" in low or "read-only" in low or "permission" in low:
+        return StateError(f"{name}: the state file cannot be written there ({text}); give --state a file in a "
+                          f"folder you can write to")
+    if isinstance(exc, OSError) or "unable to open" in low:
+        return StateError(f"{name}: cannot create or open the state file ({text}); give --state a file in a "
+                          f"folder that exists and you can write to")
+    if "not a database" in low or "malformed" in low or "no such table" in low or "corrupt" in low:
+        return StateError(f"{name}: not a usable chujing state file ({text}); delete it (or give --state another "
+                          f"file): the next scan reads every file again")
+    return StateError(f"{name}: the state file failed ({text}); delete it to start afresh (the next scan reads "
+                      f"every file again)")
+
+
+class ScanState:
+    """The state file of incremental scans (SQLite). Use as a context manager.
+
+    Files are kept under a keyed hash of their path (``path_key``, the ledger's key): a file or
+    folder named after a person never stands raw in the state. Any SQLite fault (a file that is
+    not SQLite, damaged pages, a folder that cannot be written) is a :class:`StateError` of one
+    line naming the file and what to do.
+    """
+
+    def __init__(self, path: str, key_id: str, path_key: bytes | None = None):
         self.path = path
+        self._path_key = path_key
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             self._conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _fault(path, exc) from None
+        try:
             self._conn.executescript(_SCHEMA)
             meta = dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
+            if meta.get("format") not in (None, FORMAT) or meta.get("key_id") not in (None, key_id):
+                # Another format or another key: hashes would not link. Start afresh (a full scan).
+                self._conn.execute("DELETE FROM files")
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?), ('key_id', ?)", (FORMAT, key_id))
         except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"{path}: cannot open the state file ({exc})") from None
-        if meta.get("format") not in (None, FORMAT) or meta.get("key_id") not in (None, key_id):
-            # Another format or another key: hashes would not link. Start afresh (a full scan).
-            self._conn.execute("DELETE FROM files")
-        self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?), ('key_id', ?)", (FORMAT, key_id))
+            self._conn.close()
+            raise _fault(path, exc) from None
+
+    def _id(self, path: str) -> str:
+        if self._path_key is None:
+            return path
+        digest = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), key=self._path_key[:64], digest_size=16)
+        return "h:" + digest.hexdigest()
 
     def __enter__(self) -> ScanState:
         return self
@@ -87,8 +124,11 @@ class ScanState:
         self._conn.close()
 
     def get(self, path: str, fp: str, signature: str) -> tuple[FileReport, PersonTable] | None:
-        row = self._conn.execute("SELECT fingerprint, signature, report, persons FROM files WHERE path = ?",
-                                 (path,)).fetchone()
+        try:
+            row = self._conn.execute("SELECT fingerprint, signature, report, persons FROM files WHERE path = ?",
+                                     (self._id(path),)).fetchone()
+        except sqlite3.Error as exc:
+            raise _fault(self.path, exc) from None
         if row is None or row[0] != fp or row[1] != signature:
             return None
         try:
@@ -97,13 +137,22 @@ class ScanState:
             return None  # damaged entry: scan the file again
 
     def put(self, path: str, fp: str, signature: str, report: FileReport, table: PersonTable) -> None:
-        self._conn.execute("INSERT OR REPLACE INTO files (path, fingerprint, signature, report, persons) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           (path, fp, signature, json.dumps(report.to_dict(), ensure_ascii=False), _dump_table(table)))
+        try:
+            self._conn.execute("INSERT OR REPLACE INTO files (path, fingerprint, signature, report, persons) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (self._id(path), fp, signature, json.dumps(report.to_dict(), ensure_ascii=False),
+                                _dump_table(table)))
+        except sqlite3.Error as exc:
+            raise _fault(self.path, exc) from None
 
     def forget_missing(self, present: set[str]) -> int:
-        gone = [p for (p,) in self._conn.execute("SELECT path FROM files") if p not in present]
-        self._conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+        """Forget the files not among ``present`` (and entries a version that kept raw paths left)."""
+        keep = {self._id(p) for p in present}
+        try:
+            gone = [p for (p,) in self._conn.execute("SELECT path FROM files") if p not in keep]
+            self._conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+        except sqlite3.Error as exc:
+            raise _fault(self.path, exc) from None
         return len(gone)
 
 

@@ -345,7 +345,7 @@ CASES: list[Case] = [
     Case("more_fields", _more_fields, "error", r"a row has 6 fields where the header has 5"),
     Case("fewer_fields", _fewer_fields, "error", r"a row has 2 fields where the header has 5"),
     Case("single_100mb_line", _one_long_line, "error", r"first line is longer than", big=True),
-    Case("row_of_100mb", _long_row, "error", r"larger than the read block", big=True),
+    Case("row_of_100mb", _long_row, "error", r"record is too long: longer than the line limit", big=True),
     Case("columns_50000", _wide, "error", r"50,000 columns", big=True),
     Case("duplicate_and_empty_names", _dup_names, "scanned", rows=50),
     Case("pandas_index_column", _pandas_index, "scanned", rows=50),
