@@ -119,9 +119,53 @@ def as_text(values: pa.Array) -> pa.Array | None:
     if pa.types.is_timestamp(t):
         text = pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
         return replace_regex(text, pattern=r" 00:00:00$", replacement="")
-    if pa.types.is_large_binary(t) or pa.types.is_binary(t):
-        return None
+    if _binary_like(t):
+        # Older Hive/Impala writers store strings as BINARY: bytes that are UTF-8 text are text.
+        text = decoded_text(values)
+        return as_text(text) if text is not None else None
     return None
+
+
+def decoded_text(values: pa.Array) -> pa.Array | None:
+    """Binary values as strings when every one of them is UTF-8 text (no NUL byte), else None.
+
+    >>> decoded_text(pa.array([b"13800138000", None])).to_pylist()
+    ['13800138000', None]
+    >>> decoded_text(pa.array([b"\\xff\\xd8\\xff\\xe0"])) is None
+    True
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    try:
+        if pa.types.is_fixed_size_binary(values.type) or pa.types.is_binary_view(values.type):
+            values = values.cast(pa.binary())
+        text = values.cast(pa.large_string() if pa.types.is_large_binary(values.type) else pa.string())
+        if pa.types.is_large_string(text.type):
+            text = text.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if len(text) and pc.any(pc.match_substring(text, "\x00")).as_py():
+        return None
+    return text
+
+
+def is_list_like(t: pa.DataType) -> bool:
+    """A list or map of plain values (not of structs or further lists)."""
+    if pa.types.is_map(t):
+        return not pa.types.is_nested(t.item_type)
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return not pa.types.is_nested(t.value_type)
+    return False
+
+
+def list_values(values: pa.Array) -> pa.Array:
+    """The values held in a list column (a map's values), one after the other: each is read
+    and counted like a cell of its own."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_map(values.type):
+        return pc.list_flatten(pa.ListArray.from_arrays(values.offsets, values.items))
+    return pc.list_flatten(values)
 
 
 def float_lost_digits(values: pa.Array) -> bool:
@@ -272,6 +316,10 @@ def _classify_typed(name: str, values: pa.Array, detectors: list[Detector],
     from detectors.biometric import is_float_vector_type
     if is_float_vector_type(t):
         return _classify_vectors(name, values, by_entity)
+    if is_list_like(t):
+        c = classify_column(name, list_values(values), detectors, max_samples)
+        c.evidence = f"{c.evidence}; the values of a {'map' if pa.types.is_map(t) else 'list'}, each read as a cell"
+        return c
     from detectors.geo import GEO_ENTITIES, fractional_floats
     text = fractional_floats(values)
     if text is not None:
@@ -313,6 +361,11 @@ def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector]
         if lo == hi and lo >= 32:
             return _found(name, bio, non_null, 1.0, 0.8, [f"{lo}-byte template"],
                           f"header names a biometric; every value is a {lo}-byte blob")
+    text = decoded_text(values)
+    if text is not None:
+        c = classify_column(name, text, list(by_entity.values()), max_samples)
+        c.evidence = f"{c.evidence}; binary values that are UTF-8 text, read as text"
+        return c
     return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "binary values: no media or template found")
 
 

@@ -28,7 +28,14 @@ import pyarrow.csv as pacsv
 
 from detectors import masked
 from detectors.base import Detector, strip_whitespace
-from detectors.classify import NON_NULL, ColumnClassification, as_text, classify_column
+from detectors.classify import (
+    NON_NULL,
+    ColumnClassification,
+    as_text,
+    classify_column,
+    is_list_like,
+    list_values,
+)
 from detectors.free_text import entities_in_text
 from mappings import engine
 from scanner import limits
@@ -819,30 +826,45 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[_ColumnPlan], 
     # same sketch must never run at once.
     profiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-profile")
     pending = None  # the previous batch: counted here while the workers check the next one
+    # Lists and maps of values: each value is a cell of its own, counted apart from its row.
+    listed = [p for p in plans if is_list_like(stream.schema.field(p.index).type)]
+    plans = [p for p in plans if p not in listed]
     try:
         for batch in stream.batches:
             rows += batch.num_rows
             work = (batch, profiler.submit(_profile_batch, profiles, batch),
-                    [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans])
+                    [pool.submit(_column_rows, plan, batch.column(plan.index), options.full) for plan in plans],
+                    [pool.submit(_list_rows, plan, batch.column(plan.index), options.full) for plan in listed])
             if pending is not None:
-                _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
+                _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options, listed)
             pending = work
         if pending is not None:
-            _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options)
+            _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options, listed)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         profiler.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
 
 
-def _finish_batch(work, plans, key_columns, birth_fns, subject, source, counter, table, options) -> None:
-    batch, profiled, columns = work
+def _finish_batch(work, plans, key_columns, birth_fns, subject, source, counter, table, options, listed=()) -> None:
+    batch, profiled, columns, lists = work
     if plans or key_columns:
         _count_batch(batch, batch.num_rows, plans, [c.result() for c in columns], key_columns, birth_fns, subject,
                      source, counter, table)
+    for plan, done in zip(listed, lists, strict=True):
+        values, result = done.result()
+        if len(values):
+            _count_batch(pa.record_batch([values], names=[plan.name]), len(values), [plan], [result], {}, birth_fns,
+                         subject, source, counter, None)
     profiled.result()
     if options.progress:
         options.progress({"event": "rows", "path": source.path, "rows": batch.num_rows, "bytes": batch.nbytes})
+
+
+def _list_rows(plan: _ColumnPlan, column: pa.Array, validate_all: bool):
+    """The values of a list (or map) column, one after the other, and their column work."""
+    values = list_values(column)
+    return values, _column_rows(plan, values, validate_all)
 
 
 def _profile_batch(profiles: dict[str, ColumnProfile], batch: pa.RecordBatch) -> None:
