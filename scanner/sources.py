@@ -436,7 +436,7 @@ def utf16_without_bom(head: bytes) -> str | None:
     """``utf-16-le`` or ``utf-16-be`` when ``head`` is UTF-16 text written without a BOM.
 
     Such text has a NUL byte beside every ASCII character (delimiters and line ends included),
-    always on the same side; binary junk has NULs on both sides. The text must decode strictly
+    nearly always on the same side; binary junk has NULs on both sides alike. The text must decode strictly
     and hold a line end or a delimiter, and no control character but tab and line ends.
 
     >>> utf16_without_bom("姓名,手机\\r\\n张三,138\\r\\n".encode("utf-16-le"))
@@ -448,9 +448,9 @@ def utf16_without_bom(head: bytes) -> str | None:
     if len(body) < 4 or b"\x00" not in body:
         return None
     even, odd = body[0::2].count(0), body[1::2].count(0)
-    if min(even, odd) > 0 or max(even, odd) < 2:
+    if min(even, odd) * 8 > max(even, odd) or max(even, odd) < 2:  # a CJK character may hold one NUL
         return None
-    encoding = "utf-16-le" if odd else "utf-16-be"
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
