@@ -60,7 +60,8 @@ log = logging.getLogger("chujing")
 
 DEFAULT_K = 5
 MAX_ROUNDS = 20
-MAX_GROUP_PAIRS = 2_000_000  # distinct (quasi-identifiers, person) pairs kept per file and scenario
+MAX_GROUP_PAIRS = 2_000_000
+CACHE_BYTES = 256 << 20  # per-batch findings kept between passes (small exports are read once)  # distinct (quasi-identifiers, person) pairs kept per file and scenario
 QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
 PSEUDONYMISABLE = set(pl.SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
 ACTIONS = ("drop", "generalise", "pseudonymise", "mask")
@@ -196,6 +197,8 @@ class Engine:
         self.sources = pl.discover_inputs(self.skeleton, paths, options)
         self.models = [self._model(s) for s in self.sources]
         self.passes = 0
+        self._cache: dict[int, list] = {}
+        self._cached_bytes = 0
         self.baseline = self.evaluate([()], profile=True)[0]
 
     # -- once per file ------------------------------------------------------------------------
@@ -318,32 +321,74 @@ class Engine:
         return outcomes
 
     def _pass_file(self, m: _FileModel, views: list[_View], counters, profiles, groups) -> int:
+        rows = 0
+        for batch, results, birth, person in self._batches(m, profiles):
+            rows += batch.num_rows
+            for si, v in enumerate(views):
+                keys, flags = v.keys_and_flags(batch, results)
+                if v.table is not None:
+                    v.table.add_batch(v.transform(batch, v.table_columns), keys, flags)
+                counters[si].add_batch(keys, flags, birth_dates=birth, subject=m.report.subject,
+                                       source=m.source.path)
+                if v.quasi:
+                    _add_groups(groups[si], m.report.path, v, batch, person())
+        return rows
+
+    def _batches(self, m: _FileModel, profiles):
+        """Each batch with its per-column row findings, the rows' birth dates and a person key
+        per row. The findings are the costly part (every detector on every value): they are kept
+        for the next passes while they fit in ``CACHE_BYTES``, else read and found again."""
+        cached = self._cache.get(id(m))
+        if cached is not None:
+            yield from cached
+            return
         stream = pl._open_input(m.source, self.options.block_size)
         birth_fns = pl._birth_date_extractors()
-        rows = 0
+        keep: list | None = []
+        size = 0
         try:
             for batch in stream.batches:
-                rows += batch.num_rows
                 if profiles is not None:
                     pl._profile_batch(profiles, batch)
                 results = [pl._column_rows(p, batch.column(p.index), self.options.full) for p in m.plans]
                 birth = _births(results, birth_fns)
-                base_person = None
-                for si, v in enumerate(views):
-                    keys, flags = v.keys_and_flags(batch, results)
-                    if v.table is not None:
-                        v.table.add_batch(v.transform(batch, v.table_columns), keys, flags)
-                    counters[si].add_batch(keys, flags, birth_dates=birth, subject=m.report.subject,
-                                           source=m.source.path)
-                    if v.quasi:
-                        if base_person is None:
-                            base_person = _person_of_rows(batch, m, results)
-                        _add_groups(groups[si], m.report.path, v, batch, base_person)
+                person = _Lazy(lambda batch=batch, results=results: _person_of_rows(batch, m, results))
+                item = (batch, results, birth, person)
+                if keep is not None:
+                    size += _nbytes(item)
+                    if self._cached_bytes + size > CACHE_BYTES:
+                        keep = None
+                    else:
+                        keep.append(item)
+                yield item
         finally:
             close = getattr(stream.batches, "close", None)
             if close:
                 close()
-        return rows
+        if keep is not None:
+            self._cache[id(m)] = keep
+            self._cached_bytes += size
+
+
+class _Lazy:
+    """A value computed on first use, then kept."""
+
+    def __init__(self, fn):
+        self._fn, self._value, self._done = fn, None, False
+
+    def __call__(self):
+        if not self._done:
+            self._value, self._done = self._fn(), True
+        return self._value
+
+
+def _nbytes(item) -> int:
+    batch, results, birth, _ = item
+    n = batch.nbytes + (birth.nbytes if birth is not None else 0)
+    for _, _, found in results:
+        for f in found:
+            n += f.rows.nbytes + sum(a.nbytes for a in (f.values, f.keys) if a is not None)
+    return n
 
 
 class _View:
