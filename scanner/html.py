@@ -106,6 +106,7 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "outdated": ("确认的类型与本次检测不符，需重新评审", "confirmed as another entity than detected now: review again"),
     "notes": ("说明", "Notes"),
     "every_path": ("需履行的全部路径", "Every path required"),
+    "raised_by": ("依据规则", "raised by"),
     "exporter": ("出境方声明", "Exporter"),
     "alternative": ("若注册于自贸区", "If in the zone"),
     "generated": ("生成于", "Generated"),
@@ -418,6 +419,8 @@ def _important_section(report: Report, lang: str) -> str:
     for c in sorted(report.important_data, key=lambda c: order.get(c.get("status", "unreviewed"), 3)):
         status = c.get("status", "unreviewed")
         evidence = "".join(f"<li>{esc(e)}</li>" for e in c.get("evidence") or [])
+        if c.get("rules"):  # the rules that raised it (automotive.4#1, table:sensitive_area)
+            evidence += f'<li class="muted rules">{esc(_label("raised_by", lang))}: {esc(", ".join(c["rules"]))}</li>'
         reason = _pick(c.get("reason"), lang)
         decision = c.get("decision")
         rows.append(

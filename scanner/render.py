@@ -164,9 +164,9 @@ def render_table(report: Report) -> str:
         out.append("")
     if report.important_data:
         out.append("Important-data candidates")
-        out.append(text_table(["item", "status", "evidence"], [
-            [c["item"], c.get("status", "unreviewed"), "; ".join(c.get("evidence", []))] for c in report.important_data],
-            max_width=80))
+        out.append(text_table(["item", "status", "rules", "evidence"], [
+            [c["item"], c.get("status", "unreviewed"), ", ".join(c.get("rules") or []) or "—",
+             "; ".join(c.get("evidence", []))] for c in report.important_data], max_width=80))
         out.append("")
     if p.by_entity:
         out.append("Persons by entity: " + ", ".join(f"{k} {v:,}" for k, v in sorted(p.by_entity.items())))
@@ -236,8 +236,9 @@ def render_markdown(report: Report) -> str:
             [i["id"], i["path"], _fmt_count(i.get("count")), i.get("threshold") or "—", _fmt_count(i.get("headroom")),
              (i.get("reason") or {}).get("en", "")] for i in triggered]), ""]
     if report.important_data:
-        out += ["## Important-data candidates", "", _md_table(["item", "status", "evidence"], [
-            [c["item"], c.get("status", "unreviewed"), "; ".join(c.get("evidence", []))] for c in report.important_data]), ""]
+        out += ["## Important-data candidates", "", _md_table(["item", "status", "rules", "evidence"], [
+            [c["item"], c.get("status", "unreviewed"), ", ".join(c.get("rules") or []) or "—",
+             "; ".join(c.get("evidence", []))] for c in report.important_data]), ""]
     out += ["## Files", ""]
     for f in report.files:
         if f.error:
