@@ -374,7 +374,8 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
     notes = check_context(context, reference if not context.ruleset else ruleset)
     assessment = _assess_with(ruleset, context, counts, entities, important, notes)
     assessment.exporter = exporter_statement(context)
-    if not ruleset.sectors and reference is not ruleset and reference.sectors:
+    if not ruleset.sectors and reference is not ruleset and context.sector in reference.sectors:
+        # A sector the list names: what it would decide for an exporter registered in the zone.
         alt = _assess_with(reference, context, counts, entities, important, [])
         zone = next((z for z, r in FTZ_RULESETS.items() if r == reference.id), None)
         paths = alt.verdict_paths() or ["none"]
