@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from scanner.linking import DEFAULT_MAX_IDENTITIES
 from scanner.persons import HASH_BYTES, PersonCounter, PersonCounts, PersonTable, union_counts
 
 __all__ = [
@@ -81,6 +82,7 @@ KEY_FILE_ENV = "CHUJING_LEDGER_KEY_FILE"
 # mid-transaction or make another writer wait.
 PAUSE_ENV = "CHUJING_LEDGER_TEST_PAUSE_IN_RECORD"
 PAUSE_SECONDS_ENV = "CHUJING_LEDGER_TEST_PAUSE_SECONDS"
+LOCK_SECONDS_ENV = "CHUJING_LEDGER_LOCK_SECONDS"
 
 # Provisions on Promoting and Regulating Cross-Border Data Flows (2024): transfers exempt from
 # the three paths, which are recorded but not counted.
@@ -191,11 +193,11 @@ class Ledger:
             raise LedgerError(f"{path}: is a folder, not a ledger file")
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._conn = sqlite3.connect(str(path), timeout=120, isolation_level=None)
+            self._conn = sqlite3.connect(str(path), timeout=_lock_seconds(), isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
         try:
-            self._conn.execute("PRAGMA busy_timeout = 120000")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(_lock_seconds() * 1000)}")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             meta = self._read_meta()
@@ -325,14 +327,14 @@ class Ledger:
             existing = self._conn.execute("SELECT removed_at FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
             tables = self._tables_in_scope(year, context)
             if existing is not None:
-                counts = union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
+                counts = union_counts(tables, counter.keyless_policy, _max_identities(counter)) if tables else _empty(counter)
                 result = _ytd_dict(counts, len(tables), year, context, False)
                 result.update(transfer_id=transfer_id, already_recorded=True, removed=existing[0] is not None)
                 return result
             if table is not None:
-                counts = union_counts([*tables, table], counter.keyless_policy) if tables else own
+                counts = union_counts([*tables, table], counter.keyless_policy, _max_identities(counter)) if tables else own
             else:
-                counts = union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
+                counts = union_counts(tables, counter.keyless_policy, _max_identities(counter)) if tables else _empty(counter)
             every = self._every_transfer(year, context)
             self._insert_transfer(transfer_id, year, context, recipient, purpose, exempt, own, files, table)
             self._log("record", transfer_id, {"year": year, "exempt": exempt, "personal": own.personal,
@@ -348,11 +350,11 @@ class Ledger:
                this_counted: bool) -> PersonCounts:
         """The year's persons over ``tables``, with this transfer's (``own``) when it counts."""
         if not this_counted:
-            return union_counts(tables, counter.keyless_policy) if tables else _empty(counter)
+            return union_counts(tables, counter.keyless_policy, _max_identities(counter)) if tables else _empty(counter)
         if not tables:
             return counter.result()
         return union_counts([*tables, own if own is not None else counter.person_table(self.hash_keys)],
-                            counter.keyless_policy)
+                            counter.keyless_policy, _max_identities(counter))
 
     def _every_transfer(self, year: int, context: dict[str, Any]) -> list[PersonTable] | None:
         """The year's transfers of every sector and scenario, when the context's scope is narrower:
@@ -398,6 +400,7 @@ class Ledger:
             "key_hash": np.ascontiguousarray(table.key_hash, dtype=np.uint8),
             "key_person": table.key_person, "facet_person": table.facet_person,
             "facet_subject": table.facet_subject, "facet_flags": table.facet_flags,
+            "key_kind": table.kinds(),
         }
         arrays.update({f"entity:{e}": idx for e, idx in table.entity_facets.items()})
         rows = []
@@ -431,9 +434,11 @@ class Ledger:
                 facet_subject=arrays["facet_subject"].astype(np.int16), facet_flags=arrays["facet_flags"],
                 entity_facets={n[len("entity:"):]: a.astype(np.int32) for n, a in arrays.items()
                                if n.startswith("entity:")},
+                key_kind=arrays["key_kind"].astype(np.int32) if "key_kind" in arrays else None,
                 subjects=json.loads(row[0]), keyless_rows=int(counts.get("keyless_rows", 0)),
                 keyless_policy=counts.get("keyless_policy", ""), rows=int(counts.get("rows", 0)))
-            if len(table.key_person) != len(key_hash) or len(table.facet_subject) != len(table.facet_person):
+            if len(table.key_person) != len(key_hash) or len(table.facet_subject) != len(table.facet_person) \
+                    or len(table.kinds()) != len(key_hash):
                 raise ValueError
             if len(table.key_person) and int(table.key_person.max()) >= table.n_persons:
                 raise ValueError
@@ -573,6 +578,11 @@ def _ytd_dict(counts: PersonCounts, transfers: int, year: int, context: dict[str
              else {"sector": context["sector"], "scenario": context["scenario"]})
     return {**counts.to_dict(), "transfers": transfers, "year": year, "scope": scope,
             "this_transfer_counted": this_counted}
+
+
+def _max_identities(counter: Any) -> int:
+    """The scan's shared-contact rule, so that a year is linked as the scan was."""
+    return int(getattr(counter, "max_identities", DEFAULT_MAX_IDENTITIES))
 
 
 def _empty(counter: PersonCounter) -> PersonCounts:
@@ -725,6 +735,17 @@ def _create_key_file(path: Path) -> None:
         raise LedgerError(f"{path}: cannot create the ledger key file ({_reason(exc)})") from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _lock_seconds() -> float:
+    """How long a writer waits for another one's lock before giving up (a busy ledger is then
+    one line, exit status 1, and the scan's report is still written): 120 s, or
+    ``CHUJING_LEDGER_LOCK_SECONDS``."""
+    try:
+        seconds = float(os.environ.get(LOCK_SECONDS_ENV, "") or 120)
+    except ValueError:
+        seconds = 120.0
+    return seconds if seconds > 0 else 120.0
 
 
 def _pause_for_tests() -> None:

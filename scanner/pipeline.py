@@ -77,6 +77,8 @@ class ScanOptions:
     ciio: bool = False
     year: int | None = None
     person_keys: list[str] = field(default_factory=list)
+    not_keys: list[str] = field(default_factory=list)  # placeholder values that name nobody
+    max_identities: int = 3  # a contact held by more identities is shared and links nothing
     subjects: dict[str, str] = field(default_factory=dict)  # path (or glob) → subject role
     sample_rows: int = DEFAULT_SAMPLE_ROWS
     full: bool = False
@@ -121,6 +123,15 @@ class _ColumnPlan:
     non_null_rows: int = 0
 
 
+def person_counter(options: ScanOptions, detectors: list[Detector]):
+    """The person counter of a scan: identity documents are the detectors' ``identity`` fact."""
+    from scanner.persons import PersonCounter
+
+    return PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy,
+                         identity={d.entity for d in detectors if d.identity}, not_keys=options.not_keys,
+                         max_identities=options.max_identities)
+
+
 def load_detectors(files: Iterable[str] = ()) -> list[Detector]:
     """Built-in detectors plus the user's (YAML files, entry points)."""
     registry = importlib.import_module("detectors.registry")
@@ -160,10 +171,8 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     notes = engine.check_context(context)  # an unknown sector or scenario fails before any reading
     detectors = options.detectors or load_detectors(options.detector_files)
     decisions = _load_decisions(options.decisions)
-    from scanner.persons import PersonCounter
-
-    counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
-    report = Report(ruleset=options.ruleset, context=context.to_dict())
+    counter = person_counter(options, detectors)
+    report = Report(ruleset=context.deciding_ruleset(), context=context.to_dict())
 
     sources = discover_inputs(report, paths, options)
 
@@ -225,6 +234,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
         personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
         by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
         keyless_policy=counts.keyless_policy, minors=getattr(counts, "minors", 0),
+        linking=dict(getattr(counts, "linking", None) or {}),
     )
     judged = engine.Counts(personal=counts.personal, sensitive=counts.sensitive,
                            by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
@@ -290,14 +300,13 @@ class _Incremental:
             self.state = None
             self._broken(exc)
         self._state_path = options.state
+        self.max_identities = options.max_identities
         self.tables = []
         self.cached = 0
         self.scanned = 0
         self._options_signature = _options_signature(options, detectors)
 
     def scan_source(self, source: Source, options: ScanOptions, detectors: list[Detector], decisions) -> FileReport:
-        from scanner.persons import PersonCounter
-
         signature = hashlib.blake2b(json.dumps([self._options_signature, _subject_for(source, options),
                                                 _decisions_signature(decisions)]).encode(), digest_size=16).hexdigest()
         from scanner.lake import lake_fingerprint
@@ -316,7 +325,7 @@ class _Incremental:
                 self.tables.append(table)
                 self.cached += 1
                 return file_report
-        counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy)
+        counter = person_counter(options, detectors)
         file_report = scan_input(source, options, detectors, counter, decisions)
         table = counter.person_table(self.hasher)
         self.tables.append(table)
@@ -348,7 +357,8 @@ class _Incremental:
             report.errors.append(message)
         report.extra["incremental"] = {"state": display_path(self._state_path), "cached_files": self.cached,
                                        "scanned_files": self.scanned, "forgotten_files": removed}
-        return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person")
+        return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person",
+                                            self.max_identities)
 
 
 def _options_signature(options: ScanOptions, detectors: list[Detector]) -> str:
@@ -359,6 +369,7 @@ def _options_signature(options: ScanOptions, detectors: list[Detector]) -> str:
         "version": __version__,
         "detectors": sorted((d.entity, d.pattern or "", d.priority, d.min_share, d.person_key) for d in detectors),
         "sample_rows": options.sample_rows, "full": options.full, "person_keys": sorted(options.person_keys),
+        "not_keys": sorted(options.not_keys), "max_identities": options.max_identities,
         "keyless_policy": options.keyless_policy, "sensitive_areas": _file_digest(getattr(options, "sensitive_areas", None)),
     }
     return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
@@ -401,11 +412,14 @@ def _table_candidates(candidates: list[engine.ImportantCandidate], report: Repor
                 continue
             what = t.get("area") or ", ".join(t.get("columns") or []) or t.get("kind", "")
             line = f"{f.path}: {t.get('kind', 'finding')} ({what})"
+            rule = f"table:{t.get('kind', 'finding')}"  # the table-level finding that raised it
             if item in by_item:
                 if line not in by_item[item].evidence:
                     by_item[item].evidence.append(line)
+                if rule not in by_item[item].rules:
+                    by_item[item].rules.append(rule)
             else:
-                by_item[item] = engine.ImportantCandidate(item=item, evidence=[line])
+                by_item[item] = engine.ImportantCandidate(item=item, evidence=[line], rules=[rule])
     return list(by_item.values())
 
 
@@ -423,7 +437,6 @@ def _load_decisions(decisions: Any):
         return None
     from scanner.decisions import Decisions, load_decisions
 
-            rule = f"table:{t.get('kind', 'finding')}"  # the table-level finding that raised it
     return decisions if isinstance(decisions, Decisions) else load_decisions(decisions)
 
 
@@ -467,6 +480,7 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
         report.errors.append(message)
         return None
     report.persons.year_to_date = ytd
+    every = ytd.get("all_transfers")  # the baseline's count: every export of the year
     return engine.Counts(personal=ytd.get("personal", 0), sensitive=ytd.get("sensitive", 0),
                          by_entity=dict(ytd.get("by_entity", {})), by_subject=dict(ytd.get("by_subject", {})),
                          all_transfers=None if every is None else engine.Counts(
@@ -493,7 +507,6 @@ def _fingerprint(path: str) -> str | None:
 
 # --- one file -----------------------------------------------------------------------------------
 
-    every = ytd.get("all_transfers")  # the baseline's count: every export of the year
 def scan_input(source: Source, options: ScanOptions, detectors: list[Detector], counter, decisions=None) -> FileReport:
     """Scan one input, local or in a lake; remote text is read through a private local copy.
 
