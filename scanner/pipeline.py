@@ -751,7 +751,10 @@ def _classify(schema: pa.Schema, sample: pa.Table, detectors: list[Detector],
         classifications[f.name] = c
         if c.entity is None:
             continue
-        dets = sorted((by_entity[e] for e in c.entities if e in by_entity), key=lambda d: -d.priority)
+        # The column's own entity claims its rows first, so that persons by entity name what the
+        # column table shows (a 社保卡号 column whose numbers also fit a passport's shape).
+        dets = sorted((by_entity[e] for e in c.entities if e in by_entity),
+                      key=lambda d, main=c.entity: (d.entity != main, -d.priority))
         if dets:
             plans.append(_ColumnPlan(index=index, name=f.name, classification=c, detectors=dets))
     return plans, classifications

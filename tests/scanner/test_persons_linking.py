@@ -191,3 +191,22 @@ def test_the_terminal_and_html_reports_warn_of_shared_contacts(tmp_path, fmt):
     text = out.read_text(encoding="utf-8")
     assert "shared contact" in text and "h******@company.com" in text
     assert "hr-dept@company.com" not in text
+
+
+def test_persons_by_entity_name_what_the_column_table_shows(tmp_path):
+    """社保卡号 numbers that also fit a passport's shape are social security cards wherever the
+    persons are listed: the JSON report, the HTML report and the ledger."""
+    import pathlib
+
+    sample = str(pathlib.Path(__file__).resolve().parents[2] / "sample_data" / "pharmaceutical" / "trial_subjects.csv")
+    ledger = str(tmp_path / "ledger.sqlite")
+    _, report = run("scan", sample, "--ledger", ledger, "--record", "--transfer-id", "T1")
+    column = next(c for c in report["files"][0]["columns"] if c["name"] == "社保卡号")
+    assert column["entity"] == "CN_SOCIAL_SECURITY_CARD"
+    assert "CN_SOCIAL_SECURITY_CARD" in report["persons"]["by_entity"]
+    assert "CN_PASSPORT" not in report["persons"]["by_entity"]
+    html = tmp_path / "r.html"
+    CliRunner().invoke(main, ["scan", sample, "--format", "html", "-o", str(html), "--quiet"], catch_exceptions=False)
+    assert "CN_SOCIAL_SECURITY_CARD" in html.read_text(encoding="utf-8")
+    shown = CliRunner().invoke(main, ["ledger", "--ledger", ledger, "show", "T1"], catch_exceptions=False).stdout
+    assert "CN_SOCIAL_SECURITY_CARD" in shown and "CN_PASSPORT" not in shown
