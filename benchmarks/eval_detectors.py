@@ -165,7 +165,7 @@ def report_vectors(outcomes: list[VectorOutcome], show_errors: bool) -> bool:
         for o in outcomes:
             for setting in SETTINGS:
                 if o.found(setting) != o.expected(setting, by_entity[o.vector.entity].requires_header):
-                    print(f"  {o.vector.entity} [{setting}] expected {o.vector.expected}: got "
+                    print(f"  {o.vector.entity} {o.vector.value} [{setting}] expected {o.vector.expected}: got "
                           f"{o.alone if setting == 'alone' else (o.neutral if setting == 'neutral' else o.header)}"
                           f" ({o.vector.source}{': ' + o.vector.note if o.vector.note else ''})")
     return ok
