@@ -116,7 +116,9 @@ def run_vectors(files: list[VectorFile], detectors=None) -> list[VectorOutcome]:
     by_entity = {d.entity: d for d in detectors}
     out = []
     for f in files:
-        det = by_entity[f.entity]
+        det = by_entity.get(f.entity)
+        if det is None:  # an entity this detector set does not have (an older version, a subset)
+            continue
         for v in f.vectors:
             column = pa.array([v.value] * VECTOR_REPEAT, pa.string())
             out.append(VectorOutcome(
