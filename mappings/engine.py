@@ -435,7 +435,7 @@ def _assess_with(ruleset: Ruleset, context: Context, counts: Counts, entities: s
                     "baseline counts every export)"))
         list_important = {i.id for i in ruleset.items if i.category == "important_data"}
         baseline_important = [c for c in live if c.item not in list_important]
-        judged_counts = scoped if counts.all_transfers is None else _Counts_sum(scoped, everything)
+        judged_counts = scoped if counts.all_transfers is None else _widest(scoped, everything)
     else:
         fallback = _Fallback(everything.personal, everything.sensitive, [scope_gap])
         baseline_important = live
@@ -461,7 +461,7 @@ def _assess_with(ruleset: Ruleset, context: Context, counts: Counts, entities: s
                       ruleset=ruleset.id)
 
 
-def _Counts_sum(scoped: Counts, everything: Counts) -> Counts:  # noqa: N802 - a helper's helper
+def _widest(scoped: Counts, everything: Counts) -> Counts:
     """The persons a baseline judgement may name: the larger of the scope's and the year's."""
     return Counts(personal=max(scoped.personal, everything.personal),
                   sensitive=max(scoped.sensitive, everything.sensitive), by_entity=scoped.by_entity)

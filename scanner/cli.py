@@ -184,6 +184,7 @@ def scan(ctx: click.Context, **params):
     \b
     Examples:
       chujing scan exports/owners.csv --sector automotive --scenario after_sales
+      chujing scan exports/owners.csv --sector automotive --scenario after_sales --ftz beijing   # in the zone
       chujing scan 'lake/**/*.parquet' --person-key member_id --format md -o review.md
       chujing scan trial.csv --sector pharmaceutical --scenario clinical_trial --subject trial_subject \\
           --ledger ~/chujing.db --record --transfer-id T-2026-07 --recipient "Acme GmbH"
