@@ -29,6 +29,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -341,13 +342,21 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
         out = _ParquetOut(partial, out_schema, _parquet_compression(source.path))
     else:
         out = _CsvOut(partial, out_schema, stream.encoding, stream.delimiter, source.compression)
+    # The changes run here (the keyed hash is Python) while a writer thread writes the batch
+    # before (Arrow's writers release the GIL): both cores work; two batches at most in memory.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-write")
+    pending = None
     try:
         for batch in stream.batches:
             result.rows += batch.num_rows
             redacted = redactor.apply(batch)
             if redacted.schema != out_schema:
                 redacted = redacted.cast(out_schema)
-            out.write(redacted)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(out.write, redacted)
+        if pending is not None:
+            pending.result()
         result.output_fingerprint = out.close()
         os.replace(partial, target)
     except BaseException:
@@ -358,6 +367,7 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
         partial.unlink(missing_ok=True)
         raise
     finally:
+        writer.shutdown(wait=True, cancel_futures=True)
         close = getattr(stream.batches, "close", None)
         if close:
             close()

@@ -65,6 +65,8 @@ def test_month_rule():
     ("湖北省神农架林区松柏镇", "湖北省"),           # no prefecture-level city: the province is kept
     ("香港特别行政区九龙弥敦道1号", "香港特别行政区"),
     ("深圳市南山区", "深圳市"),
+    ("浙江省杭州市西湖区", "浙江省杭州市"),            # 州 in a city's own name is not 自治州
+    ("广州市天河区体育西路", "广州市"),
     ("朝阳区建国路88号", None),                    # no city, no province: emptied, never kept raw
     ("Room 5, 88 Jianguo Road", None),
     ("", None),

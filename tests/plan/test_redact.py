@@ -67,7 +67,7 @@ def redacted(tmp_path_factory):
     for name in FILES:
         shutil.copy(SAMPLE / "retail_services" / name, inputs / name)
     out, key = root / "out", root / "secret" / "pseudonym.key"
-    result = CliRunner(mix_stderr=False).invoke(
+    result = CliRunner().invoke(
         main, ["redact", str(inputs), "-o", str(out), *CHANGES, "--key", str(key), *CONTEXT])
     assert result.exit_code == 0, result.output + result.stderr
     return inputs, out, key, result
@@ -145,7 +145,7 @@ def test_rescan_with_the_decisions_gives_the_path_after(redacted):
 
 
 def test_a_plans_set_applied_rescans_to_the_predicted_path(tmp_path):
-    runner = CliRunner(mix_stderr=False)
+    runner = CliRunner()
     plan_file = tmp_path / "plan.json"
     args = [str(SAMPLE / "retail_services"), *CONTEXT]
     result = runner.invoke(main, ["plan", *args, "--format", "json", "-o", str(plan_file), "-q"])
@@ -168,7 +168,7 @@ def test_a_plans_set_applied_rescans_to_the_predicted_path(tmp_path):
 
 
 def test_redact_usage_errors_are_one_line(tmp_path):
-    runner = CliRunner(mix_stderr=False)
+    runner = CliRunner()
     members = str(SAMPLE / "retail_services" / "members.csv")
     cases = [
         (["--drop", "no_such_column"], "no column 'no_such_column'"),
