@@ -68,7 +68,7 @@ from scanner.linking import (
     Linking,
     components,
     link_contacts,
-    mask_key,
+    mask_keys,
     normal_not_keys,
     placeholder_mask,
 )
@@ -510,15 +510,7 @@ class PersonCounter:
         return np.arange(start, start + n, dtype=np.int32)
 
     def _tally_placeholders(self, placeholders: list[tuple[str, pa.Array]]) -> None:
-        for namespace, values in placeholders:
-            self._placeholder_rows += len(values)
-            counts = pc.value_counts(values)
-            order = np.argsort(-counts.field(1).to_numpy(zero_copy_only=False), kind="stable")[:LISTED]
-            for value, n in zip(counts.field(0).take(pa.array(order)).to_pylist(),
-                                counts.field(1).take(pa.array(order)).to_pylist(), strict=True):
-                key = (namespace.split("#", 1)[0], mask_key(str(value)))
-                if key in self._placeholders or len(self._placeholders) < 4 * LISTED:
-                    self._placeholders[key] = self._placeholders.get(key, 0) + int(n)
+        self._placeholder_rows += tally_placeholders(self._placeholders, placeholders)
 
     def _new_labels(self, n: int) -> np.ndarray:
         start = self._labels
@@ -715,27 +707,16 @@ class PersonCounter:
     def linking_report(self) -> dict[str, Any]:
         """How contacts linked the rows: see :class:`PersonCounts`'s ``linking``."""
         link = self._link()
-        strict = self._quick_counts(self._row_roots())
-        lenient = self._quick_counts(self._row_roots(link.lenient_label))
-        apart = self._quick_counts(self._row_roots(np.arange(self._labels)))
-        order = np.argsort(-link.shared_identities, kind="stable")[:LISTED]
-        values = self._contact_values(link.shared[order])
+        values = self._contact_values(link.shared)
         shared = [{"entity": values[c][0], "value": values[c][1], "identities": int(i), "rows": int(r)}
-                  for c, i, r in zip(link.shared[order].tolist(), link.shared_identities[order].tolist(),
-                                     link.shared_rows[order].tolist(), strict=True)]
-        placeholders = sorted(self._placeholders.items(), key=lambda kv: (-kv[1], kv[0]))[:LISTED]
-        return {
-            "max_identities": self.max_identities,
-            "contact_merges": link.contact_merges,
-            "conflicts": link.conflicts,
-            "shared_contacts": shared,
-            "shared_contacts_total": len(link.shared),
-            "placeholders": [{"entity": e, "value": v, "rows": n} for (e, v), n in placeholders],
-            "placeholder_rows": self._placeholder_rows,
-            "user_not_keys": len(self.not_keys),
-            "range": {"personal": [lenient[0], apart[0]], "sensitive": [lenient[1], apart[1]]},
-            "strict": {"personal": strict[0], "sensitive": strict[1]},
-        }
+                  for c, i, r in zip(link.shared.tolist(), link.shared_identities.tolist(),
+                                     link.shared_rows.tolist(), strict=True)]
+        return linking_summary(
+            max_identities=self.max_identities, contact_merges=link.contact_merges, conflicts=link.conflicts,
+            shared=shared, placeholders=self._placeholders, placeholder_rows=self._placeholder_rows,
+            user_not_keys=len(self.not_keys), strict=self._quick_counts(self._row_roots()),
+            lenient=self._quick_counts(self._row_roots(link.lenient_label)),
+            apart=self._quick_counts(self._row_roots(np.arange(self._labels))))
 
     def _contact_values(self, codes: np.ndarray) -> dict[int, tuple[str, str]]:
         """Namespace and masked value of some contact codes."""
@@ -748,9 +729,9 @@ class PersonCounter:
             for run_keys, run_labels in space.runs:
                 hit = np.isin(run_labels, codes)
                 if hit.any():
-                    text = join_keys((kind, width), run_keys[hit]).to_pylist()
-                    for code, value in zip(run_labels[hit].tolist(), text, strict=True):
-                        found[code] = (namespace, mask_key(value))
+                    masked = mask_keys(join_keys((kind, width), run_keys[hit])).to_pylist()
+                    for code, value in zip(run_labels[hit].tolist(), masked, strict=True):
+                        found[code] = (namespace, value)
         return found
 
     def _label_count(self) -> int:
@@ -998,6 +979,42 @@ def union_table(tables: list[PersonTable], max_identities: int = DEFAULT_MAX_IDE
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def tally_placeholders(tally: dict[tuple[str, str], int], placeholders: list[tuple[str, pa.Array]]) -> int:
+    """Add a batch's placeholder values to ``tally`` ((namespace, masked value) → rows; at most
+    a few dozen values are kept by name) and return how many there were."""
+    rows = 0
+    for namespace, values in placeholders:
+        rows += len(values)
+        counts = pc.value_counts(values)
+        order = pa.array(np.argsort(-counts.field(1).to_numpy(zero_copy_only=False), kind="stable")[:LISTED])
+        masked = mask_keys(counts.field(0).take(order)).to_pylist()
+        for value, n in zip(masked, counts.field(1).take(order).to_pylist(), strict=True):
+            key = (namespace.split("#", 1)[0], value)
+            if key in tally or len(tally) < 4 * LISTED:
+                tally[key] = tally.get(key, 0) + int(n)
+    return rows
+
+
+def linking_summary(*, max_identities: int, contact_merges: int, conflicts: int, shared: list[dict[str, Any]],
+                    placeholders: dict[tuple[str, str], int], placeholder_rows: int, user_not_keys: int,
+                    strict: tuple[int, int], lenient: tuple[int, int], apart: tuple[int, int]) -> dict[str, Any]:
+    """``persons.linking`` of a report, in one order whichever engine counted."""
+    listed = sorted(shared, key=lambda s: (-s["identities"], -s["rows"], s["entity"], s["value"]))[:LISTED]
+    held = sorted(placeholders.items(), key=lambda kv: (-kv[1], kv[0]))[:LISTED]
+    return {
+        "max_identities": max_identities,
+        "contact_merges": int(contact_merges),
+        "conflicts": int(conflicts),
+        "shared_contacts": listed,
+        "shared_contacts_total": len(shared),
+        "placeholders": [{"entity": e, "value": v, "rows": n} for (e, v), n in held],
+        "placeholder_rows": int(placeholder_rows),
+        "user_not_keys": user_not_keys,
+        "range": {"personal": [int(lenient[0]), int(apart[0])], "sensitive": [int(lenient[1]), int(apart[1])]},
+        "strict": {"personal": int(strict[0]), "sensitive": int(strict[1])},
+    }
 
 
 def _unchanged(labels: np.ndarray) -> None:
