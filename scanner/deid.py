@@ -284,19 +284,28 @@ class Pseudonymiser:
         >>> a == b, a.startswith("ps_"), len(a)
         (True, True, 27)
         """
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        # Every value is hashed: in an export most values of an identifier column are distinct,
+        # and finding the distinct ones first costs more than the hashes it saves.
         canonical = canonical_values(values, detector)
-        encoded = pc.dictionary_encode(canonical)
         base = self._base.copy()
         base.update(namespace.encode("utf-8") + b"\x1f")
         copy = base.copy
-        # The one per-value step (each distinct value of the batch once): bytes straight from
-        # Arrow, one copy-update-digest each; the hex text is made with numpy afterwards.
+        # The one per-value step: bytes straight from Arrow, one copy-update-digest each; the
+        # hex text is made with numpy afterwards. Nulls stay null.
+        valid = canonical.is_valid()
+        present = canonical.filter(valid) if canonical.null_count else canonical
         digests = bytearray()
-        for value in encoded.dictionary.cast(pa.binary()).to_pylist():
+        for value in present.cast(pa.binary()).to_pylist():
             h = copy()
             h.update(value)
             digests += h.digest()
-        return pc.take(_pseudonym_strings(bytes(digests)), encoded.indices)
+        out = _pseudonym_strings(bytes(digests))
+        if not canonical.null_count:
+            return out
+        positions = np.cumsum(valid.to_numpy(zero_copy_only=False)) - 1
+        return pc.if_else(valid, out.take(pa.array(np.maximum(positions, 0))), pa.scalar(None, pa.string()))
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

@@ -248,6 +248,16 @@ class _ColumnWork:
     detector: Any = None
 
 
+class _Done:
+    """A result already computed, with the shape of a future."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
 class _FileRedactor:
     """The changes that apply to one file, applied to each of its batches."""
 
@@ -266,25 +276,40 @@ class _FileRedactor:
         self.pseudonymiser = pseudonymiser
         self.names = [f.name for f in schema if not (f.name in self.work and self.work[f.name].change.action == "drop")]
         self.emptied: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="chujing-redact")
 
     def apply(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        arrays = []
+        """The batch with the changes applied. The columns are changed side by side in worker
+        threads: Arrow kernels release the GIL, so a generalisation runs while the keyed
+        hash of another column runs its Python loop."""
+        jobs = {}
         for name in self.names:
-            col = batch.column(batch.schema.get_field_index(name))
             w = self.work.get(name)
             if w is not None:
-                action = w.change.action
-                if action == "generalise":
-                    new = deid.generalise(col, w.change.rule or "")
-                    lost = int(pa.compute.sum(pa.compute.and_(col.is_valid(), new.is_null())).as_py() or 0)
-                    self.emptied[name] = self.emptied.get(name, 0) + lost
-                    col = new
-                elif action == "pseudonymise":
-                    col = self.pseudonymiser.pseudonymise(col, w.entity or "VALUE", w.detector)
-                elif action == "mask":
-                    col = deid.mask(col)
-            arrays.append(col)
+                col = batch.column(batch.schema.get_field_index(name))
+                jobs[name] = self._pool.submit(self._change, name, w, col) if len(self.work) > 1 else \
+                    _Done(self._change(name, w, col))
+        arrays = [jobs[name].result() if name in jobs else batch.column(batch.schema.get_field_index(name))
+                  for name in self.names]
         return pa.RecordBatch.from_arrays(arrays, names=self.names)
+
+    def _change(self, name: str, w: _ColumnWork, col: pa.Array) -> pa.Array:
+        action = w.change.action
+        if action == "generalise":
+            new = deid.generalise(col, w.change.rule or "")
+            lost = int(pa.compute.sum(pa.compute.and_(col.is_valid(), new.is_null())).as_py() or 0)
+            with self._lock:
+                self.emptied[name] = self.emptied.get(name, 0) + lost
+            return new
+        if action == "pseudonymise":
+            return self.pseudonymiser.pseudonymise(col, w.entity or "VALUE", w.detector)
+        if action == "mask":
+            return deid.mask(col)
+        return col
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def out_schema(self, schema: pa.Schema) -> pa.Schema:
         return self.apply(pa.RecordBatch.from_pylist([], schema=schema)).schema
@@ -368,6 +393,7 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
         raise
     finally:
         writer.shutdown(wait=True, cancel_futures=True)
+        redactor.close()
         close = getattr(stream.batches, "close", None)
         if close:
             close()
@@ -411,7 +437,8 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
         sources = pl.discover_inputs(skeleton, paths, options)
         detector_list = options.detectors or pl.load_detectors(options.detector_files)
         detectors = {d.entity: d for d in detector_list}
-        entities = {s.path: _classify_only(s, options, detector_list) for s in sources}
+        wanted = {c.column for c in changes if c.action == "pseudonymise"}
+        entities = {s.path: _classify_only(s, options, detector_list, wanted) for s in sources} if wanted else {}
         context, ruleset = skeleton.context, skeleton.ruleset
         skipped = [f for f in skeleton.files if f.error]
         _check_columns(sources, changes, options)
@@ -447,11 +474,15 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
     return manifest
 
 
-def _classify_only(source: Source, options: pl.ScanOptions, detectors: list) -> dict[str, str | None]:
-    """Each column's entity (for the pseudonyms' canonical form), from the scan's sample."""
+def _classify_only(source: Source, options: pl.ScanOptions, detectors: list, columns: set[str]) -> dict[str, str | None]:
+    """The entity of each column to pseudonymise (for its canonical form), from the scan's sample."""
     try:
         sample, meta = pl._read_sample(source, options)
-        _, classifications = pl._classify(meta.schema, sample, detectors, options)
+        names = [n for n in meta.schema.names if n in columns]
+        if not names:
+            return {}
+        sample = sample.select(names)
+        _, classifications = pl._classify(sample.schema, sample, detectors, options)
     except (SourceError, pa.ArrowException, OSError, UnicodeError, ValueError):
         return {}
     return {n: c.entity for n, c in classifications.items()}
