@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -1033,6 +1034,7 @@ def important_candidates(context: Context, columns: list[tuple[str, str, str | N
     by_file: dict[str, list[_Column]] = {}
     for file, name, entity in columns:
         by_file.setdefault(file, []).append(_Column(name, entity, *_normalise_header(name)))
+    indexes = {file: _FileIndex(file_columns) for file, file_columns in by_file.items()}
     found = []
     for item in ruleset.sector_items(context.sector):
         evidence: list[str] = []
@@ -1041,10 +1043,8 @@ def important_candidates(context: Context, columns: list[tuple[str, str, str | N
         rules: list[str] = []
         for number, rule in enumerate(item.candidates, 1):
             rule_id = f"{item.id}#{rule.name or number}"
-            for file, file_columns in by_file.items():
-                usable = [c for c in file_columns if c.entity not in rule.exclude_entities] \
-                    if rule.exclude_entities else file_columns
-                matched = _match_rule(rule.all, usable)
+            for file, index in indexes.items():
+                matched = index.match(rule.all, set(rule.exclude_entities))
                 if matched is None:
                     continue
                 if rule.min_persons is not None:
@@ -1075,16 +1075,64 @@ class _Column:
     tokens: frozenset[str]  # lower-case tokens (camelCase split)
 
 
-def _match_rule(groups: list[list[str]], columns: list[_Column]) -> list[_Column] | None:
-    """The columns matching every group (each group by at least one column), else ``None``."""
-    matched: list[_Column] = []
-    for group in groups:
-        words = _group_words(tuple(group))
-        hits = [col for col in columns if _column_matches(words, col)]
-        if not hits:
-            return None
-        matched += hits
-    return matched
+class _FileIndex:
+    """One file's headers, indexed once: tokens and entities in dictionaries, the normalised
+    headers joined in one string that each word is searched in (C speed, linear in the file's
+    header bytes), so that 20,000 columns cost linear time whatever the number of rule words."""
+
+    def __init__(self, columns: list[_Column]) -> None:
+        self.columns = columns
+        self.joined = "\n".join(c.key for c in columns)
+        self.starts = []
+        position = 0
+        for c in columns:
+            self.starts.append(position)
+            position += len(c.key) + 1
+        self.by_token: dict[str, list[int]] = {}
+        self.by_entity: dict[str, list[int]] = {}
+        for i, c in enumerate(columns):
+            for token in c.tokens:
+                self.by_token.setdefault(token, []).append(i)
+            if c.entity:
+                self.by_entity.setdefault(c.entity, []).append(i)
+        self._hits: dict[tuple[str, ...], set[int]] = {}
+
+    def hits(self, group: tuple[str, ...]) -> set[int]:
+        """Indexes of the columns matching any word of ``group``."""
+        if group in self._hits:
+            return self._hits[group]
+        words = _group_words(group)
+        found: set[int] = set()
+        for entity in words.entities:
+            found.update(self.by_entity.get(entity, ()))
+        for prefix in words.prefixes:
+            for entity, at in self.by_entity.items():
+                if entity.startswith(prefix):
+                    found.update(at)
+        for token in words.tokens:
+            found.update(self.by_token.get(token, ()))
+        for word in words.substrings:
+            position = self.joined.find(word)
+            while position != -1:
+                column = bisect_right(self.starts, position) - 1
+                found.add(column)
+                following = column + 1
+                if following >= len(self.starts):
+                    break
+                position = self.joined.find(word, self.starts[following])
+        self._hits[group] = found
+        return found
+
+    def match(self, groups: list[list[str]], exclude: set[str]) -> list[_Column] | None:
+        """The columns matching every group (each group by at least one column), else ``None``;
+        a column holding an ``exclude`` entity is never evidence."""
+        matched: list[_Column] = []
+        for group in groups:
+            hits = sorted(i for i in self.hits(tuple(group)) if self.columns[i].entity not in exclude)
+            if not hits:
+                return None
+            matched += [self.columns[i] for i in hits]
+        return matched
 
 
 def _persons_with(groups: list[list[str]], matched: list[_Column], counts: Counts | None) -> int:
