@@ -203,10 +203,22 @@ def _byte_prefixes(text: pa.Array, lengths: np.ndarray, valid: np.ndarray) -> pa
     lengths = np.where(valid, lengths, 0).astype(np.int64)
     new_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=new_offsets[1:])
-    gather = np.arange(int(new_offsets[-1]), dtype=np.int64)
-    gather += np.repeat(offsets[:-1] - new_offsets[:-1], lengths)
+    width = int(lengths.max()) if n else 0
+    if width == 0:
+        body = np.zeros(0, np.uint8)
+    elif n * width <= (64 << 20):
+        # Each row's first ``width`` bytes side by side (a strided view, copied row by row),
+        # then only the bytes before each row's length, in row order: its prefix.
+        padded = np.concatenate([data, np.zeros(width, np.uint8)])
+        windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+        matrix = windows[offsets[:-1]]
+        body = matrix[np.arange(width) < lengths[:, None]]
+    else:
+        gather = np.arange(int(new_offsets[-1]), dtype=np.int64)
+        gather += np.repeat(offsets[:-1] - new_offsets[:-1], lengths)
+        body = data[gather]
     out = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(new_offsets.astype(np.int32)),
-                                                 pa.py_buffer(data[gather].tobytes())])
+                                                 pa.py_buffer(body.tobytes())])
     return pc.if_else(pa.array(valid), out, pa.scalar(None, pa.string()))
 
 
