@@ -61,6 +61,7 @@ log = logging.getLogger("chujing")
 DEFAULT_K = 5
 MAX_ROUNDS = 20
 MAX_GROUP_PAIRS = 2_000_000
+SCENARIOS_PER_PASS = 16  # person counters alive at once
 CACHE_BYTES = 256 << 20  # per-batch findings kept between passes (small exports are read once)  # distinct (quasi-identifiers, person) pairs kept per file and scenario
 QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
 PSEUDONYMISABLE = set(pl.SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
@@ -277,6 +278,14 @@ class Engine:
 
     # -- one pass, many scenarios -----------------------------------------------------------
     def evaluate(self, scenarios: list[tuple[Change, ...]], profile: bool = False) -> list[Outcome]:
+        """The outcome of each scenario. At most ``SCENARIOS_PER_PASS`` person counters exist at
+        a time (each holds per-key state), so memory stays bounded on any number of scenarios."""
+        out: list[Outcome] = []
+        for start in range(0, len(scenarios), SCENARIOS_PER_PASS):
+            out += self._evaluate(scenarios[start:start + SCENARIOS_PER_PASS], profile)
+        return out
+
+    def _evaluate(self, scenarios: list[tuple[Change, ...]], profile: bool = False) -> list[Outcome]:
         options = self.options
         self.passes += 1
         counters = [pl.person_counter(options, self.detectors) for _ in scenarios]
