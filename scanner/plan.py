@@ -207,8 +207,8 @@ class Engine:
         options = self.options
         fr = FileReport(path=source.display, size_bytes=source.size, subject=pl._subject_for(source, options))
         m = _FileModel(source=source, report=fr)
-        if source.kind not in ("csv", "parquet", "dataset"):
-            fr.error = f"{source.kind} inputs are not planned (CSV, TSV and Parquet are)"
+        if source.kind == "remote-csv":
+            fr.error = "remote text files are not planned: copy the file here first"
             return m
         try:
             sample, meta = pl._read_sample(source, options)
