@@ -2,8 +2,10 @@
 
 Not recognised by a pattern: :func:`detectors.classify.classify_column` calls a column prose
 when its values are long, hold Chinese characters and read as sentences, then analyses a sample
-with the Presidio recognizers of the other detectors (:mod:`detectors.presidio`). The column's
-``entities`` list what was found; its sensitivity follows them.
+with the Presidio recognizers of the other detectors and the Chinese entity recogniser
+(:mod:`detectors.presidio`, :mod:`detectors.ner`). The column's ``entities`` list what was found
+(a phone, an ID, a person's name, an address); its sensitivity follows them: a name beside a
+diagnosis makes the column medical, hence sensitive.
 
 >>> DETECTOR.mask("客户说他的手机号是13800138000")
 '客户说***'
@@ -43,6 +45,8 @@ DETECTOR = Detector(
 _BOUNDARY_BEFORE = "(?<![0-9A-Za-z])"
 _BOUNDARY_AFTER = "(?![0-9A-Za-z])"
 MAX_CANDIDATES = 4  # per row: later candidates are tried when the first ones do not validate
+# Entities found in prose by :mod:`detectors.ner`, and its labels for them.
+NER_LABELS = {"PERSON_NAME": "PERSON", "CN_ADDRESS": "ADDRESS"}
 
 
 def prose_pattern(det: Detector) -> str | None:
@@ -86,6 +90,11 @@ def entities_in_text(det: Detector, texts: pa.Array) -> tuple[np.ndarray, pa.Arr
 
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
+    if det.entity in NER_LABELS:
+        # names and addresses are not shapes: the entity recogniser reads the sentence
+        from detectors.ner import texts_with
+
+        return texts_with(NER_LABELS[det.entity], texts)
     n = len(texts)
     found = np.zeros(n, dtype=bool)
     values = pa.nulls(n, pa.string())

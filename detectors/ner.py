@@ -154,13 +154,19 @@ class _Lexicon:
 
 
 _INIT_LOCK = threading.Lock()
+# Given-name characters seen at least this often among jieba's person entries count as common.
+MIN_GIVEN_COUNT = 3
+# A made-up word whose given part is a word this frequent (云服务, 王时间) needs a cue.
+COMMON_WORD_FREQ = 1000
 
 
 @cache
-def given_name_stats() -> dict[str, int]:
-    """How often each character is a given-name character among jieba's person entries."""
+def given_name_stats() -> dict[str, tuple[int, int]]:
+    """How often each character is a given-name character among jieba's person entries, and
+    how often it appears in transliterated foreign names."""
     text = (resources.DATA / "given_name_stats.tsv").read_text(encoding="utf-8")
-    return {c: int(n) for c, _, n in (line.partition("\t") for line in text.splitlines() if line)}
+    rows = (line.split("\t") for line in text.splitlines() if line)
+    return {c: (int(n), int(f)) for c, n, f in rows}
 
 
 @cache
@@ -182,7 +188,7 @@ def _jieba():
 def lexicon() -> _Lexicon:
     posseg = _jieba().posseg
     places = resources.region_names() | set(resources.ethnicities()) | {e.removesuffix("族") for e in resources.ethnicities()}
-    given = frozenset(resources.given_name_chars()) | frozenset(given_name_stats())
+    given = frozenset(resources.given_name_chars()) | frozenset(c for c, (n, _) in given_name_stats().items() if n >= MIN_GIVEN_COUNT)
     return _Lexicon(
         singles=resources.single_surnames(), compounds=resources.compound_surnames(),
         given=given - NOT_GIVEN, places=frozenset(places), tags=posseg.dt.word_tag_tab,
@@ -239,7 +245,7 @@ def _cue_after(tokens: list[str], k: int, lex: _Lexicon | None = None) -> bool:
 
 
 # Cues that make even a known word a name (周恩来 tagged t, 曾黎 tagged ns).
-STRONG_AFTER = frozenset("说 表示 称 指出 认为 告诉 介绍 回忆 透露 强调 坦言 先生 女士 同志 教授 老师 医生 当选 在 是谁 "
+STRONG_AFTER = frozenset("说 表示 称 指出 认为 告诉 介绍 回忆 透露 强调 坦言 先生 女士 同志 教授 老师 医生 当选 是谁 "
                          "出生 毕业 担任 现任 曾任 逝世 去世 主演 执导 的口吻".split())
 
 
@@ -323,7 +329,10 @@ def _chinese_name_end(tokens: list[str], i: int, lex: _Lexicon) -> int:
             return i + 1
         return 0
     if tag is None:  # a word jieba made up: the usual shape of a name
-        if not ambiguous or strict_before or after:
+        rest_tag = lex.tags.get(rest)
+        if rest_tag is not None and rest_tag not in ("nr", "nrfg", "nrt") and _jieba().dt.FREQ.get(rest, 0) > COMMON_WORD_FREQ:
+            return i + 1 if strict_before or strong_after else 0  # 云服务: 云 + 服务
+        if not ambiguous or strict_before or (after and tokens[i + 1] in CUES_AFTER | TITLES) or strong_after:
             return i + 1
         return 0
     if tag in ("nr", "nrt", "nrfg"):
@@ -432,7 +441,7 @@ def address_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
 
 
 # Where a lazily matched address may begin too early: after these, the address starts.
-_ADDRESS_LEAD = re.compile(r"^.*(?:住在|家住|位于|寄到|送到|送至|配送至|寄往|发往|地址是|地址为|地址|住址|现居|居住|"
+_ADDRESS_LEAD = re.compile(r"^.*(?:住|住在|家住|位于|寄到|送到|送至|配送至|寄往|发往|地址是|地址为|地址|住址|现居|居住|"
                            r"址|在|到|于|是|为|往|至|将|：|:|“|，|、|\s)")
 
 
@@ -583,3 +592,64 @@ def texts_with(label: str, texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
         _LAST.result = cached
     values = cached[2][label]
     return values.is_valid().to_numpy(zero_copy_only=False), values
+
+
+# --- the spaCy component ------------------------------------------------------------------------
+
+class ZhEntityComponent:
+    """spaCy component ``chujing_zh_ner``: sets ``doc.ents`` from :func:`find_entities`.
+
+    ``pipe`` handles a batch at once (one address pass for all its texts), which is what
+    Presidio's ``process_batch`` and spaCy's ``nlp.pipe`` call.
+    """
+
+    def __call__(self, doc):
+        return self._set(doc, find_entities(doc.text))
+
+    def pipe(self, docs, batch_size: int = 256):
+        batch = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, docs):
+        for doc, entities in zip(docs, find_entities_batch([d.text for d in docs]), strict=True):
+            yield self._set(doc, entities)
+
+    @staticmethod
+    def _set(doc, entities):
+        from spacy.util import filter_spans
+
+        spans = [doc.char_span(s, e, label=label, alignment_mode="expand") for label, s, e, _ in entities]
+        doc.ents = filter_spans([span for span in spans if span is not None])
+        return doc
+
+    # nothing to save: the component's knowledge is in detectors/data and jieba's dictionary
+    def to_disk(self, path, exclude=()):
+        return None
+
+    def from_disk(self, path, exclude=()):
+        return self
+
+
+_REGISTERED = False
+
+
+def register_spacy_component() -> None:
+    """Make ``chujing_zh_ner`` known to spaCy (needed before a saved pipeline is loaded)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    import logging
+
+    import jieba
+    from spacy.language import Language
+
+    jieba.setLogLevel(logging.WARNING)  # spaCy's tokenizer initialises jieba, which logs on stderr
+    if not Language.has_factory("chujing_zh_ner"):
+        Language.factory("chujing_zh_ner", func=lambda nlp, name: ZhEntityComponent())
+    _REGISTERED = True

@@ -13,6 +13,25 @@ Two Presidio habits are fixed here:
   :class:`CharWindowContextEnhancer` looks at the raw characters just before (and after) a
   match instead: ``护照号码：E12345678`` is boosted, a bare ``E12345678`` is not.
 
+* **Names and places without a model download.** The NLP engine is ``spacy.blank("zh")`` with
+  jieba segmentation and our entity component (:mod:`detectors.ner`), saved to a cache
+  directory and loaded by path. Its entities reach Presidio as ``PERSON``, ``LOCATION``,
+  ``ORGANIZATION`` and ``CN_ADDRESS`` through Presidio's own ``SpacyRecognizer``:
+
+  >>> from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+  >>> from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+  >>> registry = RecognizerRegistry(supported_languages=["zh"])
+  >>> registry.add_recognizer(SpacyRecognizer(supported_language="zh", supported_entities=list(NER_ENTITIES)))
+  >>> analyzer = AnalyzerEngine(registry=registry, nlp_engine=build_nlp_engine(), supported_languages=["zh"])
+  >>> text = "患者王建国，男，住北京市朝阳区建国路88号"
+  >>> [(r.entity_type, text[r.start:r.end]) for r in analyzer.analyze(text, language="zh")]
+  [('PERSON', '王建国'), ('CN_ADDRESS', '北京市朝阳区建国路88号')]
+
+  (``build_registry()`` already holds that recognizer beside ours.)
+
+Every pattern that meets text runs on RE2 (Arrow's kernels), never on Python's backtracking
+``re``: a user's pattern such as ``(a+)+b`` or a long token in prose costs linear time.
+
 Adding our recognizers to your own analyzer::
 
     from presidio_analyzer import AnalyzerEngine
@@ -35,6 +54,7 @@ from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from detectors.base import Detector, digits_text_pattern
 
@@ -42,6 +62,12 @@ LANGUAGE = "zh"
 # Scores at or above this are reported by analyze_texts (a bare 8-digit-like passport scores
 # 0.3 and needs a context word to pass).
 SCORE_THRESHOLD = 0.4
+
+
+# spaCy labels of :mod:`detectors.ner` → Presidio entities, and Presidio entities → ours.
+NER_ENTITY_MAPPING = {"PERSON": "PERSON", "ADDRESS": "CN_ADDRESS", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
+NER_ENTITIES = ("PERSON", "CN_ADDRESS", "LOCATION", "ORGANIZATION")
+NER_TO_DETECTOR = {"PERSON": "PERSON_NAME", "CN_ADDRESS": "CN_ADDRESS"}
 
 
 def text_pattern(det: Detector) -> str | None:
@@ -133,6 +159,25 @@ def recognizers(detectors: list[Detector] | None = None) -> list:
             # that context decides.
             return True if self.detector.validate is not None else None
 
+        def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None) -> list:
+            """Matches found by RE2 (linear time), validated by the detector's own check."""
+            from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+            results = []
+            pattern = self.patterns[0]
+            for start, end in re2_matches(self.detector, text):
+                ok = self.validate_result(text[start:end])
+                if ok is False:
+                    continue
+                results.append(RecognizerResult(
+                    entity_type=self.supported_entities[0], start=start, end=end,
+                    score=EntityRecognizer.MAX_SCORE if ok else pattern.score,
+                    analysis_explanation=self.build_regex_explanation(self.name, pattern.name, pattern.regex,
+                                                                      pattern.score, ok, 0),
+                    recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                          RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            return results
+
     if detectors is None:
         from detectors.registry import builtin_detectors
         detectors = builtin_detectors()
@@ -147,10 +192,14 @@ def recognizers(detectors: list[Detector] | None = None) -> list:
 def build_registry(detectors: list[Detector] | None = None):
     """A ``RecognizerRegistry`` for ``zh`` holding our recognizers only (no generic ones)."""
     from presidio_analyzer import RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for recognizer in recognizers(detectors):
         registry.add_recognizer(recognizer)
+    if detectors is None or any(d.entity in NER_TO_DETECTOR.values() for d in detectors):
+        registry.add_recognizer(SpacyRecognizer(supported_language=LANGUAGE, supported_entities=list(NER_ENTITIES),
+                                                name="chujing_zh_ner"))
     return registry
 
 
@@ -165,14 +214,23 @@ def _cache_dir() -> Path:
         return Path(tempfile.gettempdir()) / "chujing-cache"
 
 
+# Bump when the pipeline's make-up changes, so that an old saved one is not loaded.
+PIPELINE_VERSION = 2
+
+
 def blank_zh_model_path() -> Path:
-    """A saved ``spacy.blank("zh")`` pipeline, written on first use (never downloaded)."""
+    """A saved ``spacy.blank("zh")`` pipeline with jieba segmentation and :mod:`detectors.ner`'s
+    entity component, written on first use (never downloaded)."""
     import spacy
 
-    target = _cache_dir() / f"spacy-blank-zh-{spacy.__version__}"
+    from detectors.ner import register_spacy_component
+
+    register_spacy_component()
+    target = _cache_dir() / f"spacy-zh-jieba-ner-{PIPELINE_VERSION}-{spacy.__version__}"
     if (target / "config.cfg").exists():
         return target
-    nlp = spacy.blank(LANGUAGE)
+    nlp = spacy.blank(LANGUAGE, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.add_pipe("chujing_zh_ner")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".blank-zh-"))
@@ -190,10 +248,12 @@ def blank_zh_model_path() -> Path:
 
 
 def build_nlp_engine():
-    """Presidio's spaCy engine over the saved blank Chinese pipeline."""
+    """Presidio's spaCy engine over the saved Chinese pipeline (jieba + :mod:`detectors.ner`)."""
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": LANGUAGE, "model_name": str(blank_zh_model_path())}]}
+    config = {"nlp_engine_name": "spacy", "models": [{"lang_code": LANGUAGE, "model_name": str(blank_zh_model_path())}],
+              "ner_model_configuration": {"model_to_presidio_entity_mapping": NER_ENTITY_MAPPING,
+                                          "labels_to_ignore": [], "low_score_entity_names": ["ORGANIZATION"]}}
     return NlpEngineProvider(nlp_configuration=config).create_engine()
 
 
@@ -249,13 +309,20 @@ def analyze_texts(texts: list[str], detectors: list[Detector] | None = None,
                   score_threshold: float = SCORE_THRESHOLD) -> list[list[tuple[str, int, int, float]]]:
     """(entity, start, end, score) for what our recognizers find in each text."""
     analyzer = _default_analyzer() if detectors is None else _analyzer_for(tuple(detectors))
-    out = []
-    for text in texts:
-        if not text:
-            out.append([])
-            continue
-        results = analyzer.analyze(text=text, language=LANGUAGE, score_threshold=score_threshold)
-        out.append(sorted((r.entity_type, r.start, r.end, round(r.score, 3)) for r in results))
+    out: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
+    present = [i for i, t in enumerate(texts) if t]
+    # The NLP pass runs over the whole batch (spaCy's pipe: one address pass for all texts).
+    artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in present], language=LANGUAGE)
+    for i, (text, nlp_artifacts) in zip(present, artifacts, strict=True):
+        results = analyzer.analyze(text=text, language=LANGUAGE, score_threshold=score_threshold,
+                                   nlp_artifacts=nlp_artifacts)
+        hits = []
+        for r in results:
+            entity = NER_TO_DETECTOR.get(r.entity_type, r.entity_type)
+            if r.entity_type in ("LOCATION", "ORGANIZATION"):
+                continue  # a place or a company is not a person's data
+            hits.append((entity, r.start, r.end, round(r.score, 3)))
+        out[i] = sorted(hits)
     return out
 
 
@@ -282,9 +349,76 @@ def analyze_texts_plain(texts: list[str], detectors: list[Detector] | None = Non
         regex = text_pattern(det)
         if regex is None or det.text_score < SCORE_THRESHOLD and det.validate is None:
             continue
-        compiled = re.compile(regex, re.IGNORECASE)
-        for i, text in enumerate(texts):
-            for m in compiled.finditer(text or ""):
-                if _check_value(det, m.group(0)):
-                    out[i].append((det.entity, m.start(), m.end(), 1.0 if det.validate else det.text_score))
+        for i, spans in enumerate(re2_matches_batch(det, texts)):
+            for start, end in spans:
+                if _check_value(det, texts[i][start:end]):
+                    out[i].append((det.entity, start, end, 1.0 if det.validate else det.text_score))
     return [sorted(hits) for hits in out]
+
+
+# --- RE2 matching (linear time) -----------------------------------------------------------------
+
+_BEFORE = "(?<![0-9A-Za-z])"
+_AFTER = "(?![0-9A-Za-z])"
+
+
+@cache
+def _re2_form(det: Detector) -> tuple[str | None, bool, bool]:
+    """The detector's prose pattern without look-arounds, and which boundaries to check after."""
+    from detectors.free_text import prose_pattern
+
+    regex = text_pattern(det)
+    if regex is None:
+        return None, False, False
+    before, after = regex.startswith(_BEFORE), regex.endswith(_AFTER)
+    return prose_pattern(det), before, after
+
+
+def re2_matches(det: Detector, text: str) -> list[tuple[int, int]]:
+    """Leftmost non-overlapping matches of the detector's prose pattern in ``text`` (RE2)."""
+    return re2_matches_batch(det, [text])[0]
+
+
+def re2_matches_batch(det: Detector, texts: list[str]) -> list[list[tuple[int, int]]]:
+    """:func:`re2_matches` over many texts in one Arrow call.
+
+    Each match is wrapped in control characters by ``replace_substring_regex`` and read back
+    in one linear scan; the digit/letter boundaries Python's look-arounds expressed are checked
+    on the characters around each match.
+    """
+    regex, before, after = _re2_form(det)
+    out: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if regex is None or not texts:
+        return out
+    arr = pa.array([t or "" for t in texts], pa.string())
+    # control characters are removed first: they are the markers
+    clean = pc.replace_substring_regex(arr, pattern="[\x01\x02]", replacement=" ")
+    pattern = f"(?i:{regex})"
+    hit = pc.match_substring_regex(clean, pattern).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return out
+    import numpy as np
+
+    rows = np.flatnonzero(hit)
+    marked = pc.replace_substring_regex(clean.take(pa.array(rows)), pattern=f"({pattern})",
+                                        replacement="\x01\\1\x02").to_pylist()
+    for row, m in zip(rows.tolist(), marked, strict=True):
+        text = texts[row]
+        pos = removed = 0
+        while (a := m.find("\x01", pos)) >= 0:
+            b = m.find("\x02", a)
+            start, end = a - removed, b - removed - 1
+            removed += 2
+            pos = b + 1
+            if end <= start:
+                continue
+            if before and start > 0 and _is_alnum(text[start - 1]):
+                continue
+            if after and end < len(text) and _is_alnum(text[end]):
+                continue
+            out[row].append((start, end))
+    return out
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

@@ -99,23 +99,28 @@ def _syllables(pinyin_dict: dict[str, str]) -> set[str]:
 MIN_GIVEN_COUNT = 3
 
 
-def given_name_stats(surnames: set[str]) -> list[tuple[str, int]]:
-    """(character, count) of the given-name characters of jieba's three-character person entries."""
+def given_name_stats(surnames: set[str]) -> list[tuple[str, int, int]]:
+    """(character, count, foreign count) of the given-name characters of jieba's three-character
+    person entries, with how often the character appears in transliterated foreign names (tag
+    ``nrt``: 卡尔, 罗伯特), so that users can tell 卡 (foreign) from 恩 (both)."""
     import collections
 
     spec = importlib.util.find_spec("jieba")
     counts: collections.Counter[str] = collections.Counter()
+    foreign: collections.Counter[str] = collections.Counter()
     with (Path(spec.origin).parent / "dict.txt").open(encoding="utf-8") as fh:
         for line in fh:
             word, _, tag = (line.split() + ["", ""])[:3]
             if tag == "nr" and len(word) == 3 and word[0] in surnames:
                 counts.update(c for c in word[1:] if "\u4e00" <= c <= "\u9fff")
-    return sorted(((c, n) for c, n in counts.items() if n >= MIN_GIVEN_COUNT), key=lambda x: (-x[1], x[0]))
+            elif tag == "nrt":
+                foreign.update(word)
+    return sorted(((c, n, foreign[c]) for c, n in counts.items() if n >= MIN_GIVEN_COUNT), key=lambda x: (-x[1], x[0]))
 
 
 def write_given_name_stats() -> None:
     stats = given_name_stats(set(SINGLE_SURNAMES))
-    (HERE / "given_name_stats.tsv").write_text("".join(f"{c}\t{n}\n" for c, n in stats), encoding="utf-8")
+    (HERE / "given_name_stats.tsv").write_text("".join(f"{c}\t{n}\t{f}\n" for c, n, f in stats), encoding="utf-8")
 
 
 def main() -> None:

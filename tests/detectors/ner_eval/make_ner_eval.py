@@ -148,7 +148,7 @@ def build(seed: int = 18) -> list[tuple[str, int, int, str]]:
     rows: list[tuple[str, int, int, str]] = []
     for genre in NAME_FRAMES:
         for frame in NAME_FRAMES[genre]:
-            for n in _names(rng, 6):
+            for n in _names(rng, 7):
                 rows.append((genre, 1, 0, frame.format(n=n)))
         for frame in ADDRESS_FRAMES[genre]:
             for a in _addresses(rng, 6):
