@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scan.py --size 1GB --format both     # CSV, then Parquet of the same rows
     python benchmarks/bench_scan.py --path my_export.csv
+    python benchmarks/bench_scan.py --size 1GB --format both --compare-with 835a9d6   # and an older version
 
 Builds the file with ``sample_data/generate.py --big`` (not committed; kept under
 ``benchmarks/data/``), then runs, each in its own process so that peak RSS is the process's own:
@@ -69,19 +70,45 @@ def ensure_file(path: Path, size: str | None, fmt: str, rows: int | None = None)
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def measure(path: Path, fmt: str, extra: list[str]) -> dict:
+def checkout(rev: str) -> Path:
+    """The packages of an older commit, unpacked beside the data (``git archive``), to run its
+    ``chujing scan`` in the same run as today's."""
+    where = DATA / f"rev-{rev}"
+    if not (where / "scanner").is_dir():
+        where.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "scanner", "detectors", "mappings"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    return where
+
+
+def scan_with(source: Path | None, path: Path, report_path: Path, extra: list[str]) -> tuple[float, int, int, str]:
+    """``chujing scan`` of this checkout (``source`` None) or of an unpacked older one."""
+    if source is None:
+        command = [str(Path(sys.executable).with_name("chujing"))]
+    else:
+        command = [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+                   "from scanner.cli import run; sys.argv[0] = 'chujing'; run()", str(source)]
+    return run_measured([*command, "scan", str(path), "--format", "json", "-o", str(report_path), "--quiet", *extra])
+
+
+def measure(path: Path, fmt: str, extra: list[str], compare: Path | None = None) -> dict:
     python = sys.executable
-    chujing = str(Path(python).with_name("chujing"))
     read_s, read_rss, _, out = run_measured([python, "-c", PLAIN_READ[fmt], str(path)])
     rows = int(out.strip().splitlines()[-1])
     stream_s, stream_rss, _, _ = run_measured([python, "-c", STREAM_READ[fmt], str(path)])
     DATA.mkdir(parents=True, exist_ok=True)
     report_path = DATA / f"bench_report_{fmt}.json"
-    scan_s, scan_rss, code, _ = run_measured([chujing, "scan", str(path), "--format", "json", "-o", str(report_path),
-                                              "--quiet", *extra])
+    scan_s, scan_rss, code, _ = scan_with(None, path, report_path, extra)
     report = json.loads(report_path.read_text()) if report_path.exists() else {}
-    return {"path": path, "fmt": fmt, "rows": rows, "mb": path.stat().st_size / (1 << 20), "read": (read_s, read_rss),
-            "stream": (stream_s, stream_rss), "scan": (scan_s, scan_rss), "code": code, "report": report}
+    result = {"path": path, "fmt": fmt, "rows": rows, "mb": path.stat().st_size / (1 << 20), "read": (read_s, read_rss),
+              "stream": (stream_s, stream_rss), "scan": (scan_s, scan_rss), "code": code, "report": report}
+    if compare is not None:
+        old_path = DATA / f"bench_report_{fmt}_{compare.name}.json"
+        old_s, old_rss, _, _ = scan_with(compare, path, old_path, extra)
+        old = json.loads(old_path.read_text()) if old_path.exists() else {}
+        result["compare"] = {"name": compare.name, "scan": (old_s, old_rss), "report": old}
+    return result
 
 
 def presidio_structured_slice(path: Path, fmt: str, rows: int, total_rows: int) -> dict | None:
@@ -120,6 +147,14 @@ def print_result(r: dict) -> None:
     persons = r["report"].get("persons", {})
     print(f"chujing scan / pyarrow read: {r['scan'][0] / r['read'][0]:.2f}x   exit status {r['code']}   "
           f"persons {persons.get('personal')} (sensitive {persons.get('sensitive')})")
+    if "compare" in r:
+        c = r["compare"]
+        old = c["report"].get("persons", {})
+        print(f"{'chujing scan at ' + c['name']:30}{c['scan'][0]:9.2f}{rows / c['scan'][0]:14,.0f}"
+              f"{mb / c['scan'][0]:9.1f}{c['scan'][1]:13,}")
+        print(f"this scan / {c['name']}: time {r['scan'][0] / c['scan'][0]:.3f}x, peak RSS {r['scan'][1] / c['scan'][1]:.3f}x; "
+              f"persons {persons.get('personal')} vs {old.get('personal')} "
+              f"(sensitive {persons.get('sensitive')} vs {old.get('sensitive')})")
 
 
 def main() -> None:
@@ -128,23 +163,26 @@ def main() -> None:
     ap.add_argument("--format", choices=["csv", "parquet", "both"], default="csv")
     ap.add_argument("--path", default=None, help="use this file instead of generating one")
     ap.add_argument("--presidio-rows", type=int, default=2000, help="rows of the presidio-structured slice (0: skip)")
+    ap.add_argument("--compare-with", default=None, metavar="REV",
+                    help="also run the chujing scan of this git revision on the same file, and print both")
     ap.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="extra arguments for chujing scan")
     args = ap.parse_args()
 
     results = []
+    compare = checkout(args.compare_with) if args.compare_with else None
     if args.path:
         fmt = "parquet" if args.path.endswith(".parquet") else "csv"
-        results.append(measure(Path(args.path), fmt, args.extra))
+        results.append(measure(Path(args.path), fmt, args.extra, compare))
     else:
         csv_path = DATA / f"big_{args.size.lower()}.csv"
         if args.format in ("csv", "both"):
             ensure_file(csv_path, args.size, "csv")
-            results.append(measure(csv_path, "csv", args.extra))
+            results.append(measure(csv_path, "csv", args.extra, compare))
         if args.format in ("parquet", "both"):
             rows = results[0]["rows"] if results else None
             pq_path = DATA / f"big_{args.size.lower()}_rows.parquet"
             ensure_file(pq_path, args.size, "parquet", rows=rows)
-            results.append(measure(pq_path, "parquet", args.extra))
+            results.append(measure(pq_path, "parquet", args.extra, compare))
     for r in results:
         print_result(r)
     if args.presidio_rows and results:
