@@ -234,7 +234,12 @@ def read_table(path: Path, encoding: str | None = None, delimiter: str | None = 
     for enc in encodings:
         try:
             parse = pv.ParseOptions(delimiter=delimiter or sniff_delimiter(path, enc))
-            return pv.read_csv(path, read_options=pv.ReadOptions(encoding=enc, block_size=1 << 24), parse_options=parse)
+            read = pv.ReadOptions(encoding=enc, block_size=1 << 24)
+            names = pv.read_csv(path, read_options=read, parse_options=parse).column_names
+            # Every column as text, as the scanner reads CSV: inferring types would turn a column
+            # of 19-digit card numbers into floats that lost their last digits.
+            convert = pv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True)
+            return pv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             last = exc
     raise ValueError(f"cannot read {path.name}: {last}")

@@ -284,11 +284,21 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
                            and (header_hits[s.entity] == 1 or not by_entity[s.entity].requires_header)]
     sensitive = any(by_entity[e].sensitive for e in entities)
     samples = _masked_samples(det, valid_masks.get(entity), normalised_of.get(entity), trimmed, present, max_samples)
+    destroyed = by_entity.get(f"{entity}_MASKED")
+    if lossy and det.digit_checksum and det.person_key and destroyed is not None:
+        # A float past 2**53 (Excel's 4.50100E+17) has lost the last digits: no value can name a
+        # person any more. The column is the identifier destroyed by the export, counted keyless.
+        samples = [destroyed.mask(f"{v[0]}.{v[1:6]}E+{len(v) - 1:02d}") for v in
+                   normalised_of[entity].filter(pa.array(valid_masks[entity])).to_pylist()[:max_samples]]
+        entities = [destroyed.entity] + [e for e in entities if e != entity]
+        entity, det, rule = destroyed.entity, destroyed, NON_NULL
+        why += "; the digits past the 15th are lost: destroyed by the export (re-export as text)"
+        sensitive = any(by_entity[e].sensitive for e in entities)
     return ColumnClassification(
         name=name, entity=entity, entities=entities, sensitive=sensitive, category=det.category,
         confidence=round(confidence, 3), match_rate=round(main_share, 4), samples=samples, non_null=non_null,
         evidence=why, row_rule=rule, header_entity=header_entity, shares=shares,
-        header_named=header_hits[entity] == 1,
+        header_named=header_hits.get(entity) == 1 or header_hits.get(entity.removesuffix("_MASKED")) == 1,
     )
 
 

@@ -230,3 +230,25 @@ def test_the_detectors_readme_table_names_every_entity():
     readme = (Path(__file__).resolve().parents[2] / "detectors" / "README.md").read_text(encoding="utf-8")
     missing = [d.entity for d in DETECTORS if f"`{d.entity}`" not in readme]
     assert not missing, missing
+
+
+def test_ids_stored_as_floats_are_destroyed_not_keys(tmp_path):
+    """Excel keeps 18-digit IDs as floats (4.50100E+17 on screen): the last digits are gone, and
+    two persons whose IDs round to the same float must not merge into one."""
+    import pyarrow.parquet as pq
+
+    r = random.Random(9)
+    ids = [resident_id(r) for _ in range(60)]
+    ids = [i for i in ids if not i.endswith("X")]
+    base = int(ids[0][:-1] + "0")
+    twins = next([str(base + k), str(base + k + 1)] for k in range(64) if float(base + k) == float(base + k + 1))
+    floats = [float(i) for i in ids + twins]
+    assert floats[-1] == floats[-2]
+    path = tmp_path / "from_excel.parquet"
+    pq.write_table(pa.table({"身份证号": pa.array(floats, pa.float64())}), path)
+    report = scan_json(path)
+    column = report["files"][0]["columns"][0]
+    assert column["entity"] == "CN_RESIDENT_ID_MASKED" and column["sensitive"]
+    assert all("E+17" in s for s in column["samples"])
+    assert report["persons"]["personal"] == len(floats)  # every row a person: none merged
+    assert any("re-export as text" in n["en"] for n in report["notes"])
