@@ -13,7 +13,10 @@ entities are never person keys: their rows are counted by the keyless policy.
 Excel turns long digit runs into floats and writes them in scientific notation
 (``4.50100E+17``): the digits past the 6th are gone. Under a header that names the identifier,
 such values are labelled as the masked form too, and the report says what happened
-(:func:`notes_for`): the export destroyed them and must be redone with the column as text.
+(:func:`notes_for`): the export destroyed them and must be redone with the column as text. The
+same holds for a column stored as floats past 2**53 (an .xlsx or Parquet written from Excel):
+:func:`detectors.classify.classify_column` relabels it, since two IDs rounded to one float would
+otherwise merge two persons.
 
 >>> import pyarrow as pa
 >>> ID_MASKED.valid_mask(pa.array(["451023********2854", "110101********123X", "4510231990****2854", "451023199001012854"]))[0].tolist()
