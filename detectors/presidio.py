@@ -50,6 +50,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -59,6 +60,8 @@ import pyarrow.compute as pc
 from detectors.base import Detector, digits_text_pattern
 
 LANGUAGE = "zh"
+# Matches computed for a whole batch of texts before Presidio asks for them one text at a time.
+_PREFETCH = threading.local()
 # Scores at or above this are reported by analyze_texts (a bare 8-digit-like passport scores
 # 0.3 and needs a context word to pass).
 SCORE_THRESHOLD = 0.4
@@ -165,7 +168,9 @@ def recognizers(detectors: list[Detector] | None = None) -> list:
 
             results = []
             pattern = self.patterns[0]
-            for start, end in re2_matches(self.detector, text):
+            prefetched = getattr(_PREFETCH, "spans", None)
+            spans = prefetched.get((id(self.detector), text)) if prefetched is not None else None
+            for start, end in re2_matches(self.detector, text) if spans is None else spans:
                 ok = self.validate_result(text[start:end])
                 if ok is False:
                     continue
@@ -311,8 +316,24 @@ def analyze_texts(texts: list[str], detectors: list[Detector] | None = None,
     analyzer = _default_analyzer() if detectors is None else _analyzer_for(tuple(detectors))
     out: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
     present = [i for i, t in enumerate(texts) if t]
+    # Each recognizer's pattern runs once over all texts (one RE2 call, not one per text).
+    batch = [texts[i] for i in present]
+    spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for recognizer in analyzer.registry.recognizers:
+        det = getattr(recognizer, "detector", None)
+        if det is not None:
+            for text, found in zip(batch, re2_matches_batch(det, batch), strict=True):
+                spans[(id(det), text)] = found
+    _PREFETCH.spans = spans
+    try:
+        return _analyze_prefetched(analyzer, texts, present, out, score_threshold)
+    finally:
+        _PREFETCH.spans = None
+
+
+def _analyze_prefetched(analyzer, texts, present, out, score_threshold):
     # The NLP pass runs over the whole batch (spaCy's pipe: one address pass for all texts).
-    artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in present], language=LANGUAGE)
+    artifacts = analyzer.nlp_engine.process_batch([texts[i] for i in present], language=LANGUAGE, batch_size=256)
     for i, (text, nlp_artifacts) in zip(present, artifacts, strict=True):
         results = analyzer.analyze(text=text, language=LANGUAGE, score_threshold=score_threshold,
                                    nlp_artifacts=nlp_artifacts)
