@@ -3,13 +3,19 @@
 An address names a place from the gazetteer (province, city or county: 北京市, 朝阳区, or the
 short forms 北京, 朝阳; 3,511 regions from cpca) and carries detail a place name alone lacks:
 a road, street, lane, village, building, unit or room, or a house number (路, 街, 巷, 弄, 村,
-号, 栋, 单元, 室...). Values are at most 80 characters and hold no sentence punctuation, so a
+号, 栋, 单元, 室...); or it starts lower (a road, town, village or compound) and ends in a
+house, building or room number (:data:`detectors.ner.ADDRESS_DETAIL`). Values are at most 80 characters and hold no sentence punctuation, so a
 comment that mentions an address is free text, not an address column.
 
 >>> is_valid("北京市朝阳区建国路88号"), is_valid("广东省深圳市南山区科技园南区8栋302室")
 (True, True)
 >>> is_valid("北京市"), is_valid("我家住在北京市朝阳区建国路88号，麻烦放门口。")
 (False, False)
+
+Addresses as people write them start at any level and end in a number:
+
+>>> is_valid("文三路477号"), is_valid("幸福小区5-7-1091"), is_valid("塘渡口镇杨柳村三组"), is_valid("中关村大街27号")
+(True, True, True, True)
 >>> mask("北京市朝阳区建国路88号")
 '北京市朝阳区******'
 """
@@ -76,11 +82,22 @@ def normalise(values: pa.Array) -> pa.Array:
     return replace_regex(values, pattern=r"\s+", replacement="")
 
 
+@cache
+def _numbered_address() -> str:
+    """An address that starts at any level (city, district, street, town, village, compound) and
+    ends in a house, building or room number (文三路477号, 幸福小区5-7-1091, 杨柳村三组),
+    optionally followed by a building's name (文三路477号华星科技大厦)."""
+    from detectors.ner import ADDRESS_DETAIL
+
+    return rf"(?:{ADDRESS_DETAIL})(?:\p{{Han}}{{0,8}}(?:大厦|大楼|公寓|广场|中心|小区|花园))?$"
+
+
 def validate_array(values: pa.Array) -> np.ndarray:
     region = starts_with_region(values)
     has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
     han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
-    return region & has_detail & han
+    numbered = pc.match_substring_regex(values, _numbered_address()).fill_null(False).to_numpy(zero_copy_only=False)
+    return (region & has_detail | numbered) & han
 
 
 
