@@ -181,7 +181,9 @@ class Engine:
     """Classifies the inputs once; :meth:`evaluate` counts any number of scenarios in one pass."""
 
     def __init__(self, paths: Iterable[str | os.PathLike], options: pl.ScanOptions, k: int = DEFAULT_K,
-                 quasi_identifiers: Iterable[str] = ()):
+                 quasi_identifiers: Iterable[str] = (), also: Iterable[tuple[Change, ...]] = ()):
+        """``also``: scenarios counted in the same first pass as the export as it is (their
+        outcomes are in ``self.also``): one reading of the rows for a redaction's before and after."""
         options.record = False  # a plan never writes to the ledger
         options.state = None
         if options.scan_date is None:
@@ -200,7 +202,11 @@ class Engine:
         self.passes = 0
         self._cache: dict[int, list] = {}
         self._cached_bytes = 0
-        self.baseline = self.evaluate([()], profile=True)[0]
+        also = [tuple(s) for s in also]
+        for scenario in also:
+            self.check(scenario)
+        first = self.evaluate([(), *also], profile=True)
+        self.baseline, self.also = first[0], first[1:]
 
     # -- once per file ------------------------------------------------------------------------
     def _model(self, source) -> _FileModel:

@@ -422,12 +422,11 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
     engine = None
     before = after = None
     if assess:
-        engine = Engine(paths, options)
-        engine.check(changes)
+        engine = Engine(paths, options, also=[tuple(changes)])
         sources = [m.source for m in engine.models]
         entities = {m.source.path: {n: c.entity for n, c in m.classifications.items()} for m in engine.models}
         detectors = engine.by_entity
-        outcome = engine.evaluate([tuple(changes)])[0]
+        outcome = engine.also[0]
         before = _entry("before", engine.baseline, engine.baseline)
         after = _entry("after", outcome, engine.baseline)
         context, ruleset = engine.baseline.report.context, engine.baseline.report.ruleset
