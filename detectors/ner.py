@@ -227,7 +227,7 @@ def _cue_before(tokens: list[str], i: int, opening: bool = True) -> bool:
     if j < 0:
         return opening and i > 0 or opening and len(tokens) > i + 1 and tokens[i + 1][:1] in "，,：:（(、"
     prev = tokens[j]
-    return (prev in CUES_BEFORE or prev[-2:] in CUES_BEFORE or (len(prev) <= 2 and prev[-1:] in "和与及、@")
+    return (prev in CUES_BEFORE or prev in TITLES and len(prev) >= 2 or prev[-2:] in CUES_BEFORE or (len(prev) <= 2 and prev[-1:] in "和与及、@")
             or (len(prev) >= 2 and prev[-1] in "家员师手官" and prev not in ("大家", "国家", "专家", "人家", "自家", "官员")) or prev in ("学者", "读者", "作者", "患者", "记者")
             or (len(prev) >= 2 and prev[-1] == "人" and prev not in ("个人", "他人", "别人", "人人", "大人", "老人")))
 
