@@ -23,9 +23,9 @@ Two Presidio habits are fixed here:
   >>> registry = RecognizerRegistry(supported_languages=["zh"])
   >>> registry.add_recognizer(SpacyRecognizer(supported_language="zh", supported_entities=list(NER_ENTITIES)))
   >>> analyzer = AnalyzerEngine(registry=registry, nlp_engine=build_nlp_engine(), supported_languages=["zh"])
-  >>> text = "患者王建国，男，住北京市朝阳区建国路88号"
+  >>> text = "王建国昨天从上海回来，住北京市朝阳区建国路88号"
   >>> [(r.entity_type, text[r.start:r.end]) for r in analyzer.analyze(text, language="zh")]
-  [('PERSON', '王建国'), ('CN_ADDRESS', '北京市朝阳区建国路88号')]
+  [('PERSON', '王建国'), ('LOCATION', '上海'), ('CN_ADDRESS', '北京市朝阳区建国路88号')]
 
   (``build_registry()`` already holds that recognizer beside ours.)
 
