@@ -13,15 +13,20 @@ running the local engine's own code where the data is:
    task, before anything is shuffled, cached or spilled; raw identifiers never leave the
    Python worker), its sensitive/minor bits and its entities. The file's report (columns,
    profiles, errors) comes back as one more record.
-2. **Distinct persons in Spark**: rows that share a key hash are one person, transitively. Each
-   row joins its other keys to its first key (a star per row); the connected components of
-   that key graph are found with the *large-star / small-star* label propagation of Kiveris et
-   al. (2014, "Connected Components in MapReduce and Beyond"), O(log² n) rounds of window
-   minima and de-duplication, no GraphFrames jar; below 2 M edges the edges (hashes only) are
-   linked on the driver with scipy instead. A row's person is its first key's component; a row without a
-   key is a person by itself or is left out, as ``keyless_policy`` says. Persons, sensitive
-   persons, minors, persons per entity and per subject role are aggregated in Spark; only
-   those figures reach the driver.
+2. **Distinct persons in Spark**, by the rules of :mod:`scanner.linking` (identity documents
+   always link; contacts only when not shared and not joining two identities of one kind;
+   placeholders are dropped in the task). Rows sharing an identity or group key hash are
+   linked first: each row joins its other such keys to its first (a star per row); the
+   connected components of that key graph are found with the *large-star / small-star* label
+   propagation of Kiveris et al. (2014, "Connected Components in MapReduce and Beyond"),
+   O(log² n) rounds of window minima and de-duplication, no GraphFrames jar; below 2 M edges
+   the edges (hashes only) are linked on the driver with scipy instead. A row's *node* is that
+   component, or the row itself when it holds contacts only. Contacts held by one node are left
+   in Spark; the holdings of the others (node and contact hashes, row counts, masked values)
+   are linked on the driver by the local engine's own function, and each node's person comes
+   back as a broadcast join. A row without a key is a person by itself or is left out, as
+   ``keyless_policy`` says. Persons, sensitive persons, minors, persons per entity and per
+   subject role are aggregated in Spark; only those figures reach the driver.
 3. The driver assembles the report and applies the rules (ledger, important data, verdict)
    with the same code as :func:`scanner.pipeline.scan`.
 
@@ -54,10 +59,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mappings import engine
 from scanner import pipeline
+from scanner.linking import DEFAULT_MAX_IDENTITIES, link_contacts, mask_keys
 from scanner.persons import (
+    CONTACT_KIND,
     EACH_ROW_IS_A_PERSON,
     HASH_BYTES,
     KEYLESS_POLICIES,
@@ -66,6 +74,8 @@ from scanner.persons import (
     PersonCounter,
     PersonCounts,
     PersonTable,
+    linking_summary,
+    tally_placeholders,
 )
 from scanner.pipeline import ScanOptions
 from scanner.report import FileReport, Report
@@ -95,9 +105,12 @@ _ROW, _FILE = 0, 1
 _TASK_SCHEMA = pa.schema([
     ("kind", pa.int8()), ("file", pa.int32()), ("row", pa.int64()), ("flags", pa.int8()),
     ("entities", pa.list_(pa.string())), ("keys", pa.list_(pa.binary())), ("blob", pa.binary()),
+    # Per key: its kind (scanner.persons: -1 contact, 0 group, > 0 identity) and, for a contact,
+    # its namespace and masked value ("CN_MOBILE_PHONE\x1f139****5670") for the shared-contact list.
+    ("kinds", pa.list_(pa.int32())), ("masks", pa.list_(pa.string())),
 ])
 _TASK_DDL = ("kind byte, file int, row long, flags byte, entities array<string>, keys array<binary>, "
-             "blob binary")
+             "blob binary, kinds array<int>, masks array<string>")
 _ROW_BITS = 40  # row id = file << 40 | row number within the file's rows with personal data
 
 
@@ -173,7 +186,8 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
     secret = ledger_key if ledger_key is not None else os.urandom(32)
     started = time.monotonic()
     stats = _SparkStats()
-    persons = _Persons(keyless_policy=options.keyless_policy)
+    persons = _Persons(keyless_policy=options.keyless_policy, max_identities=options.max_identities,
+                       user_not_keys=len(options.not_keys))
     if sources:
         owned = False
         if spark is None:
@@ -267,7 +281,7 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
         summaries = {r["file"]: pickle.loads(r["blob"]) for r in collected}
         file_reports = [summaries[i]["report"] for i in range(len(sources))]
         rows = scanned.where(F.col("kind") == _ROW).select(
-            "file", "row", F.col("flags").cast("int").alias("flags"), "entities", "keys")
+            "file", "row", F.col("flags").cast("int").alias("flags"), "entities", "keys", "kinds", "masks")
         stats.scan_seconds = time.monotonic() - started
         started = time.monotonic()
         persons.count(spark, rows, [summaries[i] for i in range(len(sources))], stats, want_table)
@@ -315,7 +329,7 @@ class _Task:
         detectors = self.detectors or _detectors(tuple(self.options.detector_files))
         out: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
-        sink = _HashingSink(index, self.secret, self.options.scan_date, out, stop)
+        sink = _HashingSink(index, self.secret, pipeline.person_counter(self.options, detectors), out, stop)
         result: dict[str, Any] = {}
 
         def work() -> None:
@@ -367,7 +381,7 @@ def _file_record(index: int, blob: bytes) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([
         pa.array([_FILE], pa.int8()), pa.array([index], pa.int32()), pa.array([0], pa.int64()),
         pa.array([0], pa.int8()), pa.array([[]], pa.list_(pa.string())), pa.array([[]], pa.list_(pa.binary())),
-        pa.array([blob], pa.binary()),
+        pa.array([blob], pa.binary()), pa.array([[]], pa.list_(pa.int32())), pa.array([[]], pa.list_(pa.string())),
     ], schema=_TASK_SCHEMA)
 
 
@@ -380,11 +394,13 @@ class _HashingSink:
     later, in Spark, over every input at once.
     """
 
-    def __init__(self, file: int, secret: bytes, scan_date: _dt.date, out: queue.Queue, stop: threading.Event) -> None:
+    def __init__(self, file: int, secret: bytes, counter: PersonCounter, out: queue.Queue, stop: threading.Event) -> None:
         self.file = file
         self.out = out
         self.stop = stop
-        self._minors = PersonCounter(scan_date)  # only its row selection (row_facts) is used
+        self._counter = counter  # only its row selection (row_facts) and key kinds are used
+        self.placeholders: dict[tuple[str, str], int] = {}
+        self.placeholder_rows = 0
         self._base = hashlib.blake2b(key=secret, digest_size=HASH_BYTES, person=_PERSON)
         self._hashers: dict[str, Any] = {}
         self.rows = 0
@@ -394,16 +410,23 @@ class _HashingSink:
 
     def summary(self) -> dict[str, Any]:
         return {"rows": self.rows, "keyless_rows": self.keyless_rows, "entities": sorted(self.entities),
-                "subject": self.subject}
+                "subject": self.subject, "placeholders": dict(self.placeholders),
+                "placeholder_rows": self.placeholder_rows}
 
     def add_batch(self, keys: dict[str, pa.Array], flags: dict[str, np.ndarray],
                   birth_dates: pa.Array | None = None, subject: str | None = None, source: str = "") -> None:
-        facts = self._minors.row_facts(keys, flags, birth_dates, source)
+        facts = self._counter.row_facts(keys, flags, birth_dates, source)
         if facts is None:
             return
+        self.placeholder_rows += tally_placeholders(self.placeholders, facts.placeholders)
         m, row_flags = facts.rows, facts.flags
         key_rows = [rows for _, rows, _ in facts.keys]
         key_hashes = [self._hash(namespace, present) for namespace, _, present in facts.keys]
+        kinds = [self._counter.kind(namespace) for namespace, _, _ in facts.keys]
+        key_kinds = [np.full(len(rows), kind, np.int32) for kind, rows in zip(kinds, key_rows, strict=True)]
+        key_masks = [pc.binary_join_element_wise(pa.scalar(namespace + "\x1f"), mask_keys(present), "")
+                     if kind == CONTACT_KIND else pa.array([""] * len(present), pa.string())
+                     for kind, (namespace, _, present) in zip(kinds, facts.keys, strict=True)]
         entity_rows: list[np.ndarray] = []
         entity_codes: list[np.ndarray] = []
         entity_names: list[str] = []
@@ -416,6 +439,9 @@ class _HashingSink:
             self.subject = subject
 
         keys_list, has_key = _lists(m, key_rows, key_hashes)
+        kinds_list = _parallel_list(m, key_rows, pa.array(np.concatenate(key_kinds)) if key_kinds else pa.array([], pa.int32()))
+        masks_list = _parallel_list(m, key_rows, pa.concat_arrays([a.cast(pa.string()) for a in key_masks])
+                                    if key_masks else pa.array([], pa.string()))
         entities_list = _entity_lists(m, entity_rows, entity_codes, entity_names)
         row_ids = (np.int64(self.file) << _ROW_BITS) + self.rows + np.arange(m, dtype=np.int64)
         self.rows += m
@@ -423,6 +449,7 @@ class _HashingSink:
         batch = pa.RecordBatch.from_arrays([
             pa.array(np.zeros(m, np.int8)), pa.array(np.full(m, self.file, np.int32)), pa.array(row_ids),
             pa.array(row_flags.astype(np.int8)), entities_list, keys_list, pa.nulls(m, pa.binary()),
+            kinds_list, masks_list,
         ], schema=_TASK_SCHEMA)
         _put(self.out, batch, self.stop)
 
@@ -459,6 +486,16 @@ def _lists(m: int, rows: list[np.ndarray], hashes: list[np.ndarray]) -> tuple[pa
     return pa.ListArray.from_arrays(pa.array(offsets), values), counts > 0
 
 
+def _parallel_list(m: int, rows: list[np.ndarray], values: pa.Array) -> pa.Array:
+    """Per row, a list of ``values`` (one per key, in the order of :func:`_lists`)."""
+    if not rows:
+        return pa.array([[]] * m, pa.list_(values.type))
+    all_rows = np.concatenate(rows)
+    order = np.argsort(all_rows, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(all_rows, minlength=m))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
+
+
 def _entity_lists(m: int, rows: list[np.ndarray], codes: list[np.ndarray], names: list[str]) -> pa.Array:
     if not rows:
         return pa.array([[]] * m, pa.list_(pa.string()))
@@ -483,6 +520,8 @@ class _Persons:
     counts: PersonCounts = field(default_factory=PersonCounts)
     table: PersonTable | None = None
     check_hasher_key: bytes | None = None
+    max_identities: int = DEFAULT_MAX_IDENTITIES
+    user_not_keys: int = 0
 
     def result(self) -> PersonCounts:
         return self.counts
@@ -519,16 +558,14 @@ class _Persons:
             return
 
         spark.sparkContext.setJobDescription("chujing: link keys into persons")
-        labels = _components(spark, rows, stats)
-        keyed = (rows.where(F.size("keys") > 0)
-                 .join(labels, F.col("keys")[0] == F.col("node"), "left")
-                 .select("file", "row", "flags", "entities", F.coalesce("label", F.col("keys")[0]).alias("person")))
+        keyed, linking = self._link(spark, rows, summaries, stats)
         if self.keyless_policy == EACH_ROW_IS_A_PERSON:
             keyless = rows.where(F.size("keys") == 0).select(
-                "file", "row", "flags", "entities", _row_label(F.col("row")).alias("person"))
-            labelled = keyed.unionByName(keyless)
+                "file", "row", "flags", "entities", _row_label(F.col("row")).alias("person"),
+                _row_label(F.col("row")).alias("piece"))
+            labelled = keyed.select(*_LABELLED).unionByName(keyless)
         else:
-            labelled = keyed
+            labelled = keyed.select(*_LABELLED)
         if subjects:
             mapping = F.create_map(*[x for i, code in file_subject.items() for x in (F.lit(i), F.lit(code))])
             labelled = labelled.withColumn("subject", F.coalesce(mapping[F.col("file")], F.lit(-1)))
@@ -539,8 +576,6 @@ class _Persons:
         # A facet is what one person shows under one subject role (PersonTable's sense).
         facets = (labelled.groupBy("person", "subject")
                   .agg(F.bit_or("flags").alias("f"), F.array_distinct(F.flatten(F.collect_list("entities"))).alias("ents")))
-        if want_table:
-            facets = facets.persist()
         try:
             for r in _figures(facets).collect():
                 if r["what"] == "all":
@@ -554,12 +589,106 @@ class _Persons:
                     role["personal"], role["sensitive"] = int(r["n"]), int(r["sensitive"])
                 else:
                     self.counts.by_subject[subjects[r["subject"]]]["by_entity"][r["entity"]] = int(r["n"])
+            self.counts.linking = linking(self.counts)
             if want_table:
-                self.table = _person_table(facets, rows, labels, subjects, self.counts)
+                self.table = _person_table(labelled, keyed, subjects, self.counts)
         finally:
-            if want_table:
-                facets.unpersist()
+            keyed.unpersist()
             spark.sparkContext.setJobDescription(None)
+
+    def _link(self, spark, rows, summaries: list[dict[str, Any]], stats: _SparkStats):
+        """Each keyed row's person and piece, by the rules of :mod:`scanner.linking`.
+
+        Identity and group keys are linked in Spark (label propagation, or on the driver when
+        few); a row's *node* is then its identity group, or the row itself when it holds contacts
+        only. Contacts held by one node link nothing and never leave Spark; the holdings of the
+        others (hashes only: node, contact, rows) are linked on the driver by the same function
+        as the local engine's (:func:`scanner.linking.link_contacts`). Returns the keyed rows
+        (persisted) with ``person`` and ``piece``, and a function giving ``persons.linking``.
+        """
+        from pyspark.sql import functions as F
+
+        zipped = F.arrays_zip(F.col("keys").alias("k"), F.col("kinds").alias("t"), F.col("masks").alias("m"))
+        keyed = (rows.where(F.size("keys") > 0)
+                 .withColumn("z", zipped)
+                 .withColumn("links", F.transform(F.filter("z", lambda e: e["t"] != CONTACT_KIND), lambda e: e["k"]))
+                 .withColumn("has_id", F.exists("kinds", lambda t: t > 0).cast("int")))
+        labels = _components(spark, keyed.select(F.col("links").alias("keys")), stats)
+        keyed = (keyed.join(labels.select(F.col("node").alias("lk"), F.col("label").alias("lab")),
+                            F.get("links", 0) == F.col("lk"), "left")
+                 .withColumn("node", F.when(F.size("links") > 0, F.coalesce("lab", F.get("links", 0)))
+                             .otherwise(_row_label(F.col("row"))))
+                 .drop("lk", "lab")
+                 .localCheckpoint(eager=True))
+        holdings = (keyed.select("node", "row", F.explode(F.filter("z", lambda e: e["t"] == CONTACT_KIND)).alias("c"))
+                    .select("node", "row", F.col("c")["k"].alias("contact"), F.col("c")["m"].alias("mask")))
+        per_contact = holdings.groupBy("contact").agg(F.countDistinct("node").alias("holders"))
+        multi = per_contact.where(F.col("holders") >= 2).select("contact")
+        pairs = (holdings.join(multi, "contact", "left_semi")
+                 .groupBy("contact", "node").agg(F.countDistinct("row").alias("rows"), F.min("mask").alias("mask"))
+                 .toArrow())
+        nodes = pairs.column("node").combine_chunks() if pairs.num_rows else pa.array([], pa.binary())
+        node_values = pc.unique(nodes)
+        node_index = pc.index_in(nodes, value_set=node_values).to_numpy(zero_copy_only=False).astype(np.int64)
+        k = len(node_values)
+        in_play = spark.createDataFrame(pa.table({"node": node_values}))
+        facts = (keyed.join(F.broadcast(in_play), "node", "left_semi")
+                 .select("node", "has_id", F.explode_outer(F.filter("kinds", lambda t: t > 0)).alias("kind"))
+                 .distinct().toArrow())
+        fact_node = pc.index_in(facts.column("node"), value_set=node_values).to_numpy(zero_copy_only=False)
+        has_identity = np.zeros(k, bool)
+        has_identity[fact_node[facts.column("has_id").to_numpy(zero_copy_only=False) > 0]] = True
+        kinds = facts.column("kind").to_numpy(zero_copy_only=False)
+        with_kind = ~np.isnan(kinds.astype(float))
+        kind_values, kind_code = np.unique(kinds[with_kind].astype(np.int64), return_inverse=True)
+        width = max(len(kind_values), 1)
+        ns = np.unique(fact_node[with_kind].astype(np.int64) * width + kind_code.reshape(-1))
+        contacts = pairs.column("contact").combine_chunks() if pairs.num_rows else pa.array([], pa.binary())
+        contact_values = pc.unique(contacts)
+        contact_code = pc.index_in(contacts, value_set=contact_values).to_numpy(zero_copy_only=False).astype(np.int64)
+        link = link_contacts(np.arange(k), has_identity, ns // width, ns % width, node_index, contact_code,
+                             c_rows=pairs.column("rows").to_numpy(zero_copy_only=False) if pairs.num_rows else None,
+                             max_identities=self.max_identities)
+        mapping = pa.table({"node": node_values, "person": node_values.take(pa.array(link.label)),
+                            "piece": node_values.take(pa.array(link.piece_label)),
+                            "lenient": node_values.take(pa.array(link.lenient_label))})
+        keyed = (keyed.join(F.broadcast(spark.createDataFrame(mapping)), "node", "left")
+                 .withColumn("person", F.coalesce("person", "node")).withColumn("piece", F.coalesce("piece", "node"))
+                 .withColumn("lenient", F.coalesce("lenient", "node"))
+                 .persist())
+        masks = pairs.column("mask").to_pylist() if pairs.num_rows else []
+        mask_of = dict(zip(contact_code.tolist(), masks, strict=True))
+        shared = []
+        shared_codes = pc.index_in(contact_values.take(pa.array(link.shared)), value_set=contact_values)
+        for code, identities, n in zip(shared_codes.to_pylist(), link.shared_identities.tolist(),
+                                       link.shared_rows.tolist(), strict=True):
+            entity, _, value = (mask_of.get(code) or "\x1f").partition("\x1f")
+            shared.append({"entity": entity, "value": value, "identities": int(identities), "rows": int(n)})
+        placeholders: dict[tuple[str, str], int] = {}
+        for summary in summaries:
+            for key, n in summary.get("placeholders", {}).items():
+                placeholders[key] = placeholders.get(key, 0) + n
+        placeholder_rows = sum(summary.get("placeholder_rows", 0) for summary in summaries)
+        sensitive = (F.col("flags").bitwiseAND(SENSITIVE | MINOR) != 0)
+        figures = keyed.agg(F.countDistinct("node").alias("ap"), F.countDistinct(F.when(sensitive, F.col("node"))).alias("as"),
+                            F.countDistinct("lenient").alias("lp"),
+                            F.countDistinct(F.when(sensitive, F.col("lenient"))).alias("ls")).first()
+        alone = (rows.where(F.size("keys") == 0)
+                 .agg(F.count(F.lit(1)).alias("n"), F.sum(sensitive.cast("long")).alias("s")).first())
+        extra = (int(alone["n"] or 0), int(alone["s"] or 0)) if self.keyless_policy == EACH_ROW_IS_A_PERSON else (0, 0)
+
+        def linking(counts: PersonCounts) -> dict[str, Any]:
+            return linking_summary(
+                max_identities=self.max_identities, contact_merges=link.contact_merges, conflicts=link.conflicts,
+                shared=shared, placeholders=placeholders, placeholder_rows=placeholder_rows,
+                user_not_keys=self.user_not_keys, strict=(counts.personal, counts.sensitive),
+                lenient=(figures["lp"] + extra[0], figures["ls"] + extra[1]),
+                apart=(figures["ap"] + extra[0], figures["as"] + extra[1]))
+
+        return keyed, linking
+
+
+_LABELLED = ("file", "row", "flags", "entities", "person", "piece")
 
 
 def _figures(facets):
@@ -667,7 +796,7 @@ def _driver_components(spark, table: pa.Table):
     """Components of a small edge set with scipy on the driver (hashes only reach it)."""
     from pyspark.sql import functions as F
 
-    from scanner.persons import _components as components
+    from scanner.linking import components
 
     if table.num_rows == 0:
         return spark.createDataFrame(pa.table({"node": pa.array([], pa.binary()), "label": pa.array([], pa.binary())}))
@@ -685,28 +814,31 @@ def _driver_components(spark, table: pa.Table):
     return F.broadcast(spark.createDataFrame(result))
 
 
-def _person_table(facets, rows, labels, subjects: list[str], counts: PersonCounts) -> PersonTable:
-    """The persons as the ledger stores them (keyed hashes only), collected to the driver."""
+def _person_table(labelled, keyed, subjects: list[str], counts: PersonCounts) -> PersonTable:
+    """The pieces of persons as the ledger stores them (keyed hashes only), collected to the
+    driver: one facet per (piece, subject role), each key with its kind, a contact once per
+    piece holding it (see :class:`scanner.persons.PersonTable`)."""
     from pyspark.sql import functions as F
 
-    f = facets.select("person", "subject", "f", "ents").toArrow()
-    people, facet_person = np.unique(np.array(f.column("person").to_pylist(), dtype=object), return_inverse=True)
-    person_id = {bytes(p): i for i, p in enumerate(people)}
+    f = (labelled.groupBy("piece", "subject")
+         .agg(F.bit_or("flags").alias("f"), F.array_distinct(F.flatten(F.collect_list("entities"))).alias("ents"))
+         .toArrow())
+    pieces = pc.unique(f.column("piece").combine_chunks()) if f.num_rows else pa.array([], pa.binary())
+    facet_person = pc.index_in(f.column("piece"), value_set=pieces).to_numpy(zero_copy_only=False).astype(np.int32)
     facet_subject = f.column("subject").to_numpy().astype(np.int16)
     facet_flags = f.column("f").to_numpy().astype(np.uint8)
     entity_facets: dict[str, list[int]] = {}
     for i, ents in enumerate(f.column("ents").to_pylist()):
         for e in ents:
             entity_facets.setdefault(e, []).append(i)
-    keys = (rows.select(F.col("keys")[0].alias("first"), F.explode("keys").alias("key")).distinct()
-            .join(labels, F.col("first") == F.col("node"), "left")
-            .select("key", F.coalesce("label", "first").alias("person")).distinct().toArrow())
-    key_person = np.array([person_id.get(bytes(p), -1) for p in keys.column("person").to_pylist()], np.int32)
+    keys = (keyed.select("piece", F.explode(F.arrays_zip(F.col("keys").alias("k"), F.col("kinds").alias("t"))).alias("e"))
+            .select("piece", F.col("e")["k"].alias("key"), F.col("e")["t"].alias("kind")).distinct().toArrow())
+    key_person = pc.index_in(keys.column("piece"), value_set=pieces).fill_null(-1).to_numpy(zero_copy_only=False)
     keep = key_person >= 0  # keys of rows left out by the policy belong to no counted person
     key_hash = np.frombuffer(b"".join(keys.column("key").to_pylist()), np.uint8).reshape(-1, HASH_BYTES)[keep]
     return PersonTable(
-        n_persons=len(person_id), key_hash=key_hash, key_person=key_person[keep],
-        facet_person=facet_person.astype(np.int32), facet_subject=facet_subject, facet_flags=facet_flags,
+        n_persons=len(pieces), key_hash=key_hash, key_person=key_person[keep].astype(np.int32),
+        facet_person=facet_person, facet_subject=facet_subject, facet_flags=facet_flags,
         entity_facets={e: np.array(v, np.int32) for e, v in sorted(entity_facets.items())},
         subjects=list(subjects), keyless_rows=counts.keyless_rows, keyless_policy=counts.keyless_policy,
-        rows=counts.rows)
+        rows=counts.rows, key_kind=keys.column("kind").to_numpy(zero_copy_only=False).astype(np.int32)[keep])

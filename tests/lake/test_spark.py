@@ -328,3 +328,34 @@ columns:
     distributed = spark_engine.scan_spark(paths, ScanOptions(**options), spark=spark)
     assert_same(local, distributed)
     assert "CN_MOBILE_PHONE" not in distributed.persons.by_entity
+
+
+@pytest.mark.parametrize("components", ["spark", "driver"])
+def test_shared_contacts_conflicts_and_placeholders_same_report(spark, tmp_path, monkeypatch, components):
+    """The rules of "persons you can defend" give the same figures in Spark: a placeholder
+    phone, a department's shared address, a family phone joining two ID numbers, a chain of
+    contacts between two ID numbers, phone-only rows in another file; with a ledger too."""
+    import csv
+
+    from tests.detectors.fixtures import mobile, resident_id
+
+    monkeypatch.setattr(spark_engine, "DRIVER_COMPONENTS_MAX_EDGES", 0 if components == "spark" else 10**6)
+    rng = random.Random(13)
+    ids = sorted({resident_id(rng) for _ in range(80)})
+    rows = []
+    for i, id_ in enumerate(ids):
+        phone = "13800138000" if i % 5 == 0 else "13912345670" if i in (1, 2) else mobile(rng)
+        mail = "hr-dept@corp.cn" if i % 4 == 0 else f"u{i}@corp.cn"
+        rows.append([id_, phone, mail, ""])
+    rows += [[ids[10], "", "", "6222021234567890128"], ["", rows[10][1], "chain@corp.cn", ""],
+             ["", "", "chain@corp.cn", "6222021234567890128"], [ids[11], "", "chain@corp.cn", ""]]
+    with open(tmp_path / "members.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["证件号码", "手机号码", "邮箱", "银行卡号"], *rows])
+    with open(tmp_path / "orders.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["订单号", "手机号码"], *[[f"A{i}", r[1]] for i, r in enumerate(rows[:30]) if r[1]]])
+    options = dict(scan_date=SCAN_DATE, ledger=str(tmp_path / "ledger.db"), ledger_key_file=str(tmp_path / "key"))
+    local = scan([str(tmp_path)], ScanOptions(**options))
+    distributed = spark_engine.scan_spark([str(tmp_path)], ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    linking = local.persons.linking
+    assert linking["shared_contacts_total"] >= 1 and linking["conflicts"] >= 1 and linking["placeholder_rows"] > 0
