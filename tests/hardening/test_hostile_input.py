@@ -346,6 +346,20 @@ def test_long_names_are_reported_too_long_and_duplicates_numbered(growth):
     assert run.file("gb_line.csv")["error"] is None
 
 
+def test_cells_past_the_cell_limit_are_reported_and_their_rows_counted(tmp_path):
+    ps = _slice(380, 20)
+    notes = [p.name for p in ps]
+    notes[7] = "长" * 2000  # 6,000 bytes: past a 1 KB cell limit
+    pq.write_table(pa.table({"证件号码": [p.resident_id for p in ps], "备注": notes}), tmp_path / "cells.parquet")
+    run = run_chujing(["scan", "cells.parquet", "--format", "json", "--quiet"], cwd=tmp_path, timeout=SECONDS,
+                      env={"CHUJING_MAX_CELL_BYTES": "1024"})
+    assert run.killed is None and run.returncode not in (1, 2), run.stderr[-2000:]
+    entry = run.file("cells.parquet")
+    assert entry["rows"] == 20 and run.json()["persons"]["personal"] == 20
+    (note,) = [c for c in entry["columns"] if c["name"] == "备注"]
+    assert "1 sampled values longer than 1 KB were too long to classify" in note["evidence"], note["evidence"]
+
+
 # --- ledger, state and review faults ---------------------------------------------------------------
 
 @pytest.fixture()
