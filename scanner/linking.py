@@ -31,6 +31,8 @@ the one implementation used by the scan's counter and by the ledger's union of t
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,21 +56,23 @@ DEFAULT_MAX_IDENTITIES = 3
 # Shared contacts and placeholders listed by name in a report (the totals count them all).
 LISTED = 20
 
-# Placeholder values, compared after lower-casing and removing spaces, dashes, dots and colons.
-# Repeated characters (11111111111, 000000000000000, ff:ff:ff:ff:ff:ff); mobiles whose last eight
-# digits are one digit repeated or a run (13900000000, 13812345678); the well-known 13800138000.
-_REPEATED = "^(?:" + "|".join(f"{c}{{4,}}" for c in "0123456789abcdefx") + ")$"
-_MOBILE_TAIL = ("^1[3-9][0-9](?:" + "|".join(c * 8 for c in "0123456789")
-                + "|12345678|23456789|01234567|87654321|98765432|76543210)$")
+# Placeholder values (one RE2 pattern, case-insensitive, a single pass over each key): repeated
+# characters (11111111111, 000000000000000, ff:ff:ff:ff:ff:ff); mobiles whose last eight digits
+# are one digit repeated or a run (13900000000, 13812345678); well-known ones (13800138000); any
+# run of 6+ digits inside 0123456789(0…) or its reverse (12345678901, 9876543210); e-mail
+# addresses no person reads (no-reply senders, test accounts, RFC 2606/6761 domains).
+_REPEATED = "|".join(f"(?:{c}[-.: ]?){{3,}}{c}" for c in "0123456789abcdefx")
+_MOBILE_TAIL = ("1[3-9][0-9](?:" + "|".join(c * 8 for c in "0123456789")
+                + "|12345678|23456789|01234567|87654321|98765432|76543210)")
 _KNOWN = ("13800138000", "13800000000", "01234567890", "4000000000", "4008000000", "123456", "na", "n/a",
           "null", "none", "unknown", "test", "nil", "-")
-# Any run of 6+ digits inside 0123456789(0…) or its reverse: 12345678901, 9876543210.
 _UP, _DOWN = "01234567890123456789", "98765432109876543210"
 _SEQUENTIAL = tuple(sorted({s[i:i + n] for s in (_UP, _DOWN) for n in range(6, 21) for i in range(0, len(s) - n + 1)}))
-# E-mail addresses no person reads: no-reply senders, test accounts, RFC 2606/6761 domains.
 _MAIL_PLACEHOLDER = (r"^(?:no-?_?reply|do-?_?not-?_?reply|noreplies|test|tester|testing|example|nobody|null|none|"
                      r"invalid|unknown|dummy|fake|sample)@|@(?:[^@]*\.)?(?:example\.(?:com|net|org)|localhost)$"
                      r"|@[^@]*\.(?:example|invalid|test|localhost)$|@(?:test|example)$")
+_PLACEHOLDER = ("(?i)^(?:" + "|".join([_REPEATED, _MOBILE_TAIL, *(re.escape(k) for k in _KNOWN), *_SEQUENTIAL])
+                + ")$|" + _MAIL_PLACEHOLDER)
 _SEPARATORS = r"[\s\-.:_]+"
 
 
@@ -77,23 +81,43 @@ def _normal(values: pa.Array) -> pa.Array:
 
 
 def placeholder_mask(values: pa.Array, not_keys: pa.Array | None = None) -> np.ndarray:
-    """True where a key is a placeholder that names nobody (RE2 kernels only: linear time).
+    """True where a key is a placeholder that names nobody (one RE2 pass: linear time).
 
     >>> placeholder_mask(pa.array(["13800138000", "13912345678", "13900000000", "13912345679",
-    ...     "noreply@shop.cn", "li.wei@example.com", "a@b.cn", "000000000000000", "12345678901"])).tolist()
-    [True, True, True, False, True, True, False, True, True]
-    >>> placeholder_mask(pa.array(["W1-000", "w1000"]), not_keys=_normal(pa.array(["w1 000"]))).tolist()
+    ...     "NOREPLY@shop.cn", "li.wei@example.com", "a@b.cn", "000000000000000", "12345678901",
+    ...     "00:00:00:00:00:00", "FFFFFFFFFFFF", "E12345678"])).tolist()
+    [True, True, True, False, True, True, False, True, True, True, True, False]
+    >>> placeholder_mask(pa.array(["W1-000", "w1000"]), not_keys=normal_not_keys(["w1 000"])).tolist()
     [True, True]
     """
     if len(values) == 0:
         return np.zeros(0, bool)
-    normal = _normal(values)
-    hit = pc.or_(pc.match_substring_regex(normal, _REPEATED), pc.match_substring_regex(normal, _MOBILE_TAIL))
-    hit = pc.or_(hit, pc.is_in(normal, value_set=pa.array(_KNOWN + _SEQUENTIAL)))
-    hit = pc.or_(hit, pc.match_substring_regex(pc.utf8_lower(values), _MAIL_PLACEHOLDER))
+    hit = pc.match_substring_regex(values, _PLACEHOLDER)
     if not_keys is not None and len(not_keys):
-        hit = pc.or_(hit, pc.is_in(normal, value_set=not_keys))
+        hit = pc.or_(hit, pc.is_in(_normal(values), value_set=not_keys))
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+# Local parts of e-mail placeholders, for addresses kept without their (common) domain.
+MAIL_LOCAL_PLACEHOLDERS = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", "noreplies",
+                           "test", "tester", "testing", "example", "nobody", "null", "none", "invalid", "unknown",
+                           "dummy", "fake", "sample")
+
+
+@functools.cache
+def digit_placeholders(width: int) -> np.ndarray:
+    """The placeholders among digit strings of ``width`` digits, as sorted uint64 (the form
+    :func:`scanner.persons.split_keys` keeps them in): the digit part of :func:`placeholder_mask`.
+
+    >>> 13800138000 in digit_placeholders(11), 13912345678 in digit_placeholders(11)
+    (True, True)
+    """
+    values = {c * width for c in "0123456789"} if width >= 4 else set()
+    values |= {s for s in _SEQUENTIAL + _KNOWN if len(s) == width and s.isdigit()}
+    if width == 11:
+        tails = [c * 8 for c in "0123456789"] + ["12345678", "23456789", "01234567", "87654321", "98765432", "76543210"]
+        values |= {f"1{a}{b}{t}" for a in "3456789" for b in "0123456789" for t in tails}
+    return np.array(sorted(int(v) for v in values), dtype=np.uint64)
 
 
 def normal_not_keys(values: list[str] | tuple[str, ...]) -> pa.Array:

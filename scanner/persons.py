@@ -65,8 +65,10 @@ import pyarrow.compute as pc
 from scanner.linking import (
     DEFAULT_MAX_IDENTITIES,
     LISTED,
+    MAIL_LOCAL_PLACEHOLDERS,
     Linking,
     components,
+    digit_placeholders,
     link_contacts,
     mask_keys,
     normal_not_keys,
@@ -186,6 +188,7 @@ class RowFacts:
     keys: list[tuple[str, np.ndarray, pa.Array]]  # (namespace, rows, canonical keys)
     entities: list[tuple[str, np.ndarray]]  # (entity, rows)
     placeholders: list[tuple[str, pa.Array]] = field(default_factory=list)  # (namespace, values) dropped
+    splits: list[list] = field(default_factory=list)  # per entry of keys: its split_keys groups
 
 
 # Large arrays are worked through in slices of this many values (bounded temporaries).
@@ -437,7 +440,7 @@ class PersonCounter:
         self._tally_placeholders(facts.placeholders)
         contact_labels: list[np.ndarray] = []
         contact_codes: list[np.ndarray] = []
-        for space_id, rows, values in self._key_groups(facts.keys):
+        for space_id, rows, values in self._key_groups(facts):
             distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
             space = self._spaces.get(space_id)
             if space is None:
@@ -485,10 +488,10 @@ class PersonCounter:
         self._rows += m
 
     @staticmethod
-    def _key_groups(present: list[tuple[str, np.ndarray, pa.Array]]):
+    def _key_groups(facts: RowFacts):
         """(space, rows, values) for each key space met in a batch's keys."""
-        for namespace, rows, keys in present:
-            for space, where, values in split_keys(keys):
+        for (namespace, rows, _), groups in zip(facts.keys, facts.splits, strict=True):
+            for space, where, values in groups:
                 yield (namespace, *space), rows[where], values
 
     def kind(self, namespace: str) -> int:
@@ -584,6 +587,7 @@ class PersonCounter:
             row_flags[self._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
         present_keys: list[tuple[str, np.ndarray, pa.Array]] = []
         placeholders: list[tuple[str, pa.Array]] = []
+        splits: list[list] = []
         for name, values in keys.items():
             namespace = name.split("#", 1)[0]
             column = _as_string(values)
@@ -597,22 +601,25 @@ class PersonCounter:
                 continue
             kept = column.filter(present)
             rows = np.flatnonzero(present_np)
-            fake = placeholder_mask(kept, self._not_keys)
+            groups = split_keys(kept)
+            fake = _placeholders(kept, groups, self._not_keys)
             if fake.any():
                 placeholders.append((namespace, kept.filter(pa.array(fake))))
                 kept, rows = kept.filter(pa.array(~fake)), rows[~fake]
                 if not len(rows):
                     continue
+                groups = _drop(groups, fake)
             if namespace in _BIRTH_DATE_IN_KEY:
                 row_flags[rows[self._minor_from_keys(kept)]] |= MINOR
             present_keys.append((namespace, rows, kept))
+            splits.append(groups)
         entities = []
         for name, values in flags.items():
             if name.startswith("entity:"):
                 hit = np.flatnonzero(_bool(values, n, name, source)[selected])
                 if len(hit):
                     entities.append((name[len("entity:"):], hit))
-        return RowFacts(m, row_flags, present_keys, entities, placeholders)
+        return RowFacts(m, row_flags, present_keys, entities, placeholders, splits)
 
     def _minor_from_dates(self, birth_dates: pa.Array, n: int, source: str) -> np.ndarray:
         dates = birth_dates.combine_chunks() if isinstance(birth_dates, pa.ChunkedArray) else birth_dates
@@ -1015,6 +1022,37 @@ def linking_summary(*, max_identities: int, contact_merges: int, conflicts: int,
         "range": {"personal": [int(lenient[0]), int(apart[0])], "sensitive": [int(lenient[1]), int(apart[1])]},
         "strict": {"personal": int(strict[0]), "sensitive": int(strict[1])},
     }
+
+
+def _placeholders(keys: pa.Array, groups: list, not_keys: pa.Array) -> np.ndarray:
+    """Which keys are placeholders (see :func:`scanner.linking.placeholder_mask`), decided on
+    their fixed-width form: digit strings by a lookup among the few placeholders of their width,
+    addresses at a common mail domain by their local part, only other text by the pattern."""
+    fake = np.zeros(len(keys), bool)
+    for (kind, width), where, values in groups:
+        if kind == DIGITS:
+            table = digit_placeholders(width)
+            if len(table):
+                fake[where] = table[np.minimum(np.searchsorted(table, values), len(table) - 1)] == values
+        elif kind.startswith(BYTES + "@"):
+            fake[where] = np.isin(values, np.array([p.encode() for p in MAIL_LOCAL_PLACEHOLDERS if len(p) == width],
+                                                   dtype=f"S{width}"))
+        elif kind == BYTES:
+            fake[where] = placeholder_mask(keys.take(pa.array(where)))
+    if len(not_keys):
+        fake |= placeholder_mask(keys, not_keys)
+    return fake
+
+
+def _drop(groups: list, fake: np.ndarray) -> list:
+    """``split_keys`` groups without the keys marked ``fake`` (positions renumbered)."""
+    position = np.cumsum(~fake) - 1
+    out = []
+    for space, where, values in groups:
+        keep = ~fake[where]
+        if keep.any():
+            out.append((space, position[where[keep]], values[keep]))
+    return out
 
 
 def _unchanged(labels: np.ndarray) -> None:

@@ -332,8 +332,30 @@ def test_rules_match_the_plain_reference_in_any_order_and_split(rows, cut, max_i
 @settings(max_examples=60, deadline=None)
 @given(st.lists(ROW, min_size=2, max_size=30), st.integers(1, 29))
 def test_two_transfers_in_the_ledger_link_as_one_scan(rows, at):
-    """Persons of two tables (two transfers) united give what one scan of both gives."""
+    """Persons of two tables (two transfers) united give what one scan of both gives, but for
+    one documented corner: rows without identity that a contact linked within one transfer stay
+    one piece when that contact becomes shared only in the union (never more persons, then)."""
     at = min(at, len(rows) - 1)
     first, second = _counter_over(rows[:at], []), _counter_over(rows[at:], [])
     together = union_counts([first.person_table(identity_hasher), second.person_table(identity_hasher)])
-    assert together.personal == _reference_count(rows, IDENTITY)
+    expected = _reference_count(rows, IDENTITY)
+    if _counter_over(rows, []).result().linking["shared_contacts_total"] == 0:
+        assert together.personal == expected
+    else:
+        assert together.personal <= expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["13800138000", "13912345678", "13900000000", "0000", "000", "1111", "123456", "012345",
+                     "9876543210", "12345678901", "noreply@qq.com", "test@163.com", "tester@qq.com", "NOREPLY@QQ.COM",
+                     "li@example.com", "a@b.test", "x@qq.com", "E12345678", "ffffffffffff", "W0000", "00:00:00:00:00:00"]),
+    st.from_regex(r"[0-9]{1,19}", fullmatch=True), st.from_regex(r"[a-z0-9._-]{1,12}@(qq\.com|163\.com|corp\.cn)", fullmatch=True)),
+    min_size=1, max_size=30))
+def test_placeholders_on_fixed_width_keys_match_the_pattern(values):
+    """The counter decides placeholders on the keys' fixed-width form; the pattern is the
+    definition: both agree on every key."""
+    from scanner.persons import _placeholders
+
+    keys = pa.array(values, pa.string())
+    assert _placeholders(keys, split_keys(keys), pa.array([], pa.string())).tolist() == placeholder_mask(keys).tolist()
