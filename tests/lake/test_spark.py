@@ -245,7 +245,7 @@ def test_star_components_match_union_find(spark):
     """Large-star / small-star labels the same components as scipy, on a long chain too."""
     import numpy as np
 
-    from scanner.persons import _components
+    from scanner.linking import components as _components
 
     rng = random.Random(7)
     n = 240
