@@ -9,8 +9,23 @@ import sys
 
 import click
 
-from scanner.cli import check_writable, context_options, fail, setup_logging
 from scanner.report import EXIT_ERROR, PATH_ORDER
+
+
+def _cli():
+    """The ``chujing`` module that is loading this one: ``scanner.cli``, or ``__main__`` when it
+    runs as ``python -m scanner.cli`` (importing it again by name would load it twice)."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(getattr(main, "__spec__", None), "name", None) == "scanner.cli":
+        return main
+    if "scanner.cli" not in sys.modules:
+        import scanner.cli  # noqa: F401
+    return sys.modules["scanner.cli"]
+
+
+_CLI = _cli()
+check_writable, context_options, fail, setup_logging = (_CLI.check_writable, _CLI.context_options, _CLI.fail,
+                                                        _CLI.setup_logging)
 
 _SCAN_INPUT_OPTIONS = [
     click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
