@@ -2041,8 +2041,10 @@ def retail_face_pay(w: World, seed: int) -> Table:
     members = rng.sample([p for p in w.pools["members"] if not p.is_child], 240)
     gen = np.random.default_rng(rng.randrange(2**32))
     for p in members:
-        v = gen.standard_normal(128).astype(np.float32)
-        v /= np.linalg.norm(v)
+        v = gen.standard_normal(128)
+        # Normalised with an exact sum (math.fsum), not a BLAS norm: the file is the same bytes
+        # whatever numpy and BLAS build regenerates it.
+        v = v / math.sqrt(math.fsum(float(x) * float(x) for x in v))
         minutiae = gen.integers(0, 256, size=6 * gen.integers(20, 40), dtype=np.uint8).tobytes()
         template = b"FMR\x00 20\x00" + len(minutiae).to_bytes(4, "big") + minutiae
         t.add(p, {"member_mobile": p.mobile, "enrolled_at": dt.datetime(2026, 3, 1) + dt.timedelta(minutes=rng.randrange(300000)),
