@@ -169,15 +169,27 @@ def given_name_stats() -> dict[str, tuple[int, int]]:
     return {c: (int(n), int(f)) for c, n, f in rows}
 
 
+def quiet_jieba(jieba) -> None:
+    """jieba without log lines, and with its dictionary cache kept beside the package, never in
+    the temp or home folder (the cache holds common words, names among them: a scan writes nothing
+    that could be taken for data it read). Where the package folder is read-only, no cache is
+    written and the dictionary is built in memory."""
+    import logging
+    import os
+
+    jieba.setLogLevel(logging.CRITICAL)
+    here = os.path.dirname(os.path.abspath(jieba.__file__))
+    jieba.dt.tmp_dir = here if os.access(here, os.W_OK) else os.path.join(here, "no-cache")
+
+
 @cache
 def _jieba():
     """jieba, initialised once and quiet (it logs its dictionary build on stderr)."""
-    import logging
 
     import jieba
     import jieba.posseg
 
-    jieba.setLogLevel(logging.WARNING)
+    quiet_jieba(jieba)
     with _INIT_LOCK:
         jieba.initialize()
         jieba.posseg.dt.word_tag_tab  # noqa: B018 (loaded with the tokenizer)
@@ -644,12 +656,11 @@ def register_spacy_component() -> None:
     global _REGISTERED
     if _REGISTERED:
         return
-    import logging
 
     import jieba
     from spacy.language import Language
 
-    jieba.setLogLevel(logging.WARNING)  # spaCy's tokenizer initialises jieba, which logs on stderr
+    quiet_jieba(jieba)  # spaCy's tokenizer initialises jieba, which logs on stderr
     if not Language.has_factory("chujing_zh_ner"):
         Language.factory("chujing_zh_ner", func=lambda nlp, name: ZhEntityComponent())
     _REGISTERED = True
