@@ -210,7 +210,7 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     ([0, 1, 2, 3, 3], 1, 1)
     """
     n = len(id_root)
-    label = id_root.astype(np.int64)
+    label = id_root.astype(np.int32)  # node numbers fit in int32 (the counter's labels do)
     out = Linking(label=label, lenient_label=label, piece_label=label)
     if not len(c_node):
         return out

@@ -723,7 +723,7 @@ class PersonCounter:
             shared=shared, placeholders=self._placeholders, placeholder_rows=self._placeholder_rows,
             user_not_keys=len(self.not_keys), strict=self._quick_counts(self._row_roots()),
             lenient=self._quick_counts(self._row_roots(link.lenient_label)),
-            apart=self._quick_counts(self._row_roots(np.arange(self._labels))))
+            apart=self._quick_counts(self._row_roots(np.arange(self._labels, dtype=np.int32))))
 
     def _contact_values(self, codes: np.ndarray) -> dict[int, tuple[str, str]]:
         """Namespace and masked value of some contact codes."""
