@@ -116,7 +116,73 @@ def normalise_header(name: str) -> str:
     >>> normalise_header("Mobile_No.")
     'mobileno'
     """
-    return re.sub(r"[\s_\-./()（）\[\]【】:：#]+", "", str(name)).lower()
+    return _normalised_header(str(name))
+
+
+_HEADER_SEPARATORS = re.compile(r"[\s_\-./()（）\[\]【】:：#]+")  # one character class: no backtracking
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalised_header(name: str) -> str:
+    # Cached: every detector and rule asks for the same header's form, and small exports repeat
+    # the same headers file after file.
+    return _HEADER_SEPARATORS.sub("", name).lower()
+
+
+@dataclass
+class MatchParts:
+    """What one detector's pattern, check, header shape and placeholders say of each value.
+
+    Slices of it (:meth:`slice`) are the same pieces for a part of the values: a detector is
+    matched once over many columns put end to end and each column takes its slice.
+    """
+
+    length: int
+    normalised: pa.Array
+    shape: np.ndarray | None = None  # the value has the pattern's shape (before the check)
+    checked: np.ndarray | None = None  # ... and passes the check (checksum, calendar date)
+    header_shape: np.ndarray | None = None  # the looser shape a header naming the entity admits
+    fake: np.ndarray | None = None  # a placeholder of the right shape (all-zero IMEI)
+
+    def ok(self, header_named: bool = False, check: bool = True) -> np.ndarray:
+        """The values :meth:`Detector.valid_mask` accepts with these settings (a new array)."""
+        base = self.checked if check else self.shape
+        ok = np.zeros(self.length, dtype=bool) if base is None else base.copy()
+        if header_named and self.header_shape is not None:
+            ok |= self.header_shape
+        if self.fake is not None:
+            ok &= ~self.fake
+        return ok
+
+    def any_candidate(self) -> np.ndarray:
+        """Values some reading of this detector may accept (a superset of every :meth:`ok`)."""
+        out = np.zeros(self.length, dtype=bool)
+        for part in (self.shape, self.header_shape):
+            if part is not None:
+                out |= part
+        return out
+
+    def slice(self, start: int, length: int) -> MatchParts:
+        def cut(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[start: start + length]
+
+        return MatchParts(length, self.normalised.slice(start, length), cut(self.shape), cut(self.checked),
+                          cut(self.header_shape), cut(self.fake))
+
+
+def concat_text(arrays: list[pa.Array]) -> tuple[pa.Array, np.ndarray]:
+    """String arrays end to end in one array, and where each starts (``offsets[i]``, plus the end).
+
+    >>> text, offsets = concat_text([pa.array(["a", "b"]), pa.array(["c"])])
+    >>> text.to_pylist(), offsets.tolist()
+    (['a', 'b', 'c'], [0, 2, 3])
+    """
+    arrays = [_as_string(a) for a in arrays]
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(a) for a in arrays])
+    if not arrays:
+        return pa.array([], pa.string()), offsets
+    return (arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)), offsets
 
 
 @dataclass(frozen=True)
@@ -206,21 +272,33 @@ class Detector:
         header names this entity), values of the looser ``header_pattern`` shape count too.
         ``check=False`` skips the checksum: for numbers whose last digits a float has lost.
         """
+        parts = self.match_parts(values, header_shape=header_named, validate=check)
+        return parts.ok(header_named=header_named, check=check), parts.normalised
+
+    def match_parts(self, values: pa.Array, header_shape: bool = False, validate: bool = True) -> MatchParts:
+        """The pieces :meth:`valid_mask` combines, computed once over ``values``.
+
+        Arrow compiles a pattern on every call, so a wide table is matched one detector at a
+        time over all its columns put end to end (:func:`concat_text`), and each column's
+        reading (header named or not, checksum or not) is combined from the pieces.
+        """
         values = _as_string(values)
         normalised = self.normalise(strip_whitespace(values))
-        if self.pattern is None:
-            ok = np.zeros(len(values), dtype=bool)
-        else:
-            ok = full_match(normalised, self.anchored_pattern)
-            if check and self.validate is not None and ok.any():
-                idx = np.flatnonzero(ok)
-                ok[idx] = np.asarray(self.validate(normalised.take(pa.array(idx))), dtype=bool)
-        if header_named and self.header_pattern is not None:
-            ok |= full_match(normalised, self.anchored_header_pattern)
-        if self.placeholder is not None and ok.any():
-            fake = pc.match_substring_regex(normalised, f"^(?:{self.placeholder})$")
-            ok &= ~fake.fill_null(False).to_numpy(zero_copy_only=False)
-        return ok, normalised
+        n = len(values)
+        shape = checked = header = fake = None
+        if self.pattern is not None:
+            shape = full_match(normalised, self.anchored_pattern)
+            if validate:
+                checked = shape.copy()
+                if self.validate is not None and shape.any():
+                    idx = np.flatnonzero(shape)
+                    checked[idx] = np.asarray(self.validate(normalised.take(pa.array(idx))), dtype=bool)
+        if header_shape and self.header_pattern is not None:
+            header = full_match(normalised, self.anchored_header_pattern)
+        if self.placeholder is not None and ((shape is not None and shape.any()) or (header is not None and header.any())):
+            fake = pc.match_substring_regex(normalised, f"^(?:{self.placeholder})$").fill_null(False) \
+                .to_numpy(zero_copy_only=False)
+        return MatchParts(n, normalised, shape, checked, header, fake)
 
     def is_valid(self, value: str) -> bool:
         """One value, checked exactly as a column's values are (normalise, pattern, check)."""

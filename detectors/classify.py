@@ -15,6 +15,7 @@ what was found there.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,7 +23,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, normalise_header, replace_regex, strip_whitespace
+from detectors.base import (
+    Detector,
+    MatchParts,
+    concat_text,
+    normalise_header,
+    replace_regex,
+    strip_whitespace,
+)
 
 # How a column's rows are judged once the column is classified.
 VALID = "valid"  # rows whose value validates for the entity
@@ -75,8 +83,8 @@ def header_matches(name: str, detector: Detector) -> int:
         return -1
     if header in exact or any(w in header for w in words):
         return 1
-    if detector.header_regex is not None and re.fullmatch(detector.header_regex, header):
-        return 1
+    if detector.header_regex is not None:
+        return int(header_hits([name], [detector])[0, 0])
     return 0
 
 
@@ -84,6 +92,55 @@ def header_matches(name: str, detector: Detector) -> int:
 def _header_vocabulary(negative: tuple[str, ...], exact: tuple[str, ...], words: tuple[str, ...]):
     norm = [tuple(w for w in (normalise_header(x) for x in group) if w) for group in (negative, exact, words)]
     return norm[0], frozenset(norm[1]), tuple(w for w in norm[2] if len(w) >= 2)
+
+
+# Up to this many distinct headers are matched in Python; more in one Arrow call per detector
+# and word list, so that 20,000 columns cost a few dozen calls, not a million substring tests.
+_HEADERS_IN_PYTHON = 32
+
+
+def header_hits(names: Sequence[str], detectors: Sequence[Detector]) -> np.ndarray:
+    """:func:`header_matches` for every name and detector at once: an int8 matrix (names x detectors).
+
+    >>> from detectors.cn_mobile_phone import DETECTOR as phone
+    >>> header_hits(["联系电话", "sjh", "批次号", ""], [phone]).ravel().tolist()
+    [1, 1, -1, 0]
+    """
+    headers = [normalise_header(n) for n in names]
+    unique = list(dict.fromkeys(headers))
+    row_of = {h: i for i, h in enumerate(unique)}
+    out = np.zeros((len(unique), len(detectors)), dtype=np.int8)
+    if not unique:
+        return out[[row_of[h] for h in headers]]
+    arrow = len(unique) > _HEADERS_IN_PYTHON
+    text = pa.array(unique, pa.string())
+    empty = np.array([not h for h in unique])
+    for j, det in enumerate(detectors):
+        negative, exact, words = _header_vocabulary(det.header_negative, det.header_exact, det.header_words)
+        if arrow:
+            vetoed = _contains_any(text, negative)
+            named = _contains_any(text, words)
+            if exact:
+                named |= pc.is_in(text, value_set=pa.array(sorted(exact), pa.string())).to_numpy(zero_copy_only=False)
+        else:
+            vetoed = np.array([any(w in h for w in negative) for h in unique], dtype=bool)
+            named = np.array([h in exact or any(w in h for w in words) for h in unique], dtype=bool)
+        if det.header_regex is not None:
+            # RE2, like every pattern that meets data (a header is data)
+            named |= pc.match_substring_regex(text, f"^(?:{det.header_regex})$").to_numpy(zero_copy_only=False)
+        out[:, j] = np.where(empty, 0, np.where(vetoed, -1, np.where(named, 1, 0)))
+    return out[[row_of[h] for h in headers]]
+
+
+def _contains_any(text: pa.Array, words: tuple[str, ...]) -> np.ndarray:
+    if not words:
+        return np.zeros(len(text), dtype=bool)
+    return pc.match_substring_regex(text, _literal_alternation(words)).to_numpy(zero_copy_only=False)
+
+
+@cache
+def _literal_alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in words)
 
 
 def as_text(values: pa.Array) -> pa.Array | None:
@@ -192,66 +249,215 @@ def looks_like_prose(values: pa.Array, present: np.ndarray) -> bool:
 def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_samples: int = 3,
                     free_text: bool = True) -> ColumnClassification:
     """Classify one column from a sample of its values."""
-    typed = _classify_typed(name, values, detectors, max_samples)
+    return classify_columns([(name, values)], detectors, max_samples, free_text)[0]
+
+
+# Columns are matched together, one detector at a time, in chunks of at most this much text
+# (and this many values): few pattern compilations per table, bounded memory per chunk.
+CHUNK_BYTES = 8 << 20
+CHUNK_VALUES = 1 << 18
+
+
+@dataclass
+class _Pending:
+    """A column whose values are to be matched as text, with what its type said."""
+
+    name: str
+    values: pa.Array  # the values as text (before trimming)
+    detectors: list[Detector]
+    free_text: bool
+    suffixes: list[str]  # evidence added by the typed paths it went through (innermost first)
+    lossy: bool = False
+    trimmed: pa.Array | None = None
+    present: np.ndarray | None = None
+    non_null: int = 0
+
+
+def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[Detector], max_samples: int = 3,
+                     free_text: bool = True) -> list[ColumnClassification]:
+    """Classify many columns (of one table or of many) from samples of their values.
+
+    The same as :func:`classify_column` on each, but each detector's patterns run once over
+    all the columns put end to end (in chunks of :data:`CHUNK_BYTES`): Arrow compiles a
+    pattern on every call, which would otherwise be paid per column (about 70 ms a column for
+    the built-in detectors, minutes on a wide table or a folder of small files).
+    """
+    results: list[ColumnClassification | None] = [None] * len(columns)
+    pending: list[tuple[int, _Pending]] = []
+    for i, (name, values) in enumerate(columns):
+        prepared = _prepare(name, values, detectors, max_samples, free_text, [])
+        if isinstance(prepared, ColumnClassification):
+            results[i] = prepared
+        else:
+            pending.append((i, prepared))
+    if pending:
+        hits = header_hits([p.name for _, p in pending], detectors)
+        column_of = {d.entity: j for j, d in enumerate(detectors)}
+        chunk: list[tuple[int, _Pending, np.ndarray]] = []
+        size = rows = 0
+        for k, (i, item) in enumerate(pending):
+            row = hits[k]
+            item_hits = {d.entity: int(row[column_of[d.entity]]) for d in item.detectors}
+            chunk.append((i, item, item_hits))
+            size += item.trimmed.nbytes if item.trimmed is not None else 0
+            rows += len(item.trimmed) if item.trimmed is not None else 0
+            if size >= CHUNK_BYTES or rows >= CHUNK_VALUES:
+                _classify_chunk(chunk, detectors, max_samples, results)
+                chunk, size, rows = [], 0, 0
+        if chunk:
+            _classify_chunk(chunk, detectors, max_samples, results)
+    return results  # type: ignore[return-value]
+
+
+def _prepare(name: str, values: pa.Array, detectors: list[Detector], max_samples: int, free_text: bool,
+             suffixes: list[str]) -> ColumnClassification | _Pending:
+    """What a column's Arrow type decides at once, or its text to be matched with the others."""
+    typed = _classify_typed(name, values, detectors, max_samples, free_text, suffixes)
     if typed is not None:
         return typed
     text = as_text(values)
     if text is None:
-        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "type holds no identifiers")
-    lossy = float_lost_digits(values)
-    trimmed = strip_whitespace(text)
-    present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
-    non_null = int(present.sum())
-    header_hits = {d.entity: header_matches(name, d) for d in detectors}
+        return _with_suffixes(ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0,
+                                                   "type holds no identifiers"), suffixes)
+    item = _Pending(name, text, detectors, free_text, suffixes, lossy=float_lost_digits(values))
+    item.trimmed = strip_whitespace(text)
+    item.present = pc.and_(pc.is_valid(item.trimmed), pc.not_equal(item.trimmed, "")).fill_null(False) \
+        .to_numpy(zero_copy_only=False)
+    item.non_null = int(item.present.sum())
+    return item
+
+
+def _with_suffixes(c: ColumnClassification, suffixes: list[str]) -> ColumnClassification:
+    for suffix in suffixes:
+        c.evidence = f"{c.evidence}{suffix}"
+    return c
+
+
+def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors: list[Detector], max_samples: int,
+                    results: list[ColumnClassification | None]) -> None:
+    """Match every detector once over the chunk's columns end to end, then judge each column."""
+    matched = [(i, item, item_hits) for i, item, item_hits in chunk if item.non_null]
+    found: list[dict[str, MatchParts]] = [{} for _ in matched]
+    if matched:
+        text, offsets = concat_text([item.trimmed for _, item, _ in matched])
+        starts, lengths = offsets[:-1], np.diff(offsets)
+        used = {d.entity for _, item, _ in matched for d in item.detectors}
+        for det in detectors:
+            if det.entity not in used:
+                continue
+            header_named = any(item_hits.get(det.entity) == 1 for _, _, item_hits in matched)
+            if det.pattern is None and not (header_named and det.header_pattern is not None):
+                continue
+            parts = det.match_parts(text, header_shape=header_named)
+            candidate = parts.any_candidate()
+            if not candidate.any():
+                continue
+            per_column = np.add.reduceat(candidate, starts) if len(starts) else np.zeros(0)
+            for k in np.flatnonzero(per_column):
+                found[k][det.entity] = _own_copy(parts.slice(int(starts[k]), int(lengths[k])))
+            del parts, candidate
+    prose_needed = []
+    for k, (i, item, item_hits) in enumerate(matched):
+        c = _judge(item, item_hits, found[k], max_samples)
+        if c is None:
+            prose_needed.append((k, i, item, item_hits))
+        else:
+            results[i] = _with_suffixes(c, item.suffixes)
+    prose = _looks_like_prose_many([(item.trimmed, item.present) for _, _, item, _ in prose_needed])
+    for (k, i, item, item_hits), is_prose in zip(prose_needed, prose, strict=True):
+        header_entity = _header_entity(item, item_hits)
+        shares = _shares(item, item_hits, found[k])[0]
+        if item.free_text and is_prose:
+            c = _classify_free_text(item.name, item.trimmed, item.present, item.detectors, header_entity, shares,
+                                    max_samples)
+        else:
+            c = ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], item.non_null,
+                                     "no detector reached its share", header_entity=header_entity, shares=shares)
+        results[i] = _with_suffixes(c, item.suffixes)
+    for i, item, item_hits in chunk:
+        if not item.non_null:
+            results[i] = _with_suffixes(ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], 0,
+                                                             "no values", header_entity=_header_entity(item, item_hits)),
+                                        item.suffixes)
+
+
+def _own_copy(parts: MatchParts) -> MatchParts:
+    """A column's slice that keeps no reference to the whole chunk's arrays (bounded memory)."""
+    def copy(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else a.copy()
+
+    keep = parts.any_candidate()
+    # Only the values some reading accepts are kept, the others are never looked at again.
+    normalised = pc.if_else(pa.array(keep), parts.normalised, pa.scalar(None, parts.normalised.type))
+    return MatchParts(parts.length, normalised, copy(parts.shape), copy(parts.checked), copy(parts.header_shape),
+                      copy(parts.fake))
+
+
+def _ordered(item: _Pending, item_hits: dict[str, int]) -> list[Detector]:
     # Where the header names one of several valid readings, the header's wins: a 15-digit
     # Luhn-valid Amex number under 银行卡号 is a card, although an IMEI has the same shape. The
     # detectors the header names go first, and claim the values they validate strictly.
-    ordered = sorted(detectors, key=lambda d: (header_hits[d.entity] == 1, d.priority), reverse=True)
-    header_entity = next((d.entity for d in ordered if header_hits[d.entity] == 1), None)
-    if non_null == 0:
-        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0, "no values", header_entity=header_entity)
+    return sorted(item.detectors, key=lambda d: (item_hits[d.entity] == 1, d.priority), reverse=True)
 
-    claimed = ~present  # values already explained by a stricter detector
+
+def _header_entity(item: _Pending, item_hits: dict[str, int]) -> str | None:
+    return next((d.entity for d in _ordered(item, item_hits) if item_hits[d.entity] == 1), None)
+
+
+def _shares(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchParts]):
+    """Each detector's share of the column, stricter detectors claiming values first."""
+    lossy, non_null = item.lossy, item.non_null
+    claimed = ~item.present  # values already explained by a stricter detector
     shares: list[EntityShare] = []
     valid_masks: dict[str, np.ndarray] = {}
-    normalised_of: dict[str, pa.Array] = {}
     plausible: dict[str, bool] = {}
     loose_used: dict[str, bool] = {}
-    for det in ordered:
-        header = header_hits[det.entity]
+    for det in _ordered(item, item_hits):
+        header = item_hits[det.entity]
         if det.pattern is None and (det.header_pattern is None or header != 1):
             continue
         if header < 0:
             continue
-        ok, normalised = det.valid_mask(trimmed, header_named=header == 1, check=not (lossy and det.digit_checksum))
+        parts = found.get(det.entity)
+        if parts is None:
+            continue
+        ok = parts.ok(header_named=header == 1, check=not (lossy and det.digit_checksum))
         ok &= ~claimed
         count = int(ok.sum())
         if not count:
             continue
         valid_masks[det.entity] = ok
-        normalised_of[det.entity] = normalised
         shares.append(EntityShare(det.entity, count, count / non_null))
         strict = ok
         if header == 1 and det.header_pattern is not None:
-            strict, _ = det.valid_mask(trimmed, header_named=False)
-            strict = strict & ok
+            strict = parts.ok(header_named=False) & ok
             loose_used[det.entity] = bool((ok & ~strict).any())
         if lossy and det.digit_checksum:
             loose_used[det.entity] = True  # rows cannot be checked either: judge them by presence
         plausible[det.entity] = True
         if det.column_check is not None and (header != 1 or det.column_check_under_header):
-            plausible[det.entity] = det.column_check(normalised.filter(pa.array(ok))) >= 0.5
+            plausible[det.entity] = det.column_check(parts.normalised.filter(pa.array(ok))) >= 0.5
         # Only a convincing detector claims values: a stray match in a column of something
         # else must not hide those values from the detector that really explains them. Values
         # of the header's looser shape only are left to a detector that validates them.
         if count / non_null >= 0.5 * det.min_share and plausible[det.entity] and not (det.requires_header and header != 1):
             claimed |= strict if header == 1 else ok
+    return shares, valid_masks, plausible, loose_used
+
+
+def _judge(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchParts],
+           max_samples: int) -> ColumnClassification | None:
+    """One column's verdict from its detectors' matches; None when only prose could explain it."""
+    name, lossy, non_null, trimmed, present = item.name, item.lossy, item.non_null, item.trimmed, item.present
+    detectors = item.detectors
+    header_entity = _header_entity(item, item_hits)
+    shares, valid_masks, plausible, loose_used = _shares(item, item_hits, found)
 
     by_entity = {d.entity: d for d in detectors}
     candidates: list[tuple[float, bool, int, str, str, str]] = []
     for s in shares:
         det = by_entity[s.entity]
-        header = header_hits[s.entity]
+        header = item_hits[s.entity]
         if det.requires_header and header < 1:
             continue
         if not plausible[s.entity]:
@@ -271,25 +477,23 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
             candidates.append((0.6, True, det.priority, header_entity, "header names it; values cannot be checked", NON_NULL))
 
     if not candidates:
-        if free_text and looks_like_prose(trimmed, present):
-            return _classify_free_text(name, trimmed, present, detectors, header_entity, shares, max_samples)
-        return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "no detector reached its share",
-                                    header_entity=header_entity, shares=shares)
+        return None
     candidates.sort(key=lambda c: (c[0], c[1], c[2]), reverse=True)
     confidence, _, _, entity, why, rule = candidates[0]
     det = by_entity[entity]
     main_share = next((s.share for s in shares if s.entity == entity), 0.0)
     entities = [entity] + [s.entity for s in shares if s.entity != entity and s.share >= 0.05 and s.valid >= 2
                            and plausible.get(s.entity, True)
-                           and (header_hits[s.entity] == 1 or not by_entity[s.entity].requires_header)]
+                           and (item_hits[s.entity] == 1 or not by_entity[s.entity].requires_header)]
     sensitive = any(by_entity[e].sensitive for e in entities)
-    samples = _masked_samples(det, valid_masks.get(entity), normalised_of.get(entity), trimmed, present, max_samples)
+    normalised = found[entity].normalised if entity in found else None
+    samples = _masked_samples(det, valid_masks.get(entity), normalised, trimmed, present, max_samples)
     destroyed = by_entity.get(f"{entity}_MASKED")
     if lossy and det.digit_checksum and det.person_key and destroyed is not None:
         # A float past 2**53 (Excel's 4.50100E+17) has lost the last digits: no value can name a
         # person any more. The column is the identifier destroyed by the export, counted keyless.
         samples = [destroyed.mask(f"{v[0]}.{v[1:6]}E+{len(v) - 1:02d}") for v in
-                   normalised_of[entity].filter(pa.array(valid_masks[entity])).to_pylist()[:max_samples]]
+                   normalised.filter(pa.array(valid_masks[entity])).to_pylist()[:max_samples]]
         entities = [destroyed.entity] + [e for e in entities if e != entity]
         entity, det, rule = destroyed.entity, destroyed, NON_NULL
         why += "; the digits past the 15th are lost: destroyed by the export (re-export as text)"
@@ -298,8 +502,29 @@ def classify_column(name: str, values: pa.Array, detectors: list[Detector], max_
         name=name, entity=entity, entities=entities, sensitive=sensitive, category=det.category,
         confidence=round(confidence, 3), match_rate=round(main_share, 4), samples=samples, non_null=non_null,
         evidence=why, row_rule=rule, header_entity=header_entity, shares=shares,
-        header_named=header_hits.get(entity) == 1 or header_hits.get(entity.removesuffix("_MASKED")) == 1,
+        header_named=item_hits.get(entity) == 1 or item_hits.get(entity.removesuffix("_MASKED")) == 1,
     )
+
+
+def _looks_like_prose_many(columns: list[tuple[pa.Array, np.ndarray]]) -> list[bool]:
+    """:func:`looks_like_prose` for many columns, each pattern run once over all of them."""
+    if not columns:
+        return []
+    samples = [values.filter(pa.array(present)) for values, present in columns]
+    text, offsets = concat_text(samples)
+    if not len(text):
+        return [False] * len(columns)
+    lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False)
+    cjk = pc.match_substring_regex(text, r"\p{Han}").to_numpy(zero_copy_only=False)
+    punct = pc.match_substring_regex(text, r"[，。！？；、,.!?;:：]|\p{Han} |\S \S").to_numpy(zero_copy_only=False)
+    out = []
+    for a, b in zip(offsets[:-1], offsets[1:], strict=True):
+        if a == b:
+            out.append(False)
+            continue
+        median = np.median(lengths[a:b])
+        out.append(bool(median >= 12 and cjk[a:b].mean() >= 0.3 and (punct[a:b].mean() >= 0.3 or median >= 30)))
+    return out
 
 
 def _binary_like(t: pa.DataType) -> bool:
@@ -307,13 +532,14 @@ def _binary_like(t: pa.DataType) -> bool:
             or pa.types.is_binary_view(t))
 
 
-def _classify_typed(name: str, values: pa.Array, detectors: list[Detector],
-                    max_samples: int) -> ColumnClassification | None:
+def _classify_typed(name: str, values: pa.Array, detectors: list[Detector], max_samples: int, free_text: bool,
+                    suffixes: list[str]) -> ColumnClassification | _Pending | None:
     """Columns whose Arrow type decides how to look at them: bytes, vectors, fractional floats.
 
     Binary values are media (by their magic bytes) or biometric templates; float vectors are
     biometric features under a header that says so; a float column of fractions can only hold
-    coordinates. None: classify the column as text.
+    coordinates. A column to be matched as text is returned pending (with the evidence its type
+    adds); None: classify the column as text.
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -322,27 +548,28 @@ def _classify_typed(name: str, values: pa.Array, detectors: list[Detector],
         return None
     by_entity = {d.entity: d for d in detectors}
     if _binary_like(t):
-        return _classify_binary(name, values, by_entity, max_samples)
+        found = _classify_binary(name, values, by_entity, max_samples, suffixes)
+        return found if isinstance(found, _Pending) else _with_suffixes(found, suffixes)
     from detectors.biometric import is_float_vector_type
     if is_float_vector_type(t):
-        return _classify_vectors(name, values, by_entity)
+        return _with_suffixes(_classify_vectors(name, values, by_entity), suffixes)
     if is_list_like(t):
-        c = classify_column(name, list_values(values), detectors, max_samples)
-        c.evidence = f"{c.evidence}; the values of a {'map' if pa.types.is_map(t) else 'list'}, each read as a cell"
-        return c
+        kind = "map" if pa.types.is_map(t) else "list"
+        return _prepare(name, list_values(values), detectors, max_samples, True,
+                        [f"; the values of a {kind}, each read as a cell", *suffixes])
     from detectors.geo import GEO_ENTITIES, fractional_floats
     text = fractional_floats(values)
     if text is not None:
         geo = [d for d in detectors if d.entity in GEO_ENTITIES]
         if not geo:
             return None
-        c = classify_column(name, text, geo, max_samples, free_text=False)
-        c.evidence = f"{c.evidence}; float column of fractions (only coordinates are checked)"
-        return c
+        return _prepare(name, text, geo, max_samples, False,
+                        ["; float column of fractions (only coordinates are checked)", *suffixes])
     return None
 
 
-def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector], max_samples: int) -> ColumnClassification:
+def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector], max_samples: int,
+                     suffixes: list[str]) -> ColumnClassification | _Pending:
     from detectors import biometric, media
 
     present = pc.fill_null(pc.greater(pc.binary_length(values), 0), False).to_numpy(zero_copy_only=False)
@@ -373,9 +600,8 @@ def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector]
                           f"header names a biometric; every value is a {lo}-byte blob")
     text = decoded_text(values)
     if text is not None:
-        c = classify_column(name, text, list(by_entity.values()), max_samples)
-        c.evidence = f"{c.evidence}; binary values that are UTF-8 text, read as text"
-        return c
+        return _prepare(name, text, list(by_entity.values()), max_samples, True,
+                        ["; binary values that are UTF-8 text, read as text", *suffixes])
     return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "binary values: no media or template found")
 
 
