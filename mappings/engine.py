@@ -36,6 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from mappings import names as vocabulary
 from mappings.schema import PATHS, Clause, Item, Ruleset, RulesetError, Sector, parse_ruleset, read_ruleset
 
 PATH_RANK = {path: rank for rank, path in enumerate(PATHS)}
@@ -269,7 +270,7 @@ def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict
             raise ContextError(f"unknown subject {context.subject!r} for {context.sector}: choose "
                                f"{', '.join(sector.subjects)}")
         if not sector.subjects:
-            notes.append(_text(f"{context.sector} 清单不区分数据主体角色，已忽略 subject={context.subject}",
+            notes.append(_text(f"{sector.title.zh}清单不区分数据主体角色，已忽略 --subject {context.subject}",
                                f"the {context.sector} list does not distinguish subject roles: subject "
                                f"{context.subject} ignored"))
     if context.modality is not None:
@@ -277,7 +278,7 @@ def check_context(context: Context, ruleset: Ruleset | None = None) -> list[dict
         if modalities and context.modality not in modalities:
             raise ContextError(f"unknown modality {context.modality!r} for {context.sector}: choose {', '.join(modalities)}")
         if not modalities:
-            notes.append(_text(f"{context.sector} 清单不区分模态，已忽略 modality={context.modality}",
+            notes.append(_text(f"{sector.title.zh}清单不区分模态，已忽略 --modality {context.modality}",
                                f"the {context.sector} list does not distinguish modalities: modality "
                                f"{context.modality} ignored"))
     return notes
@@ -417,7 +418,7 @@ def _assess_with(ruleset: Ruleset, context: Context, counts: Counts, entities: s
         for population in populations:
             _population_sensitive(ruleset, sector, context, population)
         if any(p.role is None for p in populations) and _role_items(ruleset, context):
-            notes.append(_unknown_role_note(context))
+            notes.append(_unknown_role_note(context, sector))
         modality_note = _attribute_modalities(sector, context, populations)
         if modality_note:
             notes.append(modality_note)
@@ -519,7 +520,7 @@ def _scope_gap(ruleset: Ruleset, context: Context, seen: set[str]) -> tuple[str,
         in_scope = [m for m, ents in sector.modalities.items() if seen & set(ents)]
         modality = inferred[0] if inferred and not in_scope else None
     if modality in sector.out_of_scope_modalities:
-        return (f"{sector.title.zh}清单不包括{modality}模态，适用国家基线",
+        return (f"{sector.title.zh}清单不包括{vocabulary.name('modalities', modality)}模态，适用国家基线",
                 f"the {context.sector} list does not cover the {modality} modality: the national baseline applies")
     return None
 
@@ -557,7 +558,7 @@ def _attribute_modalities(sector: Sector, context: Context, populations: list[_P
         population.by_modality = attributed
     if context.modality is None and unknown:
         strictest = _strictest_modalities(sector)
-        return _text(f"未指定模态：{unknown} 人的敏感个人信息模态未知，按最严格模态（{'、'.join(strictest)}）的门槛判断（可用 --modality 或 --by-entity 指定）",
+        return _text(f"未指定模态：{unknown} 人的敏感个人信息模态未知，按最严格模态（{vocabulary.join_names('modalities', strictest)}）的门槛判断（可用 --modality 或 --by-entity 指定）",
                      f"modality not given: {unknown} persons' sensitive personal information is of no known "
                      f"modality, so it is judged at the strictest modality's threshold ({', '.join(strictest)}); "
                      "set --modality, or give --by-entity AUDIO=N / IMAGE=N")
@@ -605,14 +606,14 @@ def _implied_role(ruleset: Ruleset, context: Context) -> str | None:
 
 def _implied_role_note(context: Context, sector: Sector, role: str) -> dict[str, str]:
     label = sector.subjects[role]
-    return _text(f"{context.sector}/{context.scenario}：本场景的条目只适用于{label.zh}，未指定角色的人员按{label.zh}判断（subject={role}；其他人员请用 --subject other 或 --by-subject 指明）",
+    return _text(f"{_where_zh(sector, context)}：本场景的条目只适用于{label.zh}，未指定角色的人员按{label.zh}判断（--subject {role}；其他人员请用 --subject other 或 --by-subject 指明）",
                  f"{context.sector}/{context.scenario}: this scenario's items name {label.en} only, so persons of no "
                  f"stated role are judged as {label.en} (subject {role}; state others with --subject other or --by-subject)")
 
 
-def _unknown_role_note(context: Context) -> dict[str, str]:
+def _unknown_role_note(context: Context, sector: Sector) -> dict[str, str]:
     return _text(
-        f"{context.sector}/{context.scenario}：清单按数据主体角色区分，但部分人员角色未知；按从严原则，这些人员在每一角色的条目下都计算一次，且可能不属于任何清单列明的角色，故同时按国家基线（cac-2024.7/.8）判断（可用 --subject 指定）",
+        f"{_where_zh(sector, context)}：清单按数据主体角色区分，但部分人员角色未知；按从严原则，这些人员在每一角色的条目下都计算一次，且可能不属于任何清单列明的角色，故同时按国家基线（cac-2024.7/.8）判断（可用 --subject 指定）",
         f"{context.sector}/{context.scenario}: the list distinguishes subject roles but some persons' role is not "
         "known; leaning strict, they are counted under every role's items and, since they may be of no role the "
         "list names, judged by the national baseline too (cac-2024.7/.8; set --subject)",
@@ -668,19 +669,26 @@ def _applies(ruleset: Ruleset, item: Item, scenario: str, role: str | None, moda
     reading = item.scenarios.reading
     if reading == "only" and scenario not in item.scenarios.keys:
         keys = ", ".join(item.scenarios.keys)
-        return False, (f"仅限于 {keys} 场景；当前场景为 {scenario}", f"only in {keys} (仅限于); the scenario is {scenario}")
+        keys_zh = "、".join(_scenario_zh(ruleset, item.sector, k) for k in item.scenarios.keys)
+        return False, (f"仅限于{keys_zh}场景；当前场景为{_scenario_zh(ruleset, item.sector, scenario)}",
+                       f"only in {keys} (仅限于); the scenario is {scenario}")
     if reading == "except_items" and not _scenario_applies(ruleset, item, scenario):
         others = ", ".join(item.scenarios.items)
-        return False, (f"{scenario} 属于 {others} 涉及的场景（本条为“除第…项涉及场景以外的其他场景”）",
+        return False, (f"{_scenario_zh(ruleset, item.sector, scenario)}属于 {others} 涉及的场景（本条为“除第…项涉及场景以外的其他场景”）",
                        f"{scenario} is a scenario of {others} (this item covers the other scenarios only)")
     if item.subjects:
         roles = ", ".join(item.subjects)
         if role is not None and role not in item.subjects:
-            return False, (f"仅适用于 {roles}；数据主体为 {role}", f"only for {roles}; the subjects are {role}")
+            sector = ruleset.sectors.get(item.sector)
+            roles_zh = "、".join(_role_zh(sector, r) for r in item.subjects)
+            return False, (f"仅适用于{roles_zh}；数据主体为{_role_zh(sector, role)}",
+                           f"only for {roles}; the subjects are {role}")
     if item.modalities and modalities and not set(item.modalities) & set(modalities):
         wanted = ", ".join(item.modalities)
         have = ", ".join(modalities) or "-"
-        return False, (f"仅适用于 {wanted} 模态；当前为 {have}", f"only for {wanted} data; the modality is {have}")
+        return False, (f"仅适用于{vocabulary.join_names('modalities', item.modalities)}模态；"
+                       f"当前为{vocabulary.join_names('modalities', modalities)}",
+                       f"only for {wanted} data; the modality is {have}")
     return True, ("", "")
 
 
@@ -731,7 +739,7 @@ def _judge_personal(ruleset: Ruleset, sector: Sector, item: Item, context: Conte
     clause, count, hit, headroom = holding[0] if holding else min(judged, key=lambda j: j[3] if j[3] is not None else far)
     roles = {p.role for p in governed}
     role = roles.pop() if len(roles) == 1 and item.subjects else None
-    who_zh, who_en = _who(sector, role, clause)
+    who_zh, who_en = _who(sector, role, clause, item)
     reason = _threshold_reason(item.id, item.path, clause, count, hit, headroom, who_zh, who_en)
     return ItemResult(**base, triggered=hit, count=count, threshold=clause.describe(), headroom=headroom,
                       measure=clause.measure, reason=reason, clauses=[
@@ -792,15 +800,17 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
         governing = [i for i in personal_items
                      if _applies(ruleset, i, context.scenario, population.role, modalities)[0]]
         where = f"{context.scenario}" + (f"/{population.role}" if population.role else "")
+        where_zh = _scenario_zh(ruleset, context.sector, context.scenario) + \
+            (f"/{_role_zh(sector, population.role)}" if population.role else "")
         if not governing:
             _add(fallback, population.personal, population.sensitive,
-                 (f"{where} 无清单条目覆盖", f"no item of the list covers {where}"))
+                 (f"{where_zh}：无清单条目覆盖", f"no item of the list covers {where}"))
             continue
         if population.role is None and any(i.subjects for i in governing):
             # Persons of no known role may be of none the list names (其他个人): the baseline
             # judges them too (cac-2024.7/.8), never the other scenarios' items.
             _add(fallback, population.personal, population.sensitive, (
-                f"{where}：{population.personal} 人的数据主体角色未知，可能不属于清单列明的任何角色，从严按国家基线判断（可用 --subject 指定）",
+                f"{where_zh}：{population.personal} 人的数据主体角色未知，可能不属于清单列明的任何角色，从严按国家基线判断（可用 --subject 指定）",
                 f"the subject role of {population.personal} persons in {where} is not known and may be none the "
                 "list names: leaning strict, the national baseline judges them (set --subject)"))
             continue
@@ -810,12 +820,12 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
         dimensions = set().union(*(i.covered_dimensions() for i in governing))
         if "non_sensitive" not in dimensions and population.personal > 0:
             _add(fallback, population.personal, 0, (
-                f"{where} 的清单条目（{ids}）仅列明敏感个人信息，一般个人信息按国家基线判断",
+                f"{where_zh}的清单条目（{ids}）仅列明敏感个人信息，一般个人信息按国家基线判断",
                 f"the items for {where} ({ids}) name only sensitive personal information: ordinary "
                 "personal information there is judged by the national baseline"))
         if "sensitive" not in dimensions and population.sensitive > 0:
             _add(fallback, 0, population.sensitive, (
-                f"{where} 的清单条目（{ids}）未列明敏感个人信息，按国家基线判断",
+                f"{where_zh}的清单条目（{ids}）未列明敏感个人信息，按国家基线判断",
                 f"the items for {where} ({ids}) do not name sensitive personal information: the "
                 "national baseline judges it"))
         entities_here = {e for e, n in population.by_entity.items() if n} or seen
@@ -833,7 +843,7 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
             sensitive = _persons_having(population, sens) if sens else 0
             ordinary = _persons_having(population, ordinary_types) if ordinary_types else 0
             _add(fallback, ordinary, sensitive, (
-                f"{', '.join(outside)} 不在 {', '.join(i.id for i in closed)} 列举的数据类型内，"
+                f"{vocabulary.join_names('entities', outside)}不在 {', '.join(i.id for i in closed)} 列举的数据类型内，"
                 f"涉及的 {persons} 人按更严格的国家基线判断",
                 f"{', '.join(outside)} is not among the data types {', '.join(i.id for i in closed)} "
                 f"enumerate: the stricter national rule applies to those {persons} persons"))
@@ -842,7 +852,7 @@ def _fallbacks(ruleset: Ruleset, baseline: Ruleset, sector: Sector, context: Con
             # Once these types are sent, the item no longer covers these persons' data at all.
             sensitive = min(persons, population.sensitive)
             _add(fallback, persons, sensitive, (
-                f"{where} 的清单条目不包括 {', '.join(named_out)}，涉及的 {persons} 人按国家基线判断",
+                f"{where_zh}的清单条目不包括{vocabulary.join_names('entities', named_out)}，涉及的 {persons} 人按国家基线判断",
                 f"the items for {where} exclude {', '.join(named_out)}: the national baseline judges "
                 f"those {persons} persons"))
         if closed and population.sensitive > 0:
@@ -922,7 +932,8 @@ def _judge_baseline(baseline: Ruleset, context: Context, counts: Counts, fallbac
         if item.important_data and live:
             applies = triggered = True
             listed = ", ".join(f"{c.item} ({c.status})" for c in live)
-            reasons_zh.append(f"{item.id}：重要数据（{listed}）须数据出境安全评估；未复核的候选从严计入")
+            listed_zh = "、".join(f"{c.item}（{vocabulary.name('statuses', c.status)}）" for c in live)
+            reasons_zh.append(f"{item.id}：重要数据（{listed_zh}）须数据出境安全评估；未复核的候选从严计入")
             reasons_en.append(f"{item.id}: important data ({listed}) needs a security assessment; unreviewed "
                               "candidates count until reviewed (lean strict)")
         if not reasons_en:
@@ -948,7 +959,7 @@ def _closing_notes(ruleset: Ruleset, baseline: Ruleset, context: Context, counts
                            "(lean strict): confirm with --important or dismiss with --not-important"))
     if path == "none" and counts.personal > 0:
         if scope_gap is None and ruleset is not baseline:
-            notes.append(_text(f"{context.sector}/{context.scenario}：未达到适用条目的任何门槛，不在清单内，可免予申报安全评估、订立标准合同或认证（规定第六条）",
+            notes.append(_text(f"{_where_zh(ruleset.sectors.get(context.sector), context)}：未达到适用条目的任何门槛，不在清单内，可免予申报安全评估、订立标准合同或认证（规定第六条）",
                                f"{context.sector}/{context.scenario}: below every threshold of the items that cover "
                                "this context: off the list, exempt from assessment, contract and certification "
                                "(Provisions Art 6)"))
@@ -962,14 +973,18 @@ def _closing_notes(ruleset: Ruleset, baseline: Ruleset, context: Context, counts
 # --- wording ----------------------------------------------------------------------------
 
 
-def _who(sector: Sector | None, role: str | None, clause: Clause) -> tuple[str, str]:
+def _who(sector: Sector | None, role: str | None, clause: Clause, item: Item | None = None) -> tuple[str, str]:
     """Who was counted, e.g. ('受试者（个人信息）', 'trial subjects (personal information)')."""
     if clause.measure == "entities":
-        measure_zh = measure_en = "/".join(clause.entities)
+        measure_en = "/".join(clause.entities)
+        # In Chinese, the list's own words for the types it enumerates, else their names.
+        own = item.data_types if item is not None and item.data_types is not None else None
+        measure_zh = own.zh if own is not None and own.zh and set(own.entities) == set(clause.entities) \
+            else "、".join(vocabulary.name("entities", e) for e in clause.entities)
     else:
         measure_zh, measure_en = MEASURE_TEXT[clause.measure]
     if clause.modalities:
-        measure_zh += f"，{'/'.join(clause.modalities)}"
+        measure_zh += f"，{vocabulary.join_names('modalities', clause.modalities)}"
         measure_en += f", {'/'.join(clause.modalities)}"
     if sector is not None and role is not None and role in sector.subjects:
         label = sector.subjects[role]
@@ -1000,6 +1015,27 @@ def _threshold_reason(item_id: str, path: str, clause: Clause, count: int, hit: 
 
 def _text(zh: str, en: str) -> dict[str, str]:
     return {"zh": zh, "en": en}
+
+
+def _scenario_zh(ruleset: Ruleset, sector: str, scenario: str) -> str:
+    """A scenario's Chinese name in the rule file (the code itself in a rule file without one)."""
+    known = ruleset.sectors.get(sector)
+    text = known.scenarios.get(scenario) if known is not None else None
+    return text.zh if text is not None else scenario
+
+
+def _role_zh(sector: Sector | None, role: str | None) -> str:
+    """A subject role's Chinese name, short (the hcp role's full label is a sentence)."""
+    label = sector.subjects.get(role) if sector is not None and role else None
+    return label.zh.split("、")[0] if label is not None else str(role)
+
+
+def _where_zh(sector: Sector | None, context: Context) -> str:
+    """``汽车行业/车辆研发``: the context's sector and scenario by their Chinese names."""
+    if sector is None:
+        return f"{context.sector}/{context.scenario}"
+    scenario = sector.scenarios.get(context.scenario)
+    return f"{sector.title.zh}/{scenario.zh if scenario is not None else context.scenario}"
 
 
 def _has_item(ruleset: Ruleset, item_id: str) -> bool:
