@@ -4,13 +4,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-PIP     = $(BIN)/python -m pip -q --disable-pip-version-check
+# setuptools prints an informational warning block on every editable install ("Editable
+# installation ... be careful with folders"): not for the user of `make demo`.
+PIP     = PYTHONWARNINGS=ignore $(BIN)/python -m pip -q --disable-pip-version-check
 
 .PHONY: demo test install bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
+	$(PIP) install --upgrade pip 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
 
 # Re-install only when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
