@@ -153,6 +153,18 @@ def as_text(values: pa.Array) -> pa.Array | None:
     >>> as_text(pa.array([13800138000.0, None])).to_pylist()
     ['13800138000', None]
     """
+    text = _text_of_type(values)
+    return None if text is None else without_trailing_zeros(text)
+
+
+def without_trailing_zeros(text: pa.Array) -> pa.Array:
+    """``13800138000.0`` (a number once read as float) as ``13800138000``; other values as they are."""
+    return replace_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1")
+
+
+def _text_of_type(values: pa.Array) -> pa.Array | None:
+    """:func:`as_text` but for the trailing ``.0`` (which no integer, float, date or timestamp
+    formatted here has): wide tables remove it from all their columns in one call."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     t = values.type
@@ -160,11 +172,9 @@ def as_text(values: pa.Array) -> pa.Array | None:
         values = values.cast(t.value_type)
         t = values.type
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        text = values.cast(pa.string())
-        return replace_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1")
+        return values.cast(pa.string())
     if pa.types.is_integer(t) or pa.types.is_decimal(t):
-        text = values.cast(pa.string())
-        return replace_regex(text, pattern=r"^(\d{5,})\.0+$", replacement=r"\1") if pa.types.is_decimal(t) else text
+        return values.cast(pa.string())
     if pa.types.is_floating(t):
         finite = pc.is_finite(values).fill_null(False)
         whole = pc.and_(finite, pc.equal(pc.floor(values), values).fill_null(False))
@@ -179,7 +189,7 @@ def as_text(values: pa.Array) -> pa.Array | None:
     if _binary_like(t):
         # Older Hive/Impala writers store strings as BINARY: bytes that are UTF-8 text are text.
         text = decoded_text(values)
-        return as_text(text) if text is not None else None
+        return _text_of_type(text) if text is not None else None
     return None
 
 
@@ -263,7 +273,7 @@ class _Pending:
     """A column whose values are to be matched as text, with what its type said."""
 
     name: str
-    values: pa.Array  # the values as text (before trimming)
+    values: pa.Array  # the values as text (before trimming and :func:`without_trailing_zeros`)
     detectors: list[Detector]
     free_text: bool
     suffixes: list[str]  # evidence added by the typed paths it went through (innermost first)
@@ -271,6 +281,15 @@ class _Pending:
     trimmed: pa.Array | None = None
     present: np.ndarray | None = None
     non_null: int = 0
+    ordered: list[Detector] = field(default_factory=list)
+
+    @property
+    def entities(self) -> frozenset[str]:
+        if self._entities is None:
+            self._entities = frozenset(d.entity for d in self.detectors)
+        return self._entities
+
+    _entities: frozenset[str] | None = None
 
 
 def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[Detector], max_samples: int = 3,
@@ -299,8 +318,8 @@ def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[De
             row = hits[k]
             item_hits = {d.entity: int(row[column_of[d.entity]]) for d in item.detectors}
             chunk.append((i, item, item_hits))
-            size += item.trimmed.nbytes if item.trimmed is not None else 0
-            rows += len(item.trimmed) if item.trimmed is not None else 0
+            size += item.values.nbytes
+            rows += len(item.values)
             if size >= CHUNK_BYTES or rows >= CHUNK_VALUES:
                 _classify_chunk(chunk, detectors, max_samples, results)
                 chunk, size, rows = [], 0, 0
@@ -315,16 +334,11 @@ def _prepare(name: str, values: pa.Array, detectors: list[Detector], max_samples
     typed = _classify_typed(name, values, detectors, max_samples, free_text, suffixes)
     if typed is not None:
         return typed
-    text = as_text(values)
+    text = _text_of_type(values)
     if text is None:
         return _with_suffixes(ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], 0,
                                                    "type holds no identifiers"), suffixes)
-    item = _Pending(name, text, detectors, free_text, suffixes, lossy=float_lost_digits(values))
-    item.trimmed = strip_whitespace(text)
-    item.present = pc.and_(pc.is_valid(item.trimmed), pc.not_equal(item.trimmed, "")).fill_null(False) \
-        .to_numpy(zero_copy_only=False)
-    item.non_null = int(item.present.sum())
-    return item
+    return _Pending(name, text, detectors, free_text, suffixes, lossy=float_lost_digits(values))
 
 
 def _with_suffixes(c: ColumnClassification, suffixes: list[str]) -> ColumnClassification:
@@ -336,28 +350,39 @@ def _with_suffixes(c: ColumnClassification, suffixes: list[str]) -> ColumnClassi
 def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors: list[Detector], max_samples: int,
                     results: list[ColumnClassification | None]) -> None:
     """Match every detector once over the chunk's columns end to end, then judge each column."""
-    matched = [(i, item, item_hits) for i, item, item_hits in chunk if item.non_null]
-    found: list[dict[str, MatchParts]] = [{} for _ in matched]
-    if matched:
-        text, offsets = concat_text([item.trimmed for _, item, _ in matched])
-        starts, lengths = offsets[:-1], np.diff(offsets)
-        used = {d.entity for _, item, _ in matched for d in item.detectors}
-        for det in detectors:
-            if det.entity not in used:
-                continue
-            header_named = any(item_hits.get(det.entity) == 1 for _, _, item_hits in matched)
-            if det.pattern is None and not (header_named and det.header_pattern is not None):
-                continue
-            parts = det.match_parts(text, header_shape=header_named)
-            candidate = parts.any_candidate()
-            if not candidate.any():
-                continue
-            per_column = np.add.reduceat(candidate, starts) if len(starts) else np.zeros(0)
-            for k in np.flatnonzero(per_column):
+    raw, offsets = concat_text([item.values for _, item, _ in chunk])
+    text = strip_whitespace(without_trailing_zeros(raw))
+    present = pc.and_(pc.is_valid(text), pc.not_equal(text, "")).fill_null(False).to_numpy(zero_copy_only=False)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    for k, (_, item, item_hits) in enumerate(chunk):
+        a, n = int(starts[k]), int(lengths[k])
+        item.trimmed, item.present = text.slice(a, n), present[a: a + n]
+        item.non_null = int(item.present.sum())
+        item.ordered = _ordered(item, item_hits)
+    found: list[dict[str, MatchParts]] = [{} for _ in chunk]
+    used = {d.entity for _, item, _ in chunk if item.non_null for d in item.detectors}
+    for det in detectors:
+        if det.entity not in used:
+            continue
+        header_named = any(item_hits.get(det.entity) == 1 for _, _, item_hits in chunk)
+        if det.pattern is None and not (header_named and det.header_pattern is not None):
+            continue
+        parts = det.match_parts(text, header_shape=header_named)
+        candidate = parts.any_candidate() & present
+        if not candidate.any():
+            continue
+        running = np.concatenate([[0], np.cumsum(candidate, dtype=np.int64)])
+        for k in np.flatnonzero(running[offsets[1:]] - running[starts]):
+            if det.entity in chunk[k][1].entities:
                 found[k][det.entity] = _own_copy(parts.slice(int(starts[k]), int(lengths[k])))
-            del parts, candidate
+        del parts, candidate
     prose_needed = []
-    for k, (i, item, item_hits) in enumerate(matched):
+    for k, (i, item, item_hits) in enumerate(chunk):
+        if not item.non_null:
+            results[i] = _with_suffixes(ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], 0,
+                                                             "no values", header_entity=_header_entity(item, item_hits)),
+                                        item.suffixes)
+            continue
         c = _judge(item, item_hits, found[k], max_samples)
         if c is None:
             prose_needed.append((k, i, item, item_hits))
@@ -374,11 +399,6 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
             c = ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], item.non_null,
                                      "no detector reached its share", header_entity=header_entity, shares=shares)
         results[i] = _with_suffixes(c, item.suffixes)
-    for i, item, item_hits in chunk:
-        if not item.non_null:
-            results[i] = _with_suffixes(ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], 0,
-                                                             "no values", header_entity=_header_entity(item, item_hits)),
-                                        item.suffixes)
 
 
 def _own_copy(parts: MatchParts) -> MatchParts:
@@ -401,7 +421,7 @@ def _ordered(item: _Pending, item_hits: dict[str, int]) -> list[Detector]:
 
 
 def _header_entity(item: _Pending, item_hits: dict[str, int]) -> str | None:
-    return next((d.entity for d in _ordered(item, item_hits) if item_hits[d.entity] == 1), None)
+    return next((d.entity for d in item.ordered if item_hits[d.entity] == 1), None)
 
 
 def _shares(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchParts]):
@@ -412,7 +432,7 @@ def _shares(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPar
     valid_masks: dict[str, np.ndarray] = {}
     plausible: dict[str, bool] = {}
     loose_used: dict[str, bool] = {}
-    for det in _ordered(item, item_hits):
+    for det in item.ordered:
         header = item_hits[det.entity]
         if det.pattern is None and (det.header_pattern is None or header != 1):
             continue
