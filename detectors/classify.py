@@ -282,6 +282,7 @@ class _Pending:
     present: np.ndarray | None = None
     non_null: int = 0
     ordered: list[Detector] = field(default_factory=list)
+    by_entity: dict[str, Detector] = field(default_factory=dict)
 
     @property
     def entities(self) -> frozenset[str]:
@@ -293,15 +294,21 @@ class _Pending:
 
 
 def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[Detector], max_samples: int = 3,
-                     free_text: bool = True) -> list[ColumnClassification]:
+                     free_text: bool = True, matches: list[dict[str, MatchParts]] | None = None,
+                     ) -> list[ColumnClassification]:
     """Classify many columns (of one table or of many) from samples of their values.
 
     The same as :func:`classify_column` on each, but each detector's patterns run once over
     all the columns put end to end (in chunks of :data:`CHUNK_BYTES`): Arrow compiles a
     pattern on every call, which would otherwise be paid per column (about 70 ms a column for
     the built-in detectors, minutes on a wide table or a folder of small files).
+
+    ``matches``: a list that receives, per column, each detector's :class:`MatchParts` over the
+    column's values as text (the detectors that matched any value): a column sampled whole is
+    then counted without matching it again.
     """
     results: list[ColumnClassification | None] = [None] * len(columns)
+    kept: list[dict[str, MatchParts]] = [{} for _ in columns]
     pending: list[tuple[int, _Pending]] = []
     for i, (name, values) in enumerate(columns):
         prepared = _prepare(name, values, detectors, max_samples, free_text, [])
@@ -309,6 +316,12 @@ def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[De
             results[i] = prepared
         else:
             pending.append((i, prepared))
+    # Items share their detector lists: one index per list, one entity set per list.
+    indexes: dict[int, dict[str, Detector]] = {}
+    entity_sets: dict[int, frozenset[str]] = {}
+    for _, item in pending:
+        item.by_entity = indexes.setdefault(id(item.detectors), {d.entity: d for d in item.detectors})
+        item._entities = entity_sets.setdefault(id(item.detectors), frozenset(item.by_entity))
     if pending:
         hits = header_hits([p.name for _, p in pending], detectors)
         column_of = {d.entity: j for j, d in enumerate(detectors)}
@@ -321,10 +334,12 @@ def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[De
             size += item.values.nbytes
             rows += len(item.values)
             if size >= CHUNK_BYTES or rows >= CHUNK_VALUES:
-                _classify_chunk(chunk, detectors, max_samples, results)
+                _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None)
                 chunk, size, rows = [], 0, 0
         if chunk:
-            _classify_chunk(chunk, detectors, max_samples, results)
+            _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None)
+    if matches is not None:
+        matches.extend(kept)
     return results  # type: ignore[return-value]
 
 
@@ -348,7 +363,7 @@ def _with_suffixes(c: ColumnClassification, suffixes: list[str]) -> ColumnClassi
 
 
 def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors: list[Detector], max_samples: int,
-                    results: list[ColumnClassification | None]) -> None:
+                    results: list[ColumnClassification | None], kept: list[dict[str, MatchParts]] | None = None) -> None:
     """Match every detector once over the chunk's columns end to end, then judge each column."""
     raw, offsets = concat_text([item.values for _, item, _ in chunk])
     text = strip_whitespace(without_trailing_zeros(raw))
@@ -361,21 +376,21 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
         item.ordered = _ordered(item, item_hits)
     found: list[dict[str, MatchParts]] = [{} for _ in chunk]
     used = {d.entity for _, item, _ in chunk if item.non_null for d in item.detectors}
+    named = {e for _, _, item_hits in chunk for e, hit in item_hits.items() if hit == 1}
     for det in detectors:
         if det.entity not in used:
             continue
-        header_named = any(item_hits.get(det.entity) == 1 for _, _, item_hits in chunk)
+        header_named = det.entity in named
         if det.pattern is None and not (header_named and det.header_pattern is not None):
             continue
-        parts = det.match_parts(text, header_shape=header_named)
-        candidate = parts.any_candidate() & present
-        if not candidate.any():
+        parts = _compact(det.match_parts(text, header_shape=header_named))
+        if parts is None:
             continue
-        running = np.concatenate([[0], np.cumsum(candidate, dtype=np.int64)])
+        running = np.concatenate([[0], np.cumsum(parts.any_candidate() & present, dtype=np.int64)])
         for k in np.flatnonzero(running[offsets[1:]] - running[starts]):
             if det.entity in chunk[k][1].entities:
-                found[k][det.entity] = _own_copy(parts.slice(int(starts[k]), int(lengths[k])))
-        del parts, candidate
+                found[k][det.entity] = parts.slice(int(starts[k]), int(lengths[k]))
+        del parts
     prose_needed = []
     for k, (i, item, item_hits) in enumerate(chunk):
         if not item.non_null:
@@ -399,18 +414,23 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
             c = ColumnClassification(item.name, None, [], False, None, 0.0, 0.0, [], item.non_null,
                                      "no detector reached its share", header_entity=header_entity, shares=shares)
         results[i] = _with_suffixes(c, item.suffixes)
+    if kept is not None:
+        # Only what the column's entities need is kept for its count.
+        for k, (i, _, _) in enumerate(chunk):
+            entities = set(results[i].entities) if results[i] is not None else set()
+            kept[i] = {e: parts for e, parts in found[k].items() if e in entities}
 
 
-def _own_copy(parts: MatchParts) -> MatchParts:
-    """A column's slice that keeps no reference to the whole chunk's arrays (bounded memory)."""
-    def copy(a: np.ndarray | None) -> np.ndarray | None:
-        return None if a is None else a.copy()
-
+def _compact(parts: MatchParts) -> MatchParts | None:
+    """``parts`` with only the normalised values some reading accepts (the others are never
+    looked at again): what is held per detector is the size of its matches, not of the chunk.
+    None when nothing matched."""
     keep = parts.any_candidate()
-    # Only the values some reading accepts are kept, the others are never looked at again.
-    normalised = pc.if_else(pa.array(keep), parts.normalised, pa.scalar(None, parts.normalised.type))
-    return MatchParts(parts.length, normalised, copy(parts.shape), copy(parts.checked), copy(parts.header_shape),
-                      copy(parts.fake))
+    if not keep.any():
+        return None
+    if not keep.all():
+        parts.normalised = pc.if_else(pa.array(keep), parts.normalised, pa.scalar(None, parts.normalised.type))
+    return parts
 
 
 def _ordered(item: _Pending, item_hits: dict[str, int]) -> list[Detector]:
@@ -469,11 +489,10 @@ def _judge(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPart
            max_samples: int) -> ColumnClassification | None:
     """One column's verdict from its detectors' matches; None when only prose could explain it."""
     name, lossy, non_null, trimmed, present = item.name, item.lossy, item.non_null, item.trimmed, item.present
-    detectors = item.detectors
     header_entity = _header_entity(item, item_hits)
     shares, valid_masks, plausible, loose_used = _shares(item, item_hits, found)
 
-    by_entity = {d.entity: d for d in detectors}
+    by_entity = item.by_entity
     candidates: list[tuple[float, bool, int, str, str, str]] = []
     for s in shares:
         det = by_entity[s.entity]
