@@ -329,6 +329,24 @@ def full_match(values: pa.Array, anchored: str) -> np.ndarray:
     first tried in its loose form (:func:`_loose_form`, cheap to compile, accepts a superset);
     the exact one only runs, on the values the loose one let through, when there are any.
     """
+    ascii_form = _ascii_form(anchored)
+    if ascii_form is not None and len(values):
+        # On ASCII text, \p{L} and \p{N} are [A-Za-z] and [0-9]: the ASCII form of the pattern
+        # gives the same answer there, and RE2 runs it ~40 times faster (an e-mail column:
+        # 4 µs a value with the Unicode classes). Other values keep the pattern as written.
+        is_ascii = pc.string_is_ascii(values).fill_null(True).to_numpy(zero_copy_only=False)
+        if is_ascii.all():
+            return full_match(values, ascii_form)
+        if is_ascii.any():
+            ok = np.zeros(len(values), bool)
+            for where, pattern in ((np.flatnonzero(is_ascii), ascii_form), (np.flatnonzero(~is_ascii), None)):
+                part = values.take(pa.array(where))
+                ok[where] = full_match(part, pattern) if pattern else _full_match_as_written(part, anchored)
+            return ok
+    return _full_match_as_written(values, anchored)
+
+
+def _full_match_as_written(values: pa.Array, anchored: str) -> np.ndarray:
     loose = _loose_form(anchored)
     if loose is None:
         return pc.match_substring_regex(values, anchored).fill_null(False).to_numpy(zero_copy_only=False)
@@ -358,6 +376,57 @@ def _loose_form(pattern: str) -> str | None:
         return None
     loose = _BOUNDED_REPEAT.sub(lambda m: f"{{{m.group(1)},}}" if int(m.group(2)) > 8 else m.group(), pattern)
     return loose if loose != pattern else None
+
+
+_LETTER_OR_NUMBER = {"L": "A-Za-z", "N": "0-9"}
+
+
+@functools.cache
+def _ascii_form(pattern: str) -> str | None:
+    r"""``pattern`` for ASCII text: ``\p{L}`` as ``A-Za-z`` and ``\p{N}`` as ``0-9`` (inside a
+    character class; a class of their own outside one). None when the pattern has no such class,
+    or another Unicode class (its ASCII reading is not attempted).
+
+    >>> _ascii_form(r"^(?:[\p{L}\p{N}][\p{L}\p{N}._-]{0,9}@\p{L}{2,4})$")
+    '^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,9}@[A-Za-z]{2,4})$'
+    >>> _ascii_form(r"^[0-9]{17}$"), _ascii_form(r"^\p{Han}+$")
+    (None, None)
+    """
+    if "\\p{" not in pattern:
+        return None
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            if pattern[i + 1:i + 2] in ("p", "P"):
+                end = pattern.find("}", i)
+                name = pattern[i + 3:end] if pattern[i + 2:i + 3] == "{" and end > 0 else None
+                if pattern[i + 1] == "P" or name not in _LETTER_OR_NUMBER:
+                    return None
+                ascii_class = _LETTER_OR_NUMBER[name]
+                out.append(ascii_class if in_class else f"[{ascii_class}]")
+                i = end + 1
+                continue
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            # A ``]`` (or ``^]``) right after the opening bracket is a member, not the end.
+            for lead in ("^", "]"):
+                if pattern[i + 1:i + 2] == lead:
+                    out.append(lead)
+                    i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 
 
 _RE2_UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]|\(\?>|[*+?}]\+")
