@@ -50,14 +50,26 @@ def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·
 
 
 def replace_regex(values: pa.Array, pattern: str, replacement: str = "") -> pa.Array:
-    """``pc.replace_substring_regex``, skipped when no value matches.
+    """``pc.replace_substring_regex``, on the values that match only.
 
     Finding a match costs a third of rewriting every value, and most columns of a clean export
-    have nothing to rewrite: normalisers run this on every row of every batch.
+    have nothing to rewrite: normalisers run this on every row of every batch, and on many
+    columns put end to end, where a few columns' values are all there is to rewrite.
+
+    >>> replace_regex(pa.array(["a-b", "ab", None, "c-d-e"]), "-").to_pylist()
+    ['ab', 'ab', None, 'cde']
     """
-    if not pc.any(pc.match_substring_regex(values, pattern)).as_py():
+    hit = pc.match_substring_regex(values, pattern)
+    found = pc.sum(hit).as_py() or 0
+    if not found:
         return values
-    return pc.replace_substring_regex(values, pattern=pattern, replacement=replacement)
+    if found * 2 > len(values):
+        return pc.replace_substring_regex(values, pattern=pattern, replacement=replacement)
+    if isinstance(values, pa.ChunkedArray):
+        values, hit = values.combine_chunks(), hit.combine_chunks()
+    hit = hit.fill_null(False)
+    rewritten = pc.replace_substring_regex(values.filter(hit), pattern=pattern, replacement=replacement)
+    return pc.replace_with_mask(values, hit, rewritten)
 
 
 def default_mask(value: str) -> str:
