@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scanner.persons import PersonCounter
+from scanner.persons.counter import PersonCounter
 
 
 def _padded(ids: np.ndarray, width: int) -> pa.Array:
@@ -101,7 +101,7 @@ def _bench_ledger(counter: PersonCounter, n_persons: int) -> bool:
     import os
     import tempfile
 
-    from scanner.ledger import open_ledger
+    from scanner.persons.ledger import open_ledger
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("CHUJING_LEDGER_KEY", os.urandom(32).hex())

@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from detectors.classify import classify_column
     from detectors.registry import builtin_detectors
-    from scanner.pipeline import DEFAULT_SAMPLE_ROWS, ScanOptions, _read_sample, scan
-    from scanner.sources import discover
+    from scanner.engines.local import DEFAULT_SAMPLE_ROWS, ScanOptions, _read_sample, scan
+    from scanner.sources.files import discover
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "tracks.parquet"

@@ -19,7 +19,7 @@ labelled (there must be none), and exits 1 when an in-scope entity is below the 
 
 Coordinates, media (faces by scikit-image's cascade), biometric vectors and templates, medical
 and genetic columns are scored like every other entity. Trajectories are table-level: for each
-file whose truth states ``trajectory_persons``, the file is scanned (``scanner.tables``) and the
+file whose truth states ``trajectory_persons``, the file is scanned (``scanner.detect.tables``) and the
 persons or vehicles with a trajectory must match exactly.
 """
 
@@ -283,7 +283,7 @@ def evaluate(sample_dir: Path, sample: int = DEFAULT_SAMPLE, detectors=None) -> 
 
 def evaluate_trajectories(sample_dir: Path) -> list[tuple[str, int, int | None]]:
     """(file, truth, scanned) trajectory persons for each file whose truth states them."""
-    from scanner.pipeline import scan
+    from scanner.engines.local import scan
 
     truth = json.loads((sample_dir / "truth.json").read_text(encoding="utf-8"))
     out = []

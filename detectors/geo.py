@@ -12,7 +12,7 @@ A point column holds both: ``"116.397128,39.916527"`` (lng,lat or lat,lng), WKT
 
 Coordinates are not personal by themselves (a charging pile has a position too): a person's or
 vehicle's time series of them is a trajectory (行踪轨迹), decided per table by
-:mod:`scanner.tables`.
+:mod:`scanner.detect.tables`.
 
 >>> is_latitude("39.916527"), is_latitude("139.9"), is_longitude("116.397128")
 (True, False, True)

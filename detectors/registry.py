@@ -94,7 +94,7 @@ BUILTIN_MODULES = (
     credential,
     # organisations (recognised so that they are not taken for persons)
     cn_uscc,
-    # locations (a person's or vehicle's series of them is a trajectory: see scanner.tables)
+    # locations (a person's or vehicle's series of them is a trajectory: see scanner.detect.tables)
     geo,
     # media, biometrics, health and genes
     media,

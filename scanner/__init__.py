@@ -4,8 +4,8 @@ __version__ = "0.1.0"
 
 
 def scan(*args, **kwargs):
-    """Scan files, folders, globs or datasets; see :func:`scanner.pipeline.scan`."""
-    from scanner.pipeline import scan as _scan
+    """Scan files, folders, globs or datasets; see :func:`scanner.engines.local.scan`."""
+    from scanner.engines.local import scan as _scan
 
     return _scan(*args, **kwargs)
 

@@ -53,7 +53,7 @@ SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "sensitive_areas": str, "keyless_policy": str, "storage_options": dict,
 }
 OUTPUT_FORMATS = ("json", "table", "md", "html")
-# Keys of [persons]: how rows are linked into persons (see scanner.linking).
+# Keys of [persons]: how rows are linked into persons (see scanner.persons.linking).
 PERSONS_KEYS: dict[str, type] = {"not_keys": list, "shared_contact_identities": int}
 # Keys of [exporter]: what the exporter states about itself.
 EXPORTER_KEYS = {"ftz": ("beijing",), "outside_scope": None}

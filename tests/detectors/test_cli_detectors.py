@@ -3,7 +3,7 @@ import json
 from click.testing import CliRunner
 
 from detectors.registry import builtin_detectors
-from scanner.cli_detectors import detectors_command
+from scanner.cli.detectors import detectors_command
 
 
 def test_lists_every_entity_as_json():

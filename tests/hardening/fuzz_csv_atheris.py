@@ -10,7 +10,7 @@ The corpus folder is seeded with the shapes of :func:`seeds` (CR-only, BOM-less 
 unbalanced quotes in one and two columns, formatted identifiers in a first row...);
 ``test_fuzz_csv.py`` runs each seed through the same target in every test run.
 
-Anything but :class:`scanner.sources.SourceError` escaping ``open_source`` is a crash.
+Anything but :class:`scanner.sources.files.SourceError` escaping ``open_source`` is a crash.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 
 
 def fuzz_one(data: bytes, directory: str) -> None:
-    from scanner.sources import SourceError, detect_encoding, discover, open_source, sniff_delimiter
+    from scanner.sources.files import SourceError, detect_encoding, discover, open_source, sniff_delimiter
 
     encoding = detect_encoding(data[:65536])
     sniff_delimiter(data[:65536].decode(encoding, errors="replace"))
@@ -66,7 +66,7 @@ def main() -> None:  # pragma: no cover - needs atheris
                 fh.write(data)
     directory = tempfile.mkdtemp(prefix="chujing-atheris-")
     with atheris.instrument_imports():
-        import scanner.sources  # noqa: F401
+        import scanner.sources.files  # noqa: F401
 
     atheris.Setup(sys.argv, lambda data: fuzz_one(data, directory))
     atheris.Fuzz()

@@ -21,7 +21,7 @@ import corpus
 import pytest
 from conftest import PYTHON, REPO, run_chujing
 
-from scanner.sources import SourceError, discover, open_source
+from scanner.sources.files import SourceError, discover, open_source
 
 SMALL = [c for c in corpus.CASES if not c.big]
 BIG = [c for c in corpus.CASES if c.big]
@@ -119,8 +119,8 @@ def test_big_case_is_bounded(hardening_tmp, persons, case):
 
 def test_gzip_bomb_reader_stops_at_the_default_limit(tmp_path, persons):
     """With no setting at all, a 2 GB bomb of ~2 MB is stopped at 1 GB, streaming (no parse)."""
-    from scanner import limits
-    from scanner.sources import _open_binary
+    from scanner.sources import limits
+    from scanner.sources.files import _open_binary
 
     path = corpus.gzip_bomb(tmp_path / "bomb.csv.gz", 1200, persons)
     (source,), _ = discover([str(path)])
@@ -232,8 +232,8 @@ def test_file_without_read_permission(tmp_path, persons):
 
 VANISH_SCRIPT = textwrap.dedent("""
     import json, os, sys
-    from scanner.pipeline import scan
-    from scanner.render import render_report
+    from scanner.engines.local import scan
+    from scanner.report.render import render_report
 
     victim, when = sys.argv[1], sys.argv[2]
     def progress(event):
@@ -287,7 +287,7 @@ def test_file_names_that_are_not_utf8_or_hold_control_characters(tmp_path, perso
 
 
 def test_display_path_is_one_printable_utf8_line():
-    from scanner.sources import display_path
+    from scanner.sources.files import display_path
 
     for raw in (b"\xb6\xa9.csv", b"a\nb.csv", b"\x1b[2J.csv", b"ok/\xe5\xa7\x93\xe5\x90\x8d.csv", b"\xe2\x80\xa8.csv"):
         shown = display_path(os.fsdecode(raw))
@@ -307,7 +307,7 @@ def test_display_path_is_one_printable_utf8_line():
     RuntimeError("\"王伟 11010519491231002X\""),
 ], ids=lambda e: type(e).__name__)
 def test_describe_read_error_never_echoes_values(exc):
-    from scanner.sources import describe_read_error
+    from scanner.sources.files import describe_read_error
 
     reason = describe_read_error(exc)
     assert "\n" not in reason and reason

@@ -26,7 +26,14 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.sources import NULL_VALUES, SourceError, detect_encoding, discover, open_source, sniff_delimiter
+from scanner.sources.files import (
+    NULL_VALUES,
+    SourceError,
+    detect_encoding,
+    discover,
+    open_source,
+    sniff_delimiter,
+)
 
 EXAMPLES = int(os.environ.get("CHUJING_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("CHUJING_FUZZ_RANDOM") is None,

@@ -222,8 +222,8 @@ def test_formatted_first_row_is_data_not_a_header(shapes):
 
 TRUNCATE_SCRIPT = textwrap.dedent("""
     import os, sys
-    from scanner.pipeline import ScanOptions, scan
-    from scanner.render import render_report
+    from scanner.engines.local import ScanOptions, scan
+    from scanner.report.render import render_report
 
     victim, mode = sys.argv[1], sys.argv[2]
     done = []
@@ -463,7 +463,7 @@ def test_record_on_a_read_only_ledger(ledger_setup):
 
 def test_busy_ledger_still_writes_the_report(ledger_setup):
     directory, data, key, good = ledger_setup
-    from scanner import ledger as ledger_mod
+    from scanner.persons import ledger as ledger_mod
 
     marker = directory / "holding"
     holder = subprocess.Popen(

@@ -136,7 +136,7 @@ def _scan_args(tmp_path, persons):
 def _has_html() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("scanner.html") is not None
+    return importlib.util.find_spec("scanner.report.html_page") is not None
 
 
 def test_scan_makes_no_connection_attempt(tmp_path, persons):

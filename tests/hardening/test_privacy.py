@@ -23,7 +23,7 @@ from conftest import REPO, run_chujing
 
 SAMPLE_DATA = REPO / "sample_data"
 FORMATS = ["json", "md", "table", "html"]
-FORMAT_MODULES = {"html": "scanner.html"}
+FORMAT_MODULES = {"html": "scanner.report.html_page"}
 
 ID_LIKE = re.compile(rb"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15,16}|[0-9]{18,19}|1[3-9][0-9]{9})(?![0-9])")
 EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -99,7 +99,7 @@ def privacy(tmp_path_factory, persons):
 
     help_text = run_chujing(["scan", "--help"], env=env, timeout=60).stdout
     ledger_args = []
-    if _present("scanner.ledger"):
+    if _present("scanner.persons.ledger"):
         ledger_args = ["--ledger", str(outputs / "ledger.sqlite"), "--record"]
     cache_args = ["--state", str(sandbox / "cache" / "chujing" / "state.sqlite")] if "--state" in help_text else []
 
@@ -138,8 +138,8 @@ def privacy(tmp_path_factory, persons):
 RENDER_ALL = """
 import logging, sys
 from scanner.cli import setup_logging
-from scanner.pipeline import ScanOptions, scan
-from scanner.render import render_report
+from scanner.engines.local import ScanOptions, scan
+from scanner.report.render import render_report
 
 out, formats, ledger, *paths = sys.argv[1:]
 setup_logging("debug")
@@ -198,8 +198,8 @@ def test_sample_exports_scan_holds_no_identifier_and_lists_the_broken_files(priv
 
 
 def test_ledger_cache_and_temp_files_hold_no_identifier(privacy):
-    if not _present("scanner.ledger"):
-        pytest.skip("scanner.ledger is not present yet")
+    if not _present("scanner.persons.ledger"):
+        pytest.skip("scanner.persons.ledger is not present yet")
     names = {p.name.encode() for p in privacy["persons"]}
     files = [p for p in privacy["outputs"].rglob("*") if p.is_file() and "report-" not in p.name]
     files += [p for p in privacy["sandbox"].rglob("*") if p.is_file()]
@@ -211,10 +211,10 @@ def test_ledger_cache_and_temp_files_hold_no_identifier(privacy):
 
 
 def test_incremental_cache_holds_no_identifier(privacy):
-    if not _present("scanner.state"):
-        pytest.skip("scanner.state is not present yet: starts running when the incremental cache lands")
+    if not _present("scanner.engines.incremental"):
+        pytest.skip("scanner.engines.incremental is not present yet: starts running when the incremental cache lands")
     names = {p.name.encode() for p in privacy["persons"]}
     cached = [p for p in privacy["sandbox"].rglob("*") if p.is_file() and "ledger.key" not in p.name]
-    assert cached, "scanner.state is present but the scan wrote no state file under HOME/XDG_CACHE_HOME/TMPDIR"
+    assert cached, "scanner.engines.incremental is present but the scan wrote no state file under HOME/XDG_CACHE_HOME/TMPDIR"
     for path in cached:
         assert not _leaks(path.read_bytes(), privacy["secrets"], names), path

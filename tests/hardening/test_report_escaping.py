@@ -19,7 +19,7 @@ HOSTILE_NAMES = ["<img src=x onerror=alert(1)>", "a|b", "`rm -rf`", "**bold**", 
 
 @pytest.fixture(scope="module")
 def hostile_report(tmp_path_factory, persons):
-    from scanner.pipeline import scan
+    from scanner.engines.local import scan
 
     folder = tmp_path_factory.mktemp("escape")
     header = ["身份证号", "手机号", *HOSTILE_NAMES]
@@ -52,8 +52,8 @@ class _Collector(html.parser.HTMLParser):
 
 
 def test_html_report_renders_data_as_text(hostile_report):
-    pytest.importorskip("scanner.html", reason="the HTML report is not present yet")
-    from scanner.render import render_report
+    pytest.importorskip("scanner.report.html_page", reason="the HTML report is not present yet")
+    from scanner.report.render import render_report
 
     report, _ = hostile_report
     page = render_report(report, "html", lang="en")
@@ -74,7 +74,7 @@ def _cells(line: str) -> int:
 
 
 def test_markdown_report_keeps_tables_whole_and_passes_no_html(hostile_report):
-    from scanner.render import render_report
+    from scanner.report.render import render_report
 
     report, _ = hostile_report
     md = render_report(report, "md")
@@ -97,7 +97,7 @@ def test_markdown_report_keeps_tables_whole_and_passes_no_html(hostile_report):
 
 
 def test_markdown_report_holds_no_control_character(hostile_report):
-    from scanner.render import render_report
+    from scanner.report.render import render_report
 
     report, _ = hostile_report
     md = render_report(report, "md")
@@ -105,7 +105,7 @@ def test_markdown_report_holds_no_control_character(hostile_report):
 
 
 def test_terminal_table_shows_no_control_character(hostile_report):
-    from scanner.render import render_report
+    from scanner.report.render import render_report
 
     report, _ = hostile_report
     table = render_report(report, "table")
@@ -116,7 +116,7 @@ def test_terminal_table_shows_no_control_character(hostile_report):
 def test_json_report_is_the_data_as_given(hostile_report):
     import json
 
-    from scanner.render import render_report
+    from scanner.report.render import render_report
 
     report, path = hostile_report
     data = json.loads(render_report(report, "json"))

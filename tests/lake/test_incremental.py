@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from scanner.pipeline import scan
+from scanner.engines.local import scan
 
 
 @pytest.fixture(autouse=True)

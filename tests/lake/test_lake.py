@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from scanner.pipeline import scan
+from scanner.engines.local import scan
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,11 +27,9 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime for Spark (bash .ci/install-spark.sh installs one)", allow_module_level=True)
 
 from detectors.cn_resident_id import check_char  # noqa: E402
-from scanner import (
-    pipeline,
-    spark_engine,  # noqa: E402
-)
-from scanner.pipeline import ScanOptions, scan  # noqa: E402
+from scanner.engines import local as pipeline  # noqa: E402
+from scanner.engines import spark as spark_engine  # noqa: E402
+from scanner.engines.local import ScanOptions, scan  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 
@@ -183,7 +181,7 @@ def test_keys_never_leave_the_task_in_clear(spark, linked_files):
     from pyspark.sql import functions as F
 
     options = ScanOptions(scan_date=SCAN_DATE)
-    from scanner.report import Report
+    from scanner.report.model import Report
 
     sources = pipeline.discover_inputs(Report(ruleset="cac-2024", context={}), [str(linked_files)], options)
     task = spark_engine._Task(sources=sources, schedule=[[i] for i in range(len(sources))], options=options,
@@ -212,10 +210,10 @@ def test_ledger_hashes_agree_between_engines(spark, linked_files, tmp_path):
 
 
 def test_spark_submit_entry_reads_the_config(spark, linked_files, tmp_path):
-    """scanner/spark_submit.py runs the scan a chujing.toml describes and writes its outputs."""
+    """scanner/engines/spark_submit.py runs the scan a chujing.toml describes and writes its outputs."""
     import json
 
-    from scanner import spark_submit
+    from scanner.engines import spark_submit
 
     out = tmp_path / "report.json"
     config = tmp_path / "chujing.toml"
@@ -245,7 +243,7 @@ def test_star_components_match_union_find(spark):
     """Large-star / small-star labels the same components as scipy, on a long chain too."""
     import numpy as np
 
-    from scanner.linking import components as _components
+    from scanner.persons.linking import components as _components
 
     rng = random.Random(7)
     n = 240
@@ -282,7 +280,7 @@ def test_task_failure_names_no_value(spark, linked_files, capfd):
 
     from pyspark import cloudpickle
 
-    from scanner.pipeline import load_detectors
+    from scanner.engines.local import load_detectors
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
     try:

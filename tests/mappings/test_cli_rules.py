@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mappings.engine import load_ruleset
-from scanner.cli_rules import assess_command, rules_group
+from scanner.cli.rules import assess_command, rules_group
 
 CLI = click.Group(commands=[assess_command, rules_group])
 FTZ = load_ruleset("beijing-ftz-2024")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from detectors.registry import builtin_detectors
 from mappings.engine import Context, Counts, assess, important_candidates, load_ruleset, sensitive_entities
-from scanner.cli_rules import assess_command
+from scanner.cli.rules import assess_command
 
 CLI = click.Group(commands=[assess_command])
 FTZ = load_ruleset("beijing-ftz-2024")
@@ -237,8 +237,8 @@ def test_a_medical_diagnosis_is_not_ecu_diagnostics() -> None:
 
 def test_year_to_date_the_baseline_counts_every_export(tmp_path: Path, monkeypatch) -> None:
     """The list's items count within their scope; the national baseline every export since 1 January."""
-    from scanner import ledger as ledger_mod
-    from scanner.persons import PersonCounter
+    from scanner.persons import ledger as ledger_mod
+    from scanner.persons.counter import PersonCounter
 
     monkeypatch.setenv(ledger_mod.KEY_FILE_ENV, str(tmp_path / "key"))
     monkeypatch.delenv(ledger_mod.KEY_ENV, raising=False)

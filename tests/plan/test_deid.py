@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from detectors.registry import builtin_detectors
-from scanner.deid import Pseudonymiser, RuleError, generalise, load_or_create_key, mask, parse_rule
+from scanner.minimise.deid import Pseudonymiser, RuleError, generalise, load_or_create_key, mask, parse_rule
 
 DETECTORS = {d.entity: d for d in builtin_detectors()}
 

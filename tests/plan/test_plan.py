@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.pipeline import ScanOptions, scan
-from scanner.plan import Change, Engine, plan
-from scanner.report import PATH_ORDER
+from scanner.engines.local import ScanOptions, scan
+from scanner.minimise.plan import Change, Engine, plan
+from scanner.report.model import PATH_ORDER
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 SECTORS = {

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.pipeline import ScanOptions, scan
-from scanner.redact import fingerprint
-from scanner.sources import discover, open_source
+from scanner.engines.local import ScanOptions, scan
+from scanner.minimise.redact import fingerprint
+from scanner.sources.files import discover, open_source
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 CONTEXT = ["--ftz", "beijing", "--sector", "retail_services", "--scenario", "member_management"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.report import ColumnReport, FileReport, PersonsReport, Report
+from scanner.report.model import ColumnReport, FileReport, PersonsReport, Report
 
 XSS_COLUMN = "<img src=x onerror=alert(1)>"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.decisions import apply_to_report, parse_decisions
-from scanner.html import render_html
-from scanner.render import PATH_LABELS
+from scanner.report.html_page import render_html
+from scanner.report.render import PATH_LABELS
+from scanner.review.decisions import apply_to_report, parse_decisions
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
@@ -120,7 +120,7 @@ def test_update_readme_screenshot(tmp_path, sample_report):
 
 def _sample_data_report():
     """A scan of the committed automotive sample export, else of a small export written here."""
-    from scanner.pipeline import scan
+    from scanner.engines.local import scan
 
     folder = REPO / "sample_data" / "automotive"
     root = REPO / "sample_data" if folder.is_dir() else _write_demo_export(Path(os.environ.get("TMPDIR", "/tmp")) / "chujing-demo")
@@ -151,7 +151,7 @@ columns:
 def _pipeline_takes_decisions() -> bool:
     import dataclasses
 
-    from scanner.pipeline import ScanOptions
+    from scanner.engines.local import ScanOptions
 
     return "decisions" in {f.name for f in dataclasses.fields(ScanOptions)}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from scanner.decisions import apply_to_report, parse_decisions
-from scanner.html import render_html
-from scanner.render import PATH_LABELS, render_markdown, render_report
+from scanner.report.html_page import render_html
+from scanner.report.render import PATH_LABELS, render_markdown, render_report
+from scanner.review.decisions import apply_to_report, parse_decisions
 
 DECISIONS = """
 version: 1

@@ -12,7 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.decisions import (
+from scanner.report.html_page import render_html
+from scanner.review.decisions import (
     ColumnDecision,
     Decisions,
     ImportantDecision,
@@ -21,7 +22,6 @@ from scanner.decisions import (
     load_decisions,
     match_rank,
 )
-from scanner.html import render_html
 
 # A decision recorded at an earlier review, on a column the export has since renamed.
 EARLIER = """\
@@ -234,14 +234,14 @@ def test_review_rejects_what_is_not_a_report(tmp_path):
 # --- through the pipeline (once `scan` takes decisions) -------------------------------------------
 
 def _pipeline_takes_decisions() -> bool:
-    from scanner.pipeline import ScanOptions
+    from scanner.engines.local import ScanOptions
 
     return "decisions" in {f.name for f in dataclasses.fields(ScanOptions)}
 
 
-@pytest.mark.skipif(not _pipeline_takes_decisions(), reason="scanner.pipeline.ScanOptions has no 'decisions' yet")
+@pytest.mark.skipif(not _pipeline_takes_decisions(), reason="scanner.engines.local.ScanOptions has no 'decisions' yet")
 def test_scan_with_decisions_counts_a_not_personal_column_no_more(tmp_path, people):
-    from scanner.pipeline import scan
+    from scanner.engines.local import scan
 
     export = tmp_path / "exports"
     export.mkdir()

@@ -153,7 +153,7 @@ def _tracks(tmp_path, key_name="driver_id", keys=("d1", "d2", "d3"), single="d9"
 
 
 def test_trajectory_with_an_opaque_key(tmp_path):
-    from scanner.pipeline import scan
+    from scanner.engines.local import scan
 
     report = scan([str(_tracks(tmp_path))], sector="automotive")
     found = [t for t in report.files[0].tables if t["kind"] == "trajectory"]
@@ -163,7 +163,7 @@ def test_trajectory_with_an_opaque_key(tmp_path):
 
 
 def test_sensitive_areas(tmp_path):
-    from scanner.pipeline import ScanOptions, scan
+    from scanner.engines.local import ScanOptions, scan
 
     areas = tmp_path / "areas.geojson"
     areas.write_text(json.dumps({"type": "FeatureCollection", "features": [{
@@ -178,7 +178,7 @@ def test_sensitive_areas(tmp_path):
 
 
 def test_key_tally_is_exact_and_marks_series():
-    from scanner.tables import KeyTally, hash_keys
+    from scanner.detect.tables import KeyTally, hash_keys
 
     tally = KeyTally()
     h, _ = hash_keys(pa.array(["a", "b", "a", "c"]))
@@ -189,7 +189,7 @@ def test_key_tally_is_exact_and_marks_series():
 
 
 def test_gcj02_back_to_wgs84():
-    from scanner.tables import _gcj02_delta, to_wgs84
+    from scanner.detect.tables import _gcj02_delta, to_wgs84
 
     lng, lat = np.array([116.397128]), np.array([39.916527])
     dlng, dlat = _gcj02_delta(lng, lat)

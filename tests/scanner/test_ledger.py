@@ -18,10 +18,10 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
-from scanner import ledger as ledger_mod
-from scanner.cli_ledger import ledger_group
-from scanner.ledger import LedgerError, open_ledger
-from scanner.persons import PersonCounter
+from scanner.cli.ledger import ledger_group
+from scanner.persons import ledger as ledger_mod
+from scanner.persons.counter import PersonCounter
+from scanner.persons.ledger import LedgerError, open_ledger
 
 SCAN_DATE = dt.date(2026, 6, 1)
 TRIAL = {"sector": "pharmaceutical", "scenario": "clinical_trial", "subject": "trial_subject",
@@ -214,8 +214,8 @@ def test_files_that_are_not_ledgers(tmp_path):
 
 RECORDER = textwrap.dedent("""
     import datetime, sys, numpy as np, pyarrow as pa
-    from scanner.ledger import open_ledger
-    from scanner.persons import PersonCounter
+    from scanner.persons.ledger import open_ledger
+    from scanner.persons.counter import PersonCounter
     path, transfer_id, first, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     phones = pa.array(np.arange(first, first + n) + 13000000000).cast(pa.string())
     c = PersonCounter(datetime.date(2026, 6, 1))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner import ledger as ledger_mod
 from scanner.cli import main
-from scanner.ledger import open_ledger
+from scanner.persons import ledger as ledger_mod
+from scanner.persons.ledger import open_ledger
 
 CONTEXT = ["--sector", "pharmaceutical", "--scenario", "clinical_trial", "--subject", "trial_subject",
            "--year", "2026"]

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.linking import placeholder_mask
-from scanner.persons import (
+from scanner.persons.counter import (
     HASH_BYTES,
     IGNORE_KEYLESS,
     PersonCounter,
@@ -19,6 +18,7 @@ from scanner.persons import (
     split_keys,
     union_counts,
 )
+from scanner.persons.linking import placeholder_mask
 
 SCAN_DATE = dt.date(2026, 6, 1)
 ID_A = "11010519491231002X"  # the standard's own example
@@ -264,7 +264,7 @@ def test_many_batches_with_small_runs_and_slices_match_the_reference(monkeypatch
     """Sorted runs that stop growing, labels pointed at roots a slice at a time, unions over
     many batches: the same persons as a plain union-find, and the same again through the
     hashed person table."""
-    import scanner.persons as persons
+    import scanner.persons.counter as persons
 
     monkeypatch.setattr(persons, "RUN_KEYS", 16)
     monkeypatch.setattr(persons, "_SLICE", 7)
@@ -355,7 +355,7 @@ def test_two_transfers_in_the_ledger_link_as_one_scan(rows, at):
 def test_placeholders_on_fixed_width_keys_match_the_pattern(values):
     """The counter decides placeholders on the keys' fixed-width form; the pattern is the
     definition: both agree on every key."""
-    from scanner.persons import _placeholders
+    from scanner.persons.counter import _placeholders
 
     keys = pa.array(values, pa.string())
     assert _placeholders(keys, split_keys(keys), pa.array([], pa.string())).tolist() == placeholder_mask(keys).tolist()

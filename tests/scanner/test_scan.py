@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.pipeline import scan
+from scanner.engines.local import scan
 
 CONTRACT_KEYS = {"schema", "tool", "ruleset", "context", "files", "persons", "important_data", "items", "verdict"}
 

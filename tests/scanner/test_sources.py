@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from scanner.sources import detect_encoding, discover, open_source, parquet_batches, sniff_delimiter
+from scanner.sources.files import detect_encoding, discover, open_source, parquet_batches, sniff_delimiter
 
 ROWS = [("张三", "13800138000"), ("欧阳娜娜", "13912345678"), ("阿依古丽·买买提", "18612345678")]
 

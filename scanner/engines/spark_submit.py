@@ -3,7 +3,7 @@
 .. code-block:: bash
 
     spark-submit --master spark://head:7077 --py-files chujing.zip \\
-        scanner/spark_submit.py --config /shared/jobs/chujing.toml
+        scanner/engines/spark_submit.py --config /shared/jobs/chujing.toml
 
 The config file is the one ``chujing scan`` reads (``[scan]`` sources, sector, scenario,
 subjects, person_keys, ledger, decisions...; ``[[outputs]]``); paths given after the options
@@ -20,12 +20,12 @@ import os
 import sys
 
 if __name__ == "__main__":
-    # Run as a script (spark-submit .../scanner/spark_submit.py), Python puts this folder first on
-    # sys.path, where scanner/html.py and scanner/profile.py would hide the standard library's.
+    # Run as a script (spark-submit .../scanner/engines/spark_submit.py), Python puts this folder
+    # first on sys.path, where its modules (local.py, spark.py...) would hide others of that name.
     _here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
-from scanner.pipeline import ScanOptions  # noqa: E402
+from scanner.engines.local import ScanOptions  # noqa: E402
 
 # Config keys whose ScanOptions field has another name; keys that are not options at all.
 _RENAMED = {"detectors": "detector_files", "ledger_key": "ledger_key_file"}
@@ -49,8 +49,8 @@ def options_from_config(scan: dict) -> ScanOptions:
 def main(argv: list[str] | None = None) -> int:
     from scanner.cli import emit, setup_logging
     from scanner.config import find_config, load_config
-    from scanner.report import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
-    from scanner.spark_engine import scan_spark
+    from scanner.engines.spark import scan_spark
+    from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
 
     parser = argparse.ArgumentParser(prog="spark_submit.py", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="inputs (default: the config file's sources)")

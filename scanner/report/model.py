@@ -80,7 +80,7 @@ class PersonsReport:
     keyless_rows: int = 0
     keyless_policy: str = "each_row_is_a_person"
     minors: int = 0
-    # How the count was reached (scanner.linking): merges resting on contacts alone, shared
+    # How the count was reached (scanner.persons.linking): merges resting on contacts alone, shared
     # contacts (masked), placeholders, conflicts kept apart, the range the count could take.
     linking: dict[str, Any] = field(default_factory=dict)
 
@@ -172,7 +172,7 @@ class Report:
         return pd.DataFrame(self.items)
 
     def _repr_markdown_(self) -> str:  # pragma: no cover - notebook display
-        from scanner.render import render_markdown
+        from scanner.report.render import render_markdown
 
         return render_markdown(self)
 

@@ -10,7 +10,7 @@ import html
 import json
 from typing import Any
 
-from scanner.plan import LAW, Plan
+from scanner.minimise.plan import LAW, Plan
 
 PATH_LABELS = {
     "none": ("无需申报", "no path required"),

@@ -50,11 +50,11 @@ import pyarrow.compute as pc
 
 from detectors.base import strip_whitespace
 from detectors.classify import as_text
-from scanner import deid
-from scanner import pipeline as pl
-from scanner.profile import ColumnProfile
-from scanner.report import PATH_ORDER, ColumnReport, FileReport, Report
-from scanner.sources import SourceError, describe_read_error
+from scanner.detect.column_profile import ColumnProfile
+from scanner.engines import local as pl
+from scanner.minimise import deid
+from scanner.report.model import PATH_ORDER, ColumnReport, FileReport, Report
+from scanner.sources.files import SourceError, describe_read_error
 
 log = logging.getLogger("chujing")
 
@@ -471,7 +471,7 @@ class _View:
 
     def keys_and_flags(self, batch: pa.RecordBatch, results) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
         """The scan's keys and flags for this batch, with the scenario's changes applied
-        (:func:`scanner.pipeline._count_batch`, column by column)."""
+        (:func:`scanner.engines.local._count_batch`, column by column)."""
         n = batch.num_rows
         keys: dict[str, pa.Array] = {}
         secondary: dict[str, pa.Array] = {}
@@ -782,7 +782,7 @@ def plan(paths: Iterable[str | os.PathLike], options: pl.ScanOptions | None = No
          **kwargs: Any) -> Plan:
     """The minimisation plan of an export (see the module docstring).
 
-    >>> from scanner.plan import plan                                               # doctest: +SKIP
+    >>> from scanner.minimise.plan import plan                                               # doctest: +SKIP
     >>> p = plan(["exports/"], sector="retail_services", scenario="member_management")  # doctest: +SKIP
     >>> [(e["changes"][0]["column"], e["path"]) for e in p.entries]                   # doctest: +SKIP
     """

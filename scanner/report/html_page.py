@@ -6,7 +6,7 @@ masked samples, evidence, reasons, who decided — is escaped with :func:`html.e
 value from the data ever reaches the script. The page opens with the verdict and the path
 required, then the triggered items (count, threshold, headroom as bars), the important-data
 candidates, persons, every file and column, decisions, errors and the ledger's year to date.
-It shows the same facts as :func:`scanner.render.render_markdown`.
+It shows the same facts as :func:`scanner.report.render.render_markdown`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from scanner import __version__
-from scanner.render import PATH_LABELS, _fmt_count, _triggered
-from scanner.report import Report
+from scanner.report.model import Report
+from scanner.report.render import PATH_LABELS, _fmt_count, _triggered
 
 # --- labels -------------------------------------------------------------------------------------
 

@@ -1,138 +1,17 @@
-"""The ``chujing`` command: a thin layer over :func:`scanner.pipeline.scan`."""
+"""``chujing scan``: a thin layer over :func:`scanner.engines.local.scan`."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import sys
 
 import click
 
-import scanner._allocator  # noqa: F401  (must come before anything that loads pyarrow)
-from scanner import __version__
-from scanner.report import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
-
-SECTORS = {
-    "automotive": ["vehicle_rd", "vehicle_testing", "connected_vehicle_services", "charging_station", "ota", "after_sales", "other"],
-    "pharmaceutical": ["clinical_trial", "drug_rd", "pharmacovigilance", "product_complaint", "medical_inquiry",
-                       "hcp_management", "diagnosis_treatment", "business_partner_management", "other"],
-    "civil_aviation": ["aircraft_safety", "aircraft_maintenance", "rd_manufacturing", "customer_service", "other"],
-    "retail_services": ["member_management", "other"],
-    "ai_training": ["model_training", "algorithm_development", "product_testing", "other"],
-    "other": ["other"],
-}
-SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]  # for help texts; the rule set decides
-MODALITIES = ["text", "image", "audio", "video"]
-FORMATS = ["table", "json", "md", "html"]
+from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging
+from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 
 
-class JsonLogFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": self.formatTime(record), "level": record.levelname.lower(),
-                           "message": record.getMessage()}, ensure_ascii=False)
-
-
-def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
-    logger = logging.getLogger("chujing")
-    logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(getattr(logging, level.upper(), logging.WARNING))
-    logger.propagate = False
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    """Print one line on stderr and exit: user mistakes never show a traceback."""
-    click.echo(f"chujing: {message}", err=True)
-    sys.exit(code)
-
-
-def context_options(f):
-    """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
-    opts = [
-        click.option("--ruleset", default=None,
-                     help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule "
-                          "file (default: cac-2024, or the zone's list with --ftz)."),
-        click.option("--ftz", type=click.Choice(["beijing"]), default=None,
-                     help="beijing: the exporter states it is registered in the Beijing FTZ, so the Beijing list "
-                          "decides (also [exporter] ftz in chujing.toml). Without it the national baseline decides "
-                          "and the report shows what the list would decide."),
-        click.option("--outside-scope", default=None, metavar="STATEMENT",
-                     help="The exporter is outside the sector's scope as the list's notes define it (automotive: "
-                          "autonomous_driving; civil_aviation: aircraft_manufacturing, non_civil_aviation; "
-                          "pharmaceutical: not_pharmaceutical_manufacturer): the national baseline applies."),
-        click.option("--sector", default="other", show_default=True, metavar="SECTOR",
-                     help=f"The exporter's sector: {', '.join(SECTORS)} (or one of your own rule file's)."),
-        click.option("--scenario", default="other", show_default=True, metavar="SCENARIO",
-                     help="The list's scenario (场景); `chujing rules list` shows each sector's."),
-        click.option("--subject", default=None, metavar="ROLE",
-                     help=f"The data subjects' role, where the list distinguishes roles: {', '.join(SUBJECTS)}."),
-        click.option("--modality", type=click.Choice(MODALITIES), default=None, help="AI training data modality."),
-        click.option("--ciio", is_flag=True, help="The exporter is a critical information infrastructure operator."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="Report format (default: table on a terminal, json otherwise)."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-                     help="Write the report to this file instead of stdout."),
-        click.option("--year", type=int, default=None, help="Calendar year counted (default: this year)."),
-        click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the HTML report."),
-    ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
-
-
-def check_writable(output: str) -> None:
-    """Refuse an unwritable report path before a long scan, not after it."""
-    import os
-
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        fail(f"{output}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
-        fail(f"{output}: not writable")
-
-
-def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
-    from scanner.render import render_report
-
-    if fmt is None:
-        fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
-    if lang is None:
-        import locale
-
-        lang = "zh" if (locale.getlocale()[0] or "").lower().startswith("zh") else "en"
-    text = render_report(report, fmt, lang=lang)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
-        except OSError as exc:
-            fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(__version__, prog_name="chujing")
-def main() -> None:
-    """chujing (出境): scan data exports before they cross China's border.
-
-    \b
-    Finds Chinese personal and sensitive data in CSV and Parquet exports, counts the distinct
-    persons, and tells which item of the Beijing FTZ negative list (2024) or the national rules
-    (CAC 2024 Provisions) applies, with the path it requires and why.
-
-    \b
-    Examples:
-      chujing scan exports/ --sector automotive --scenario vehicle_rd
-      chujing scan members.parquet --sector retail_services --scenario member_management --format json -o report.json
-      chujing assess --sector pharmaceutical --scenario clinical_trial --subject trial_subject --personal 30000 --sensitive 30000
-    """
-
-
-@main.command()
+@click.command(name="scan")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @context_options
 @click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
@@ -178,7 +57,7 @@ def main() -> None:
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)
 @click.option("--log-json", is_flag=True, help="Log as JSON lines on stderr (for schedulers).")
 @click.pass_context
-def scan(ctx: click.Context, **params):
+def scan_command(ctx: click.Context, **params):
     """Scan files, folders, globs or Parquet datasets and report what must be done before export.
 
     \b
@@ -195,10 +74,10 @@ def scan(ctx: click.Context, **params):
     assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error.
     """
     from scanner.config import find_config, load_config
-    from scanner.ledger import LedgerError
-    from scanner.limits import return_freed_memory
-    from scanner.pipeline import ScanOptions
-    from scanner.pipeline import scan as run_scan
+    from scanner.engines.local import ScanOptions
+    from scanner.engines.local import scan as run_scan
+    from scanner.persons.ledger import LedgerError
+    from scanner.sources.limits import return_freed_memory
 
     p = dict(params)
     return_freed_memory()
@@ -231,7 +110,7 @@ def scan(ctx: click.Context, **params):
     )
     _check_subjects(options)
     if options.sensitive_areas:
-        from scanner.tables import load_areas
+        from scanner.detect.tables import load_areas
 
         try:
             load_areas(options.sensitive_areas)
@@ -250,7 +129,7 @@ def scan(ctx: click.Context, **params):
     options.spark_master = p.get("spark_master")
     try:
         if p.get("engine") == "spark":
-            from scanner.spark_engine import SparkScanError, scan_spark
+            from scanner.engines.spark import SparkScanError, scan_spark
 
             try:
                 report = scan_spark(paths, options)
@@ -379,51 +258,3 @@ class _Progress:
 
 def _progress_reporter(json_lines: bool) -> _Progress | None:
     return _Progress(json_lines) if (sys.stderr.isatty() or json_lines) else None
-
-
-def _add_optional_commands() -> None:
-    """Commands owned by other modules; each is added when its module is present."""
-    for module, attr in (("scanner.cli_rules", "assess_command"), ("scanner.cli_rules", "rules_group"),
-                         ("scanner.cli_detectors", "detectors_command"), ("scanner.cli_ledger", "ledger_group"),
-                         ("scanner.cli_review", "review_command"),
-                         ("scanner.cli_plan", "plan_command"), ("scanner.cli_plan", "redact_command")):
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        main.add_command(getattr(mod, attr))
-
-
-_add_optional_commands()
-
-
-def run() -> None:
-    """The ``chujing`` command: :func:`main`, then leave at once with its exit status.
-
-    Everything is written, flushed and closed before leaving; what is skipped is the
-    interpreter's teardown of native libraries, during which a read-ahead thread of Arrow that
-    is still running (a file that failed mid-stream) can abort the process under the jemalloc
-    pool ("terminate called without an active exception", 2 runs in 120 under load).
-    """
-    try:
-        main(prog_name="chujing")
-        code = 0
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:
-            print(exc.code, file=sys.stderr)
-            code = 1
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said
-            pass
-    os._exit(code)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

@@ -12,7 +12,7 @@ What the file holds (and what it never holds):
   kept for the record and not counted), the transfer's own counts, and its files (path, size,
   content fingerprint, rows) in ``transfer_files``.
 * ``person_arrays``: the transfer's persons, as packed little-endian arrays (see
-  :class:`scanner.persons.PersonTable`): a 16-byte keyed BLAKE2b hash of each
+  :class:`scanner.persons.counter.PersonTable`): a 16-byte keyed BLAKE2b hash of each
   namespace-qualified canonical key with the person it belongs to, and per person and subject
   role the flags (sensitive, under 14) and entities present. Never a raw identifier: without
   the key, a hash cannot be tested against a guessed phone number or ID.
@@ -24,12 +24,12 @@ The key is kept apart from the database: ``CHUJING_LEDGER_KEY`` (hex) or a key f
 0600, created on first use beside the user data directory, or ``CHUJING_LEDGER_KEY_FILE``).
 
 Counting over the year links persons again, from the hashes, with the same connected-components
-algorithm as within a scan (:func:`scanner.persons.union_counts`); a removed transfer simply
+algorithm as within a scan (:func:`scanner.persons.counter.union_counts`); a removed transfer simply
 drops out. Every write is one SQLite transaction (``BEGIN IMMEDIATE``): two processes recording
 at once are serialised, and a process killed mid-way leaves the ledger as it was.
 
     >>> import datetime, os, tempfile, numpy as np, pyarrow as pa
-    >>> from scanner.persons import PersonCounter
+    >>> from scanner.persons.counter import PersonCounter
     >>> tmp = tempfile.mkdtemp()
     >>> os.environ["CHUJING_LEDGER_KEY"] = "00" * 32
     >>> ledger = open_ledger(os.path.join(tmp, "ledger.sqlite"))
@@ -62,8 +62,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from scanner.linking import DEFAULT_MAX_IDENTITIES
-from scanner.persons import HASH_BYTES, PersonCounter, PersonCounts, PersonTable, union_counts
+from scanner.persons.counter import HASH_BYTES, PersonCounter, PersonCounts, PersonTable, union_counts
+from scanner.persons.linking import DEFAULT_MAX_IDENTITIES
 
 __all__ = [
     "EXEMPT_REASONS",
@@ -774,7 +774,7 @@ def fault_message(path: str | os.PathLike | None, exc: BaseException) -> str:
     """
     if isinstance(exc, LedgerError):
         return str(exc).splitlines()[0]
-    from scanner.sources import display_path
+    from scanner.sources.files import display_path
 
     name = display_path(os.fspath(path) if path is not None else str(default_ledger_path()))
     text = _reason(exc)[:120]

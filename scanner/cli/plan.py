@@ -1,4 +1,4 @@
-"""``chujing plan`` and ``chujing redact``: a thin layer over :mod:`scanner.plan` and :mod:`scanner.redact`."""
+"""``chujing plan`` and ``chujing redact``: a thin layer over :mod:`scanner.minimise.plan` and :mod:`scanner.minimise.redact`."""
 
 from __future__ import annotations
 
@@ -9,23 +9,8 @@ import sys
 
 import click
 
-from scanner.report import EXIT_ERROR, PATH_ORDER
-
-
-def _cli():
-    """The ``chujing`` module that is loading this one: ``scanner.cli``, or ``__main__`` when it
-    runs as ``python -m scanner.cli`` (importing it again by name would load it twice)."""
-    main = sys.modules.get("__main__")
-    if main is not None and getattr(getattr(main, "__spec__", None), "name", None) == "scanner.cli":
-        return main
-    if "scanner.cli" not in sys.modules:
-        import scanner.cli  # noqa: F401
-    return sys.modules["scanner.cli"]
-
-
-_CLI = _cli()
-check_writable, context_options, fail, setup_logging = (_CLI.check_writable, _CLI.context_options, _CLI.fail,
-                                                        _CLI.setup_logging)
+from scanner.cli.common import check_writable, context_options, fail, setup_logging
+from scanner.report.model import EXIT_ERROR, PATH_ORDER
 
 _SCAN_INPUT_OPTIONS = [
     click.option("--person-key", "person_keys", multiple=True, metavar="COLUMN",
@@ -54,7 +39,7 @@ def _scan_input_options(f):
 
 def _options(p: dict):
     """ScanOptions from whatever the shared options are today (the scan's context options evolve)."""
-    from scanner.pipeline import ScanOptions
+    from scanner.engines.local import ScanOptions
 
     names = {f.name for f in dataclasses.fields(ScanOptions)}
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.items() if k in names and v is not None}
@@ -64,7 +49,7 @@ def _options(p: dict):
 
 
 def _changes(drop, generalise, pseudonymise, mask):
-    from scanner.plan import Change
+    from scanner.minimise.plan import Change
 
     out = [Change("drop", c) for c in drop]
     for spec in generalise:
@@ -105,8 +90,8 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
     \b
     Exit status: 0 the plan is complete; 1 some input could not be read; 2 usage error.
     """
-    from scanner.plan import PlanError, plan
-    from scanner.plan_render import render_plan
+    from scanner.minimise.plan import PlanError, plan
+    from scanner.minimise.plan_render import render_plan
 
     setup_logging("error" if quiet else "warning")
     if not paths:
@@ -182,9 +167,9 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
     \b
     Exit status: 0 every copy written; 1 some input could not be redacted; 2 usage error.
     """
-    from scanner.deid import RuleError, load_or_create_key
-    from scanner.plan import Change, PlanError
-    from scanner.redact import RedactError, redact
+    from scanner.minimise.deid import RuleError, load_or_create_key
+    from scanner.minimise.plan import Change, PlanError
+    from scanner.minimise.redact import RedactError, redact
 
     setup_logging("error" if quiet else "warning")
     if not paths:
@@ -230,7 +215,7 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
 
 
 def _changes_from_plan(plan_file: str, target: str | None, change_cls) -> list:
-    from scanner.plan import PlanError
+    from scanner.minimise.plan import PlanError
 
     try:
         with open(plan_file, encoding="utf-8") as fh:

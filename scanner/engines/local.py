@@ -38,10 +38,10 @@ from detectors.classify import (
 )
 from detectors.free_text import entities_in_text
 from mappings import engine
-from scanner import limits
-from scanner.profile import ColumnProfile
-from scanner.report import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
-from scanner.sources import (
+from scanner.detect.column_profile import ColumnProfile
+from scanner.report.model import ColumnReport, FileReport, PersonsReport, Report, apply_assessment
+from scanner.sources import limits
+from scanner.sources.files import (
     Source,
     SourceError,
     check_unchanged,
@@ -93,7 +93,7 @@ class ScanOptions:
     recipient: str | None = None
     purpose: str | None = None
     exempt: str | None = None
-    decisions: Any = None  # a path to a decisions file, or a scanner.decisions.Decisions
+    decisions: Any = None  # a path to a decisions file, or a scanner.review.decisions.Decisions
     state: str | None = None  # incremental state file
     storage_options: dict[str, Any] = field(default_factory=dict)  # fsspec / Delta options for URLs
     sensitive_areas: str | None = None  # GeoJSON of military zones, government sites...
@@ -125,7 +125,7 @@ class _ColumnPlan:
 
 def person_counter(options: ScanOptions, detectors: list[Detector]):
     """The person counter of a scan: identity documents are the detectors' ``identity`` fact."""
-    from scanner.persons import PersonCounter
+    from scanner.persons.counter import PersonCounter
 
     return PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy,
                          identity={d.entity for d in detectors if d.identity}, not_keys=options.not_keys,
@@ -208,7 +208,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
 def discover_inputs(report: Report, paths: Iterable[str | os.PathLike], options: ScanOptions) -> list[Source]:
     """Every input (lake URLs and Delta tables, files, folders, globs); the ones that cannot be
     scanned at all go into the report as one-line errors."""
-    from scanner.lake import delta_source, discover_lake
+    from scanner.sources.lake import delta_source, discover_lake
 
     paths = [os.fspath(p) for p in paths]
     lake_sources, errors, local_paths = discover_lake(paths, options.storage_options)
@@ -227,7 +227,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
              decisions, counter, sources: list[Source]) -> Report:
     """From the files' findings and the persons counted to the verdict: the year to date (with a
     ledger), important-data candidates, the rule engine, notes and decisions. ``counter`` is a
-    :class:`~scanner.persons.PersonCounter` or anything with its ``result()`` and
+    :class:`~scanner.persons.counter.PersonCounter` or anything with its ``result()`` and
     ``person_table(hasher)`` (the incremental state's and the Spark engine's persons)."""
     counts = counter.result()
     report.persons = PersonsReport(
@@ -269,7 +269,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
         report.extra.setdefault("notes", [])
         report.extra["notes"] = notes + [n for n in report.extra["notes"] if n not in notes]
     if decisions is not None:
-        from scanner.decisions import apply_to_report
+        from scanner.review.decisions import apply_to_report
 
         apply_to_report(report, decisions)
     return report
@@ -284,7 +284,8 @@ class _Incremental:
     stored; persons of all files are linked through keyed hashes (same key as the ledger)."""
 
     def __init__(self, options: ScanOptions, detectors: list[Detector]):
-        from scanner import ledger, state
+        from scanner.engines import incremental as state
+        from scanner.persons import ledger
 
         self._state_mod = state
         self.errors: list[str] = []
@@ -309,7 +310,7 @@ class _Incremental:
     def scan_source(self, source: Source, options: ScanOptions, detectors: list[Detector], decisions) -> FileReport:
         signature = hashlib.blake2b(json.dumps([self._options_signature, _subject_for(source, options),
                                                 _decisions_signature(decisions)]).encode(), digest_size=16).hexdigest()
-        from scanner.lake import lake_fingerprint
+        from scanner.sources.lake import lake_fingerprint
 
         try:
             fp = lake_fingerprint(source) or self._state_mod.fingerprint(source.path)
@@ -435,7 +436,7 @@ def _split_error(message: str, inputs: list[str]) -> tuple[str, str]:
 def _load_decisions(decisions: Any):
     if decisions is None:
         return None
-    from scanner.decisions import Decisions, load_decisions
+    from scanner.review.decisions import Decisions, load_decisions
 
     return decisions if isinstance(decisions, Decisions) else load_decisions(decisions)
 
@@ -455,7 +456,7 @@ def _review_candidates(candidates: list[engine.ImportantCandidate], options: Sca
 
 
 def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine.Context, sources: list[Source]) -> engine.Counts:
-    from scanner import ledger as ledger_mod
+    from scanner.persons import ledger as ledger_mod
 
     ctx = dict(context.to_dict(), ruleset=context.deciding_ruleset())
     year = context.year
@@ -511,10 +512,10 @@ def scan_input(source: Source, options: ScanOptions, detectors: list[Detector], 
     """Scan one input, local or in a lake; remote text is read through a private local copy.
 
     ``counter`` is anything with ``add_batch(keys, flags, birth_dates=, subject=, source=)``: a
-    :class:`~scanner.persons.PersonCounter`, or the Spark engine's hashing sink."""
+    :class:`~scanner.persons.counter.PersonCounter`, or the Spark engine's hashing sink."""
     if source.kind != "remote-csv":
         return _scan_source(source, options, detectors, counter, decisions)
-    from scanner.lake import local_copy
+    from scanner.sources.lake import local_copy
 
     try:
         with local_copy(source) as local:
@@ -529,7 +530,7 @@ def _open_input(source: Source, block_size: int):
     if type(source) is Source:
         stream = open_source(source, block_size=block_size)
     else:
-        from scanner.lake import open_lake
+        from scanner.sources.lake import open_lake
 
         stream = open_lake(source, block_size)
     if any(pa.types.is_struct(f.type) for f in stream.schema):
@@ -776,7 +777,7 @@ def _apply_column_decisions(path: str, plans: list[_ColumnPlan], classifications
     values may not pass that entity's check). The column stays in the report, marked."""
     if decisions is None:
         return {}
-    from scanner.decisions import decision_record
+    from scanner.review.decisions import decision_record
 
     by_entity = {d.entity: d for d in detectors}
     decided: dict[str, dict[str, Any]] = {}
@@ -816,13 +817,13 @@ def _is_personal(det: Detector) -> bool:
 
 def _table_analyzer(schema: pa.Schema, sample: pa.Table, classifications: dict[str, ColumnClassification],
                     options: ScanOptions):
-    """Table-level findings (trajectories...) from ``scanner.tables``, when the table has any.
+    """Table-level findings (trajectories...) from ``scanner.detect.tables``, when the table has any.
 
     The analyzer sees every batch with the rows' keys and flags and may add flags (a row that
     is part of a trajectory is sensitive); ``finish()`` returns the findings for the report.
     """
     try:
-        tables = importlib.import_module("scanner.tables")
+        tables = importlib.import_module("scanner.detect.tables")
     except ModuleNotFoundError:
         return None
     return tables.analyze_table(schema, sample, classifications, options)

@@ -3,7 +3,7 @@
 A scheduled job over a data lake re-reads only what changed. For every scanned file the state
 keeps its fingerprint (size, modification time, and a BLAKE2 hash of its first and last 64 KiB —
 which covers a Parquet footer), the options that shaped its result, its part of the report, and
-its persons as a :class:`~scanner.persons.PersonTable`: keyed hashes of the person keys, never a
+its persons as a :class:`~scanner.persons.counter.PersonTable`: keyed hashes of the person keys, never a
 raw value, under the same key as the ledger. Persons are then linked across cached and freshly
 scanned files exactly as within one scan, so the counts stay exact.
 """
@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from scanner.linking import DEFAULT_MAX_IDENTITIES
-from scanner.persons import PersonCounts, PersonTable, union_counts, union_table
-from scanner.report import ColumnReport, FileReport
+from scanner.persons.counter import PersonCounts, PersonTable, union_counts, union_table
+from scanner.persons.linking import DEFAULT_MAX_IDENTITIES
+from scanner.report.model import ColumnReport, FileReport
 
 FORMAT = "chujing.state/1"
 EDGE_BYTES = 64 * 1024
@@ -62,7 +62,7 @@ def fingerprint(path: str) -> str:
 
 def _fault(path: str, exc: BaseException) -> StateError:
     """One line naming the state file, what is wrong with it and what to do (no traceback)."""
-    from scanner.sources import display_path
+    from scanner.sources.files import display_path
 
     name = display_path(path)
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -14,7 +14,7 @@ import click
 
 from mappings import engine
 from mappings.schema import Item, Ruleset, RulesetError
-from scanner.report import EXIT_BY_PATH, EXIT_USAGE, PersonsReport, Report, apply_assessment
+from scanner.report.model import EXIT_BY_PATH, EXIT_USAGE, PersonsReport, Report, apply_assessment
 
 FORMATS = ["table", "json", "md", "html"]
 MODALITIES = ["text", "image", "audio", "video"]
@@ -189,7 +189,7 @@ def render(report: Report, fmt: str, lang: str = "en") -> str:
     if fmt == "json":
         return report.to_json()
     try:
-        from scanner.render import render_report
+        from scanner.report.render import render_report
     except ImportError:
         return _render_items(report, fmt)
     return render_report(report, fmt, lang=lang)

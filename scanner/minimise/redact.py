@@ -38,11 +38,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from scanner import __version__, deid
-from scanner import pipeline as pl
-from scanner.plan import LAW, Change, Engine, PlanError, _entry
-from scanner.report import Report
-from scanner.sources import Source, SourceError, describe_read_error, open_source
+from scanner import __version__
+from scanner.engines import local as pl
+from scanner.minimise import deid
+from scanner.minimise.plan import LAW, Change, Engine, PlanError, _entry
+from scanner.report.model import Report
+from scanner.sources.files import Source, SourceError, describe_read_error, open_source
 
 MANIFEST = "chujing-manifest.json"
 MANIFEST_MD = "chujing-manifest.md"

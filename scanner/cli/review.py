@@ -19,7 +19,9 @@ from typing import Any
 
 import click
 
-from scanner.decisions import (
+from scanner.report.model import EXIT_ERROR, EXIT_USAGE, SCHEMA
+from scanner.report.render import PATH_LABELS, _safe_terminal
+from scanner.review.decisions import (
     ColumnDecision,
     Decisions,
     ImportantDecision,
@@ -28,8 +30,6 @@ from scanner.decisions import (
     relative_to_root,
     scan_root,
 )
-from scanner.render import PATH_LABELS, _safe_terminal
-from scanner.report import EXIT_ERROR, EXIT_USAGE, SCHEMA
 
 DEFAULT_DECISIONS = "chujing-decisions.yaml"
 LOW_CONFIDENCE = 0.9

@@ -5,7 +5,7 @@ This module turns the rows of a scan into persons:
 
 * Each distinct canonical key (namespace-qualified: the same phone in two columns or two files
   is one key, a phone never equals an email) links the rows that hold it, transitively across
-  columns, batches and files, under the rules of :mod:`scanner.linking`: identity documents
+  columns, batches and files, under the rules of :mod:`scanner.persons.linking`: identity documents
   always link; contacts (phones, e-mails, bank cards, user-named keys) link only where they do
   not join two different identity documents of one kind and are not shared by more than a few
   identities; placeholders (13800138000, ``noreply@``…) are no keys at all. The strict count is
@@ -46,7 +46,7 @@ Two resident IDs on one family phone are two persons; a placeholder phone links 
 (3, 1, [{'entity': 'CN_MOBILE_PHONE', 'value': '138****8000', 'rows': 1}])
 
 For the year-to-date ledger, :meth:`PersonCounter.person_table` gives the same persons with
-each key replaced by a keyed hash (see :mod:`scanner.ledger`); :func:`union_counts` links
+each key replaced by a keyed hash (see :mod:`scanner.persons.ledger`); :func:`union_counts` links
 several such tables (several transfers) the same way.
 """
 
@@ -62,7 +62,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scanner.linking import (
+from scanner.persons.linking import (
     DEFAULT_MAX_IDENTITIES,
     LISTED,
     MAIL_LOCAL_PLACEHOLDERS,
@@ -372,7 +372,7 @@ class PersonCounter:
                  identity: Collection[str] = (), not_keys: Sequence[str] = (),
                  max_identities: int = DEFAULT_MAX_IDENTITIES) -> None:
         """``identity``: the key namespaces that are identity documents (the detectors'
-        ``identity`` fact); every other person key is a contact (see :mod:`scanner.linking`).
+        ``identity`` fact); every other person key is a contact (see :mod:`scanner.persons.linking`).
         ``not_keys``: the user's placeholder values, never keys. ``max_identities``: a contact
         held by more identities than this is shared and links nothing."""
         if keyless_policy not in KEYLESS_POLICIES:
@@ -401,7 +401,7 @@ class PersonCounter:
         self._row_root: np.ndarray | None = None
         # Contacts are not joined as they arrive (whether one links depends on every row): each
         # distinct contact has a code and the label of its first row; later holders are kept as
-        # (row label, code) pairs and linked at the end (scanner.linking).
+        # (row label, code) pairs and linked at the end (scanner.persons.linking).
         self._first_label = np.zeros(1 << 12, dtype=np.int32)
         self._contacts = 0
         self._pair_labels: list[np.ndarray] = []
@@ -658,7 +658,7 @@ class PersonCounter:
         return parent
 
     def _link(self) -> Linking:
-        """Contacts linked under the rules of :mod:`scanner.linking`, over every row added."""
+        """Contacts linked under the rules of :mod:`scanner.persons.linking`, over every row added."""
         if self._linking is not None:
             return self._linking
         roots = self._roots()
@@ -910,7 +910,7 @@ def _unite(tables: list[PersonTable], max_identities: int) -> _United:
 def union_counts(tables: list[PersonTable], keyless_policy: str | None = None,
                  max_identities: int = DEFAULT_MAX_IDENTITIES) -> PersonCounts:
     """Distinct persons over several tables (transfers), linked by the rules of a scan
-    (:mod:`scanner.linking`): persons sharing an identity or group key hash are one; contacts
+    (:mod:`scanner.persons.linking`): persons sharing an identity or group key hash are one; contacts
     link unless shared by more than ``max_identities`` identities or joining two identities of
     one kind. Tables without key kinds (older ledgers) hold contacts only.
 
@@ -1025,7 +1025,7 @@ def linking_summary(*, max_identities: int, contact_merges: int, conflicts: int,
 
 
 def _placeholders(keys: pa.Array, groups: list, not_keys: pa.Array) -> np.ndarray:
-    """Which keys are placeholders (see :func:`scanner.linking.placeholder_mask`), decided on
+    """Which keys are placeholders (see :func:`scanner.persons.linking.placeholder_mask`), decided on
     their fixed-width form: digit strings by a lookup among the few placeholders of their width,
     addresses at a common mail domain by their local part, only other text by the pattern."""
     fake = np.zeros(len(keys), bool)

@@ -1,8 +1,8 @@
 """``chujing ledger status|list|show|remove|export``: the year-to-date ledger from the shell.
 
-A thin layer over :mod:`scanner.ledger`; each command is one Python call away::
+A thin layer over :mod:`scanner.persons.ledger`; each command is one Python call away::
 
-    from scanner.ledger import open_ledger
+    from scanner.persons.ledger import open_ledger
     open_ledger("transfers.db").status(2026)
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from scanner.ledger import FAULTS, Ledger, fault_message, open_ledger
+from scanner.persons.ledger import FAULTS, Ledger, fault_message, open_ledger
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -107,7 +107,7 @@ MAIL_LOCAL_PLACEHOLDERS = ("noreply", "no-reply", "no_reply", "donotreply", "do-
 @functools.cache
 def digit_placeholders(width: int) -> np.ndarray:
     """The placeholders among digit strings of ``width`` digits, as sorted uint64 (the form
-    :func:`scanner.persons.split_keys` keeps them in): the digit part of :func:`placeholder_mask`.
+    :func:`scanner.persons.counter.split_keys` keeps them in): the digit part of :func:`placeholder_mask`.
 
     >>> 13800138000 in digit_placeholders(11), 13912345678 in digit_placeholders(11)
     (True, True)

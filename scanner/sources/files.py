@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from scanner import limits
+from scanner.sources import limits
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat"}
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
@@ -48,7 +48,7 @@ DEFAULT_BLOCK_SIZE = 16 * 1024 * 1024
 # this (not the size of the batches handed on) is what bounds the reader's memory: ~40 MB at
 # 1 MB, ~150 MB at 4 MB, at the same speed.
 ARROW_CSV_BLOCK = 1 << 20
-# Kept for callers that read them; the values in force come from scanner.limits.
+# Kept for callers that read them; the values in force come from scanner.sources.limits.
 MAX_EXPANSION_RATIO = limits.MAX_EXPANSION_RATIO
 MAX_EXPANSION_FLOOR = limits.MAX_DECOMPRESSED_MB << 20
 

@@ -4,16 +4,16 @@
 running the local engine's own code where the data is:
 
 1. **One Spark task per input** (file, Delta table or hive dataset), largest first. The task runs the
-   pipeline's per-file scan (:func:`scanner.pipeline._scan_source`: sample, classify, apply the
+   pipeline's per-file scan (:func:`scanner.engines.local._scan_source`: sample, classify, apply the
    column decisions, stream every row, profile, table-level findings) with our own sources
    module, so GB18030, compressed CSV, ragged rows and every error message are the local ones.
-   Instead of the local :class:`~scanner.persons.PersonCounter` the scan feeds a
+   Instead of the local :class:`~scanner.persons.counter.PersonCounter` the scan feeds a
    :class:`_HashingSink`, which selects the rows exactly as the counter does and emits one
    record per row with personal data: its keys as **keyed BLAKE2b-128 hashes** (hashed in the
    task, before anything is shuffled, cached or spilled; raw identifiers never leave the
    Python worker), its sensitive/minor bits and its entities. The file's report (columns,
    profiles, errors) comes back as one more record.
-2. **Distinct persons in Spark**, by the rules of :mod:`scanner.linking` (identity documents
+2. **Distinct persons in Spark**, by the rules of :mod:`scanner.persons.linking` (identity documents
    always link; contacts only when not shared and not joining two identities of one kind;
    placeholders are dropped in the task). Rows sharing an identity or group key hash are
    linked first: each row joins its other such keys to its first (a star per row); the
@@ -28,7 +28,7 @@ running the local engine's own code where the data is:
    ``keyless_policy`` says. Persons, sensitive persons, minors, persons per entity and per
    subject role are aggregated in Spark; only those figures reach the driver.
 3. The driver assembles the report and applies the rules (ledger, important data, verdict)
-   with the same code as :func:`scanner.pipeline.scan`.
+   with the same code as :func:`scanner.engines.local.scan`.
 
 Why 128-bit keyed BLAKE2b and not Spark's ``xxhash64``: keys are hashed inside the Python task
 anyway (the raw values must not enter Spark), BLAKE2b runs at ~2 M keys/s there, and with 128
@@ -37,7 +37,7 @@ bits a collision (two persons merged) among 10⁹ distinct keys has probability 
 hashes are the ones the ledger stores): a hash seen in a Spark UI, a log or a spilled block
 cannot be tested against a guessed phone number.
 
->>> from scanner.spark_engine import scan_spark                    # doctest: +SKIP
+>>> from scanner.engines.spark import scan_spark                    # doctest: +SKIP
 >>> report = scan_spark(["sample_data/"], ScanOptions(sector="automotive"))   # doctest: +SKIP
 """
 
@@ -62,9 +62,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mappings import engine
-from scanner import pipeline
-from scanner.linking import DEFAULT_MAX_IDENTITIES, link_contacts, mask_keys
-from scanner.persons import (
+from scanner.engines import local as pipeline
+from scanner.engines.local import ScanOptions
+from scanner.persons.counter import (
     CONTACT_KIND,
     EACH_ROW_IS_A_PERSON,
     HASH_BYTES,
@@ -77,9 +77,9 @@ from scanner.persons import (
     linking_summary,
     tally_placeholders,
 )
-from scanner.pipeline import ScanOptions
-from scanner.report import FileReport, Report
-from scanner.sources import Source, describe_read_error
+from scanner.persons.linking import DEFAULT_MAX_IDENTITIES, link_contacts, mask_keys
+from scanner.report.model import FileReport, Report
+from scanner.sources.files import Source, describe_read_error
 
 log = logging.getLogger("chujing")
 
@@ -95,7 +95,7 @@ MAX_ROUNDS = 200
 # Inputs beyond this many share tasks (a task scans its inputs one after the other).
 MAX_TASKS = 10_000
 
-# Hashing: the ledger's construction (scanner.ledger.Ledger.hash_keys), so that with a ledger
+# Hashing: the ledger's construction (scanner.persons.ledger.Ledger.hash_keys), so that with a ledger
 # the hashes computed in Spark are the ones it stores.
 _PERSON = b"chujing.person"
 _NAMESPACE_SEPARATOR = b"\x1f"
@@ -105,7 +105,7 @@ _ROW, _FILE = 0, 1
 _TASK_SCHEMA = pa.schema([
     ("kind", pa.int8()), ("file", pa.int32()), ("row", pa.int64()), ("flags", pa.int8()),
     ("entities", pa.list_(pa.string())), ("keys", pa.list_(pa.binary())), ("blob", pa.binary()),
-    # Per key: its kind (scanner.persons: -1 contact, 0 group, > 0 identity) and, for a contact,
+    # Per key: its kind (scanner.persons.counter: -1 contact, 0 group, > 0 identity) and, for a contact,
     # its namespace and masked value ("CN_MOBILE_PHONE\x1f139****5670") for the shared-contact list.
     ("kinds", pa.list_(pa.int32())), ("masks", pa.list_(pa.string())),
 ])
@@ -162,7 +162,7 @@ def spark_session(master: str | None = None, app_name: str = "chujing scan"):
 # --- the scan ------------------------------------------------------------------------------------
 
 def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
-    """Scan ``paths`` in Spark and return the same :class:`Report` as :func:`scanner.pipeline.scan`.
+    """Scan ``paths`` in Spark and return the same :class:`Report` as :func:`scanner.engines.local.scan`.
 
     ``spark``: a SparkSession to use; otherwise the active one, or one made for
     ``options.spark_master`` (an attribute the CLI sets), ``$CHUJING_SPARK_MASTER`` or
@@ -221,7 +221,7 @@ def _ledger_key(options: ScanOptions) -> bytes | None:
     """The ledger's hashing key, when the scan is judged against a ledger (else None)."""
     if options.ledger is None and not options.record:
         return None
-    from scanner import ledger as ledger_mod
+    from scanner.persons import ledger as ledger_mod
 
     ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
     try:
@@ -386,7 +386,7 @@ def _file_record(index: int, blob: bytes) -> pa.RecordBatch:
 
 
 class _HashingSink:
-    """Takes the place of :class:`~scanner.persons.PersonCounter` in a task's scan.
+    """Takes the place of :class:`~scanner.persons.counter.PersonCounter` in a task's scan.
 
     Selects the rows the counter would count (the ``personal`` flag), computes the same
     per-row facts (sensitive; minor from birth dates and resident-ID keys; entities; which keys
@@ -597,13 +597,13 @@ class _Persons:
             spark.sparkContext.setJobDescription(None)
 
     def _link(self, spark, rows, summaries: list[dict[str, Any]], stats: _SparkStats):
-        """Each keyed row's person and piece, by the rules of :mod:`scanner.linking`.
+        """Each keyed row's person and piece, by the rules of :mod:`scanner.persons.linking`.
 
         Identity and group keys are linked in Spark (label propagation, or on the driver when
         few); a row's *node* is then its identity group, or the row itself when it holds contacts
         only. Contacts held by one node link nothing and never leave Spark; the holdings of the
         others (hashes only: node, contact, rows) are linked on the driver by the same function
-        as the local engine's (:func:`scanner.linking.link_contacts`). Returns the keyed rows
+        as the local engine's (:func:`scanner.persons.linking.link_contacts`). Returns the keyed rows
         (persisted) with ``person`` and ``piece``, and a function giving ``persons.linking``.
         """
         from pyspark.sql import functions as F
@@ -796,7 +796,7 @@ def _driver_components(spark, table: pa.Table):
     """Components of a small edge set with scipy on the driver (hashes only reach it)."""
     from pyspark.sql import functions as F
 
-    from scanner.linking import components
+    from scanner.persons.linking import components
 
     if table.num_rows == 0:
         return spark.createDataFrame(pa.table({"node": pa.array([], pa.binary()), "label": pa.array([], pa.binary())}))
@@ -817,7 +817,7 @@ def _driver_components(spark, table: pa.Table):
 def _person_table(labelled, keyed, subjects: list[str], counts: PersonCounts) -> PersonTable:
     """The pieces of persons as the ledger stores them (keyed hashes only), collected to the
     driver: one facet per (piece, subject role), each key with its kind, a contact once per
-    piece holding it (see :class:`scanner.persons.PersonTable`)."""
+    piece holding it (see :class:`scanner.persons.counter.PersonTable`)."""
     from pyspark.sql import functions as F
 
     f = (labelled.groupBy("piece", "subject")

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scanner.sources import (
+from scanner.sources.files import (
     Source,
     SourceError,
     Stream,

@@ -138,7 +138,7 @@ class Decisions:
 
         Reports show a path with its identifiers masked (a file named after a person), and the
         review writes the path as shown: it matches the file as well as its real path does."""
-        from scanner.sources import display_path
+        from scanner.sources.files import display_path
 
         best: tuple[tuple[int, int], int] | None = None
         found: ColumnDecision | None = None

@@ -13,7 +13,7 @@
 * **Media context.** The AI-training modality of the file (audio, image, video, text), audio
   labels the AI list names (省份, 民族, 性别), cockpit voice or flight-recorder media.
 
-``analyze_table`` is called by :mod:`scanner.pipeline` after the columns are classified;
+``analyze_table`` is called by :mod:`scanner.engines.local` after the columns are classified;
 ``add_batch`` sees every batch's keys and flags (and may change them) before they are counted;
 ``finish`` returns the findings for ``files[].tables``.
 """

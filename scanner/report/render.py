@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
-from scanner.report import Report
+from scanner.report.model import Report
 
 PATH_LABELS = {
     "security_assessment": ("数据出境安全评估", "security assessment"),
@@ -27,7 +27,7 @@ def render_report(report: Report, fmt: str, lang: str = "en") -> str:
     if fmt == "md":
         return render_markdown(report)
     if fmt == "html":
-        from scanner.html import render_html
+        from scanner.report.html_page import render_html
 
         return render_html(report, lang=lang)
     return render_table(report)

@@ -1,0 +1,5 @@
+"""``python -m scanner.cli``: the ``chujing`` command."""
+
+from scanner.cli import run
+
+run()

@@ -1,0 +1,111 @@
+"""What every ``chujing`` command shares: logging, the one ``fail``, the context options, writing a report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import click
+
+from scanner.report.model import EXIT_ERROR, EXIT_USAGE
+
+SECTORS = {
+    "automotive": ["vehicle_rd", "vehicle_testing", "connected_vehicle_services", "charging_station", "ota", "after_sales", "other"],
+    "pharmaceutical": ["clinical_trial", "drug_rd", "pharmacovigilance", "product_complaint", "medical_inquiry",
+                       "hcp_management", "diagnosis_treatment", "business_partner_management", "other"],
+    "civil_aviation": ["aircraft_safety", "aircraft_maintenance", "rd_manufacturing", "customer_service", "other"],
+    "retail_services": ["member_management", "other"],
+    "ai_training": ["model_training", "algorithm_development", "product_testing", "other"],
+    "other": ["other"],
+}
+SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]  # for help texts; the rule set decides
+MODALITIES = ["text", "image", "audio", "video"]
+FORMATS = ["table", "json", "md", "html"]
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": self.formatTime(record), "level": record.levelname.lower(),
+                           "message": record.getMessage()}, ensure_ascii=False)
+
+
+def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
+    logger = logging.getLogger("chujing")
+    logger.handlers.clear()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level.upper(), logging.WARNING))
+    logger.propagate = False
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print one line on stderr and exit: user mistakes never show a traceback."""
+    click.echo(f"chujing: {message}", err=True)
+    sys.exit(code)
+
+
+def context_options(f):
+    """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
+    opts = [
+        click.option("--ruleset", default=None,
+                     help="Rule set: beijing-ftz-2024, cac-2024 (national baseline), or a path to your own YAML rule "
+                          "file (default: cac-2024, or the zone's list with --ftz)."),
+        click.option("--ftz", type=click.Choice(["beijing"]), default=None,
+                     help="beijing: the exporter states it is registered in the Beijing FTZ, so the Beijing list "
+                          "decides (also [exporter] ftz in chujing.toml). Without it the national baseline decides "
+                          "and the report shows what the list would decide."),
+        click.option("--outside-scope", default=None, metavar="STATEMENT",
+                     help="The exporter is outside the sector's scope as the list's notes define it (automotive: "
+                          "autonomous_driving; civil_aviation: aircraft_manufacturing, non_civil_aviation; "
+                          "pharmaceutical: not_pharmaceutical_manufacturer): the national baseline applies."),
+        click.option("--sector", default="other", show_default=True, metavar="SECTOR",
+                     help=f"The exporter's sector: {', '.join(SECTORS)} (or one of your own rule file's)."),
+        click.option("--scenario", default="other", show_default=True, metavar="SCENARIO",
+                     help="The list's scenario (场景); `chujing rules list` shows each sector's."),
+        click.option("--subject", default=None, metavar="ROLE",
+                     help=f"The data subjects' role, where the list distinguishes roles: {', '.join(SUBJECTS)}."),
+        click.option("--modality", type=click.Choice(MODALITIES), default=None, help="AI training data modality."),
+        click.option("--ciio", is_flag=True, help="The exporter is a critical information infrastructure operator."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Report format (default: table on a terminal, json otherwise)."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to this file instead of stdout."),
+        click.option("--year", type=int, default=None, help="Calendar year counted (default: this year)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the HTML report."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def check_writable(output: str) -> None:
+    """Refuse an unwritable report path before a long scan, not after it."""
+
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        fail(f"{output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
+        fail(f"{output}: not writable")
+
+
+def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
+    from scanner.report.render import render_report
+
+    if fmt is None:
+        fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
+    if lang is None:
+        import locale
+
+        lang = "zh" if (locale.getlocale()[0] or "").lower().startswith("zh") else "en"
+    text = render_report(report, fmt, lang=lang)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))

@@ -1,0 +1,1 @@
+"""Review: a person's decisions on findings, recorded and applied to later scans."""
