@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from detectors.classify import classify_column
     from detectors.registry import builtin_detectors
-    from scanner.engines.local import DEFAULT_SAMPLE_ROWS, ScanOptions, _read_sample, scan
+    from scanner.engines.local import scan
+    from scanner.options import DEFAULT_SAMPLE_ROWS, ScanOptions
     from scanner.sources.files import discover
+    from scanner.sources.sample import read_sample
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "tracks.parquet"
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
         t0 = time.perf_counter()
         sources, _ = discover([str(path)])
-        sample, meta = _read_sample(sources[0], ScanOptions())
+        sample, meta = read_sample(sources[0], ScanOptions())
         detectors = builtin_detectors()
         labels = {f.name: classify_column(f.name, sample.column(f.name), detectors).entity for f in meta.schema}
         classify_s = time.perf_counter() - t0

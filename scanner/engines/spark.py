@@ -4,7 +4,7 @@
 running the local engine's own code where the data is:
 
 1. **One Spark task per input** (file, Delta table or hive dataset), largest first. The task runs the
-   pipeline's per-file scan (:func:`scanner.engines.local._scan_source`: sample, classify, apply the
+   pipeline's per-file scan (:func:`scanner.engines.local.scan_source`: sample, classify, apply the
    column decisions, stream every row, profile, table-level findings) with our own sources
    module, so GB18030, compressed CSV, ragged rows and every error message are the local ones.
    Instead of the local :class:`~scanner.persons.counter.PersonCounter` the scan feeds a
@@ -79,7 +79,9 @@ from scanner.persons.counter import (
 )
 from scanner.persons.linking import DEFAULT_MAX_IDENTITIES, link_contacts, mask_keys
 from scanner.report.model import FileReport, Report
+from scanner.review.decisions import as_decisions
 from scanner.sources.files import Source, describe_read_error
+from scanner.verdict import conclude
 
 log = logging.getLogger("chujing")
 
@@ -177,7 +179,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
         raise ValueError(f"unknown keyless policy {options.keyless_policy!r}: use one of {', '.join(KEYLESS_POLICIES)}")
     context = options.context()
     notes = engine.check_context(context)  # an unknown sector or scenario fails before any reading
-    decisions = pipeline._load_decisions(options.decisions)
+    decisions = as_decisions(options.decisions)
     report = Report(ruleset=options.ruleset, context=context.to_dict())
 
     sources = pipeline.discover_inputs(report, paths, options)
@@ -209,7 +211,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
                               "bytes": sum(s.size for s in sources), "engine": "spark", **stats.as_dict()}
 
     persons.check_hasher_key = secret  # the ledger checks that it hashes with the same key
-    return pipeline.conclude(report, options, context, notes, decisions, persons, sources)
+    return conclude(report, options, context, notes, decisions, persons, sources)
 
 
 def _scan_one_input(source: Source, options: ScanOptions, detectors: list, sink, decisions) -> FileReport:

@@ -51,10 +51,30 @@ import pyarrow.compute as pc
 from detectors.base import strip_whitespace
 from detectors.classify import as_text
 from scanner.detect.column_profile import ColumnProfile
+from scanner.detect.columns import (
+    apply_column_decisions,
+    classify_columns,
+    is_personal,
+    profile_batch,
+    table_analyzer,
+    user_key_columns,
+)
 from scanner.engines import local as pl
 from scanner.minimise import deid
+from scanner.options import ScanOptions
+from scanner.persons.keys import (
+    SECONDARY_KEY_ENTITIES,
+    birth_date_extractors,
+    birth_dates_at,
+    column_rows,
+    flag_rows,
+    secondary_keys,
+)
 from scanner.report.model import PATH_ORDER, ColumnReport, FileReport, Report
+from scanner.review.decisions import as_decisions
 from scanner.sources.files import SourceError, describe_read_error
+from scanner.sources.sample import open_input, read_sample
+from scanner.verdict import conclude
 
 log = logging.getLogger("chujing")
 
@@ -64,7 +84,7 @@ MAX_GROUP_PAIRS = 2_000_000
 SCENARIOS_PER_PASS = 16  # person counters alive at once
 CACHE_BYTES = 256 << 20  # per-batch findings kept between passes (small exports are read once)  # distinct (quasi-identifiers, person) pairs kept per file and scenario
 QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
-PSEUDONYMISABLE = set(pl.SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
+PSEUDONYMISABLE = set(SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
 ACTIONS = ("drop", "generalise", "pseudonymise", "mask")
 
 LAW = {
@@ -180,7 +200,7 @@ class Outcome:
 class Engine:
     """Classifies the inputs once; :meth:`evaluate` counts any number of scenarios in one pass."""
 
-    def __init__(self, paths: Iterable[str | os.PathLike], options: pl.ScanOptions, k: int = DEFAULT_K,
+    def __init__(self, paths: Iterable[str | os.PathLike], options: ScanOptions, k: int = DEFAULT_K,
                  quasi_identifiers: Iterable[str] = (), also: Iterable[tuple[Change, ...]] = ()):
         """``also``: scenarios counted in the same first pass as the export as it is (their
         outcomes are in ``self.also``): one reading of the rows for a redaction's before and after."""
@@ -195,7 +215,7 @@ class Engine:
         self.notes = pl.engine.check_context(self.context)
         self.detectors = options.detectors or pl.load_detectors(options.detector_files)
         self.by_entity = {d.entity: d for d in self.detectors}
-        self.decisions = pl._load_decisions(options.decisions)
+        self.decisions = as_decisions(options.decisions)
         self.skeleton = Report(ruleset=options.ruleset, context=self.context.to_dict())
         self.sources = pl.discover_inputs(self.skeleton, paths, options)
         self.models = [self._model(s) for s in self.sources]
@@ -211,18 +231,18 @@ class Engine:
     # -- once per file ------------------------------------------------------------------------
     def _model(self, source) -> _FileModel:
         options = self.options
-        fr = FileReport(path=source.display, size_bytes=source.size, subject=pl._subject_for(source, options))
+        fr = FileReport(path=source.display, size_bytes=source.size, subject=pl.subject_for(source, options))
         m = _FileModel(source=source, report=fr)
         if source.kind == "remote-csv":
             fr.error = "remote text files are not planned: copy the file here first"
             return m
         try:
-            sample, meta = pl._read_sample(source, options)
+            sample, meta = read_sample(source, options)
             fr.format, fr.encoding, fr.delimiter = meta.format, meta.encoding, meta.delimiter
             m.schema, m.sample = meta.schema, sample
-            m.plans, m.classifications = pl._classify(meta.schema, sample, self.detectors, options)
-            m.decided = pl._apply_column_decisions(source.path, m.plans, m.classifications, self.detectors, self.decisions)
-            m.key_columns = pl._user_key_columns(meta.schema, options.person_keys)
+            m.plans, m.classifications = classify_columns(meta.schema, sample, self.detectors, options)
+            m.decided = apply_column_decisions(source.path, m.plans, m.classifications, self.detectors, self.decisions)
+            m.key_columns = user_key_columns(meta.schema, options.person_keys)
         except SourceError as exc:
             fr.error = str(exc).removeprefix(f"{source.display}: ")
         except (pa.ArrowException, OSError, UnicodeDecodeError, EOFError, ValueError, MemoryError) as exc:
@@ -236,8 +256,8 @@ class Engine:
             if not m.ok:
                 continue
             for p in m.plans:
-                if any(pl._is_personal(d) for d in p.detectors):
-                    sensitive = any(d.sensitive and pl._is_personal(d) for d in p.detectors)
+                if any(is_personal(d) for d in p.detectors):
+                    sensitive = any(d.sensitive and is_personal(d) for d in p.detectors)
                     out.append((m.report.path, p.name, p.classification.entity, sensitive))
             for name in m.key_columns:
                 if name not in {p.name for p in m.plans}:
@@ -331,7 +351,7 @@ class Engine:
             report.errors = [f"{f.path}: {f.error}" for f in files[si] if f.error]
             opts = replace(options)
             context = opts.context()
-            report = pl.conclude(report, opts, context, list(self.notes), self.decisions, counters[si], self.sources)
+            report = conclude(report, opts, context, list(self.notes), self.decisions, counters[si], self.sources)
             outcomes.append(Outcome(s, report, _small_groups(groups[si], self.k)))
         return outcomes
 
@@ -357,15 +377,15 @@ class Engine:
         if cached is not None:
             yield from cached
             return
-        stream = pl._open_input(m.source, self.options.block_size)
-        birth_fns = pl._birth_date_extractors()
+        stream = open_input(m.source, self.options.block_size)
+        birth_fns = birth_date_extractors()
         keep: list | None = []
         size = 0
         try:
             for batch in stream.batches:
                 if profiles is not None:
-                    pl._profile_batch(profiles, batch)
-                results = [pl._column_rows(p, batch.column(p.index), self.options.full) for p in m.plans]
+                    profile_batch(profiles, batch)
+                results = [column_rows(p, batch.column(p.index), self.options.full) for p in m.plans]
                 birth = _births(results, birth_fns)
                 person = _Lazy(lambda batch=batch, results=results: _person_of_rows(batch, m, results))
                 item = (batch, results, birth, person)
@@ -442,7 +462,7 @@ class _View:
         sample = m.sample
         if v.generalised:
             sample = v.transform(sample, v.generalised)
-        v.table = pl._table_analyzer(m.schema, sample, classifications, engine.options)
+        v.table = table_analyzer(m.schema, sample, classifications, engine.options)
         v.table_columns = {n: r for n, r in v.generalised.items()}
         for name, c in m.classifications.items():
             quasi = c.entity in QUASI_IDENTIFIERS or name in engine.extra_quasi
@@ -471,7 +491,7 @@ class _View:
 
     def keys_and_flags(self, batch: pa.RecordBatch, results) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
         """The scan's keys and flags for this batch, with the scenario's changes applied
-        (:func:`scanner.engines.local._count_batch`, column by column)."""
+        (:func:`scanner.engines.count_batch`, column by column)."""
         n = batch.num_rows
         keys: dict[str, pa.Array] = {}
         secondary: dict[str, pa.Array] = {}
@@ -484,11 +504,11 @@ class _View:
                 general = deid.generalise(batch.column(plan.index), self.generalised[plan.name])
                 text = as_text(general)
                 present = pc.is_valid(general) if text is None else pc.and_(pc.is_valid(text), pc.not_equal(text, ""))
-                pl._flag(flags, det, present.fill_null(False).to_numpy(zero_copy_only=False))
+                flag_rows(flags, det, present.fill_null(False).to_numpy(zero_copy_only=False))
                 continue
             for f in found:
                 det = f.detector
-                pl._flag(flags, det, f.rows)
+                flag_rows(flags, det, f.rows)
                 if f.values is None:
                     continue
                 if f.keys is not None:
@@ -498,7 +518,7 @@ class _View:
                         ns = f"{det.entity}#{suffix}"
                         suffix += 1
                     keys[ns] = f.keys
-                elif det.entity in pl.SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+                elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
                     secondary[det.entity] = f.values
         for name, index in self.model.key_columns.items():
             if name in self.dropped:
@@ -510,7 +530,7 @@ class _View:
             trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
             keys[f"user:{name}"] = trimmed
             flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
-        pl._secondary_keys(keys, secondary)
+        secondary_keys(keys, secondary)
         return keys, flags
 
 
@@ -522,7 +542,7 @@ def _births(results, birth_fns) -> pa.Array | None:
             if f.values is None or f.detector.entity not in birth_fns:
                 continue
             values = f.keys if f.keys is not None else f.values
-            dates = pl._birth(birth_fns[f.detector.entity], values)
+            dates = birth_dates_at(birth_fns[f.detector.entity], values)
             birth = dates if birth is None else pc.coalesce(birth, dates)
     return birth
 
@@ -777,7 +797,7 @@ def _entity_of(engine: Engine, change: Change) -> str | None:
     return None
 
 
-def plan(paths: Iterable[str | os.PathLike], options: pl.ScanOptions | None = None, k: int = DEFAULT_K,
+def plan(paths: Iterable[str | os.PathLike], options: ScanOptions | None = None, k: int = DEFAULT_K,
          changes: list[Change] | None = None, search: bool = True, quasi_identifiers: Iterable[str] = (),
          **kwargs: Any) -> Plan:
     """The minimisation plan of an export (see the module docstring).
@@ -788,5 +808,5 @@ def plan(paths: Iterable[str | os.PathLike], options: pl.ScanOptions | None = No
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    options = options or pl.ScanOptions(**kwargs)
+    options = options or ScanOptions(**kwargs)
     return build_plan(Engine(paths, options, k=k, quasi_identifiers=quasi_identifiers), changes, search)

@@ -39,11 +39,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from scanner import __version__
+from scanner.detect.columns import classify_columns
 from scanner.engines import local as pl
 from scanner.minimise import deid
 from scanner.minimise.plan import LAW, Change, Engine, PlanError, _entry
+from scanner.options import ScanOptions
 from scanner.report.model import Report
 from scanner.sources.files import Source, SourceError, describe_read_error, open_source
+from scanner.sources.sample import read_sample
 
 MANIFEST = "chujing-manifest.json"
 MANIFEST_MD = "chujing-manifest.md"
@@ -408,14 +411,14 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
 # --- the whole run ----------------------------------------------------------------------------------
 
 def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, changes: list[Change],
-           key: bytes | None = None, options: pl.ScanOptions | None = None, assess: bool = True,
+           key: bytes | None = None, options: ScanOptions | None = None, assess: bool = True,
            overwrite: bool = False, **kwargs: Any) -> Manifest:
     """Write de-identified copies of ``paths`` under ``out_dir``, with the manifest and the
     decisions file beside them (see the module docstring)."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
-    options = options or pl.ScanOptions(**kwargs)
+    options = options or ScanOptions(**kwargs)
     if not changes:
         raise PlanError("no change given: --drop, --generalise, --pseudonymise, --mask or --plan")
     out = Path(out_dir)
@@ -474,21 +477,21 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
     return manifest
 
 
-def _classify_only(source: Source, options: pl.ScanOptions, detectors: list, columns: set[str]) -> dict[str, str | None]:
+def _classify_only(source: Source, options: ScanOptions, detectors: list, columns: set[str]) -> dict[str, str | None]:
     """The entity of each column to pseudonymise (for its canonical form), from the scan's sample."""
     try:
-        sample, meta = pl._read_sample(source, options)
+        sample, meta = read_sample(source, options)
         names = [n for n in meta.schema.names if n in columns]
         if not names:
             return {}
         sample = sample.select(names)
-        _, classifications = pl._classify(sample.schema, sample, detectors, options)
+        _, classifications = classify_columns(sample.schema, sample, detectors, options)
     except (SourceError, pa.ArrowException, OSError, UnicodeError, ValueError):
         return {}
     return {n: c.entity for n, c in classifications.items()}
 
 
-def _check_columns(sources: list[Source], changes: list[Change], options: pl.ScanOptions) -> None:
+def _check_columns(sources: list[Source], changes: list[Change], options: ScanOptions) -> None:
     names: list[tuple[str, str]] = []
     for s in sources:
         try:

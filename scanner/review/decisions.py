@@ -412,3 +412,10 @@ def relative_to_root(path: str, root: str) -> str:
     if root and p.startswith(root.rstrip("/") + "/"):
         return p[len(root.rstrip("/")) + 1:]
     return p if not p.startswith("/") else p.rsplit("/", 1)[-1]
+
+
+def as_decisions(decisions: Any):
+    """A :class:`Decisions`, from itself or from the path of its file; ``None`` stays ``None``."""
+    if decisions is None:
+        return None
+    return decisions if isinstance(decisions, Decisions) else load_decisions(decisions)

@@ -1,0 +1,204 @@
+"""Keys from rows: each batch's classified columns turned into person keys (identity documents,
+contacts, user-named keys, vehicle and device keys for keyless rows), row flags (personal,
+sensitive, per entity) and birth dates, then handed to the person counter."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.base import Detector, strip_whitespace
+from detectors.classify import NON_NULL, as_text, list_values
+from detectors.free_text import entities_in_text
+from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
+from scanner.sources.files import Source
+
+BIRTH_ENTITIES = ("CN_RESIDENT_ID", "BIRTH_DATE")
+
+
+# Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
+# them would merge people and undercount), but a row with no person key and a VIN is the
+# vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
+# person of its own. Rows that have a person key are never linked through them.
+SECONDARY_KEY_ENTITIES = ("CN_VIN", "CN_LICENSE_PLATE", "CN_VEHICLE_LICENCE_NO", "DEVICE_SERIAL", "IMEI",
+                          "MAC_ADDRESS", "ICCID", "IMSI")
+
+
+def birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
+    out: dict[str, Callable[[pa.Array], pa.Array]] = {}
+    for entity, module in (("CN_RESIDENT_ID", "detectors.cn_resident_id"), ("BIRTH_DATE", "detectors.birth_date")):
+        try:
+            fn = getattr(importlib.import_module(module), "birth_dates_array", None)
+        except ImportError:
+            fn = None
+        if fn is not None:
+            out[entity] = fn
+    return out
+
+
+@dataclass
+class EntityRows:
+    """One entity of one column in one batch: the rows holding it and their values."""
+
+    detector: Detector
+    rows: np.ndarray  # bool per row
+    values: pa.Array | None = None  # normalised valid values at their rows (null elsewhere)
+    keys: pa.Array | None = None  # canonical person keys at their rows (null elsewhere)
+
+
+def list_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool):
+    """The values of a list (or map) column, one after the other, and their column work."""
+    values = list_values(column)
+    return values, column_rows(plan, values, validate_all)
+
+
+def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool) -> tuple[int, int, list[EntityRows]]:
+    """The per-column work of a batch (runs in a worker thread): no shared state is touched."""
+    text = text_of(column)
+    if text is None:
+        present = column.is_valid().to_numpy(zero_copy_only=False)
+        count = int(present.sum())
+        return count, count, [EntityRows(plan.detectors[0], present)]
+    trimmed = strip_whitespace(text)
+    present = pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
+    claimed = np.zeros(len(present), bool)
+    out = []
+    # One utterance can hold a phone *and* a plate: in prose no entity hides another.
+    exclusive = plan.classification.entity != FREE_TEXT
+    for det, ok, normalised in entity_rows(plan, trimmed, present, validate_all):
+        if exclusive:
+            ok &= ~claimed
+        claimed |= ok
+        found = EntityRows(det, ok)
+        if ok.any() and (det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES):
+            selected = normalised.filter(pa.array(ok))
+            found.values = scatter(selected, ok)
+            if det.person_key:
+                found.keys = scatter(det.canonical_keys(selected), ok)
+        out.append(found)
+    return int(present.sum()), int(claimed.sum()), out
+
+
+def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results, key_columns: dict[str, int],
+                 birth_fns, subject, source: Source, counter, table) -> None:
+    """Turn one batch's column results into person keys and row flags, and count them."""
+    keys: dict[str, pa.Array] = {}
+    secondary: dict[str, pa.Array] = {}
+    flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
+    birth: pa.Array | None = None
+    for plan, (non_null, valid, found) in zip(plans, results, strict=True):
+        plan.non_null_rows += non_null
+        plan.valid_rows += valid
+        for f in found:
+            det = f.detector
+            flag_rows(flags, det, f.rows)
+            if f.values is None:
+                continue
+            values = f.values
+            if f.keys is not None:
+                ns = det.entity
+                suffix = 2
+                while ns in keys:
+                    ns = f"{det.entity}#{suffix}"
+                    suffix += 1
+                keys[ns] = values = f.keys
+            elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+                secondary[det.entity] = values
+            if det.entity in birth_fns:
+                dates = birth_dates_at(birth_fns[det.entity], values)
+                birth = dates if birth is None else pc.coalesce(birth, dates)
+    for name, index in key_columns.items():
+        text = as_text(batch.column(index))
+        if text is None:
+            continue
+        trimmed = pc.utf8_upper(strip_whitespace(text))
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        keys[f"user:{name}"] = trimmed
+        flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
+    secondary_keys(keys, secondary)
+    if table is not None:
+        table.add_batch(batch, keys, flags)
+    counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
+
+
+def secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) -> None:
+    if not secondary:
+        return
+    n = len(next(iter(secondary.values())))
+    keyed = np.zeros(n, bool)
+    for values in keys.values():
+        keyed |= values.is_valid().to_numpy(zero_copy_only=False)
+    if keyed.all():
+        return
+    keyless = pa.array(~keyed)
+    for entity in SECONDARY_KEY_ENTITIES:
+        if entity in secondary:
+            keys[f"keyless_by:{entity}"] = pc.if_else(keyless, secondary[entity], pa.scalar(None, pa.string()))
+
+
+def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, validate_all: bool = False):
+    """For each of a column's entities: which rows hold it, and the normalised values.
+
+    Structured columns are matched whole; in free text each entity is searched inside the prose
+    (digit-bounded, since ``\\b`` does not separate digits from Han characters) and the first
+    valid value of the row is kept, so that a phone or an ID in a complaint is a person key.
+
+    Values that become person keys (or vehicle/device keys, or birth dates) are validated on
+    every row: a malformed ID must not become a person. In a column classified as one entity
+    that is none of these (a name, an address, a password hash), every non-empty value counts
+    as that entity: the stricter reading, and it spares the per-row check (``--full`` keeps it,
+    to measure the exact share).
+    """
+    by_value = validate_all or len(plan.detectors) > 1
+    for det in plan.detectors:
+        if det.entity == FREE_TEXT:
+            continue
+        if plan.classification.entity == FREE_TEXT:
+            if det.pattern is None:
+                continue
+            ok, normalised = entities_in_text(det, trimmed)
+            yield det, ok, normalised
+        elif plan.classification.row_rule == NON_NULL or det.pattern is None:
+            yield det, present.copy(), det.normalise(trimmed)
+        elif not (by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES):
+            yield det, present.copy(), trimmed
+        else:
+            ok, normalised = det.valid_mask(trimmed)
+            yield det, ok, normalised
+
+
+def text_of(column: pa.Array) -> pa.Array | None:
+    """``as_text`` with a fast path for plain string columns (most CSV columns)."""
+    if pa.types.is_string(column.type) and not pc.any(pc.ends_with(column, ".0")).as_py():
+        return column
+    return as_text(column)
+
+
+def scatter(subset: pa.Array, mask: np.ndarray) -> pa.Array:
+    """Put the values of ``subset`` (one per True of ``mask``) back at their rows; null elsewhere."""
+    positions = np.zeros(len(mask), dtype=np.int64)
+    positions[mask] = np.arange(int(mask.sum()))
+    return pc.if_else(pa.array(mask), subset.take(pa.array(positions)), pa.scalar(None, subset.type))
+
+
+def flag_rows(flags: dict[str, np.ndarray], det: Detector, ok: np.ndarray) -> None:
+    if not is_personal(det):
+        return
+    flags["personal"] |= ok
+    if det.sensitive:
+        flags["sensitive"] |= ok
+    key = f"entity:{det.entity}"
+    flags[key] = flags[key] | ok if key in flags else ok.copy()
+
+
+def birth_dates_at(fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:
+    """Birth dates for the rows holding a value; nulls elsewhere (date32)."""
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    if not valid.any():
+        return pa.nulls(len(values), pa.date32())
+    return scatter(fn(values.filter(pa.array(valid))).cast(pa.date32()), valid)

@@ -1,0 +1,175 @@
+"""Read a sample of rows spread over an input, for classification, and open an input's batches
+with nested (struct) columns flattened to ``parent.child``."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from scanner.options import ScanOptions
+from scanner.sources import limits
+from scanner.sources.files import Source, open_source
+
+FULL_SAMPLE_CAP = 200_000
+
+
+SAMPLE_MAX_BYTES = 64 << 20
+
+
+SPREAD_CHUNKS = 8
+
+
+SPREAD_CHUNK_BYTES = 256 * 1024
+
+
+def open_input(source: Source, block_size: int):
+    if type(source) is Source:
+        stream = open_source(source, block_size=block_size)
+    else:
+        from scanner.sources.lake import open_lake
+
+        stream = open_lake(source, block_size)
+    if any(pa.types.is_struct(f.type) for f in stream.schema):
+        # Identifiers nested in structs (Parquet groups) are examined as ``parent.child`` columns.
+        stream.schema = flatten_structs(stream.schema.empty_table()).schema
+        stream.batches = (flatten_struct_batch(b) for b in stream.batches)
+    return stream
+
+
+def flatten_structs(table: pa.Table) -> pa.Table:
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def flatten_struct_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    table = flatten_structs(pa.Table.from_batches([batch]))
+    return table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=table.schema)
+
+
+@dataclass
+class SampleMeta:
+    schema: pa.Schema
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    too_long: dict[str, int] = field(default_factory=dict)  # per column, sampled cells past the cell limit
+
+
+def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleMeta]:
+    """A sample of rows spread over the input, for classification."""
+    stream = open_input(source, options.block_size)
+    meta = SampleMeta(stream.schema, stream.format, stream.encoding, stream.delimiter)
+    target = FULL_SAMPLE_CAP if options.full else options.sample_rows
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    stride = 1
+    try:
+        if options.full:
+            # Every row is looked at; what is kept for the decision is thinned evenly so that
+            # memory stays bounded on any size of file.
+            held_bytes = 0  # kept up to date, never summed again per batch: linear in the batches
+            for batch in stream.batches:
+                batch = batch.take(pa.array(np.arange(0, batch.num_rows, stride))) if stride > 1 else batch
+                batches.append(batch)
+                rows += batch.num_rows
+                held_bytes += batch.nbytes
+                while rows > target or (rows > 1 and held_bytes > 2 * SAMPLE_MAX_BYTES):
+                    stride *= 2
+                    table = pa.Table.from_batches(batches, schema=stream.schema)
+                    table = table.take(pa.array(np.arange(0, table.num_rows, 2)))
+                    batches = table.combine_chunks().to_batches()
+                    rows = table.num_rows
+                    held_bytes = sum(b.nbytes for b in batches)
+        elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
+            batches = [b.rename_columns(stream.schema.names) for b in parquet_spread(source, target)]
+        else:
+            kept_bytes = 0
+            for batch in stream.batches:
+                batches.append(batch)
+                rows += batch.num_rows
+                kept_bytes += batch.nbytes
+                # Bounded by bytes too: 5,000 rows of very wide or very long values are not small.
+                if rows >= target or kept_bytes >= SAMPLE_MAX_BYTES:
+                    break
+            if source.kind == "csv" and source.compression is None and source.size > options.block_size \
+                    and stream.encoding not in ("utf-16",):
+                batches.extend(csv_spread(source, stream, options))
+    finally:
+        close = getattr(stream.batches, "close", None)
+        if close:
+            close()
+    table = pa.Table.from_batches(batches, schema=stream.schema) if batches else stream.schema.empty_table()
+    if table.num_rows > target:
+        table = table.take(pa.array(np.linspace(0, table.num_rows - 1, target).astype(np.int64)))
+    return without_long_cells(table, meta), meta
+
+
+def without_long_cells(table: pa.Table, meta: SampleMeta) -> pa.Table:
+    """The sample without values past the cell limit: too long to classify (they are counted
+    per column in ``meta.too_long`` and said in the report; the count pass reads their rows)."""
+    limit = limits.max_cell_bytes()
+    for i, f in enumerate(table.schema):
+        if not (pa.types.is_string(f.type) or pa.types.is_binary(f.type)):
+            continue
+        column = table.column(i)
+        long_ = pc.fill_null(pc.greater(pc.binary_length(column), limit), False)
+        n = pc.sum(long_).as_py() or 0
+        if n:
+            meta.too_long[f.name] = n
+            table = table.set_column(i, f, pc.if_else(long_, pa.scalar(None, f.type), column))
+    return table
+
+
+def parquet_spread(source: Source, target: int) -> list[pa.RecordBatch]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(source.path, pre_buffer=False)
+    groups = pf.num_row_groups
+    picks = sorted(set(np.linspace(0, groups - 1, min(groups, 8)).astype(int).tolist()))
+    per_group = max(1, target // len(picks))
+    out = []
+    for g in picks:
+        for batch in pf.iter_batches(batch_size=per_group, row_groups=[g]):
+            out.append(batch)
+            break
+    pf.close()
+    return out
+
+
+def csv_spread(source: Source, stream, options: ScanOptions) -> list[pa.RecordBatch]:
+    """Rows from evenly spaced chunks of an uncompressed text file, read by seeking.
+
+    Each chunk is cut to whole lines and parsed with the file's header; a chunk that does not
+    parse (a quoted newline straddling the cut) is skipped. Costs a few MB of reading.
+    """
+    out: list[pa.RecordBatch] = []
+    names = stream.schema.names
+    encoding = stream.encoding or "utf-8"
+    with open(source.path, "rb") as f:
+        for k in range(1, SPREAD_CHUNKS + 1):
+            offset = int(source.size * k / (SPREAD_CHUNKS + 1))
+            f.seek(offset)
+            chunk = f.read(SPREAD_CHUNK_BYTES)
+            first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
+            if first < 0 or last <= first:
+                continue
+            body = chunk[first + 1: last + 1]
+            try:
+                text = body.decode(encoding.replace("utf-8-sig", "utf-8"))
+                table = pacsv.read_csv(
+                    io.BytesIO(text.encode("utf-8")),
+                    read_options=pacsv.ReadOptions(column_names=names),
+                    parse_options=pacsv.ParseOptions(delimiter=stream.delimiter or ","),
+                    convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                         strings_can_be_null=True),
+                )
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                continue
+            out.extend(table.to_batches())
+    return out
