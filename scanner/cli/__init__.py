@@ -12,7 +12,6 @@ import sys
 import click
 
 import scanner._allocator  # noqa: F401  (must come before anything that loads pyarrow)
-from scanner import __version__
 from scanner.cli.common import emit, fail, setup_logging
 from scanner.cli.detectors import detectors_command
 from scanner.cli.ledger import ledger_group
@@ -20,6 +19,7 @@ from scanner.cli.plan import plan_command, redact_command
 from scanner.cli.review import review_command
 from scanner.cli.rules import assess_command, rules_group
 from scanner.cli.scan import scan_command
+from scanner.version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -19,8 +19,9 @@ from typing import Any
 
 import click
 
+from mappings.schema import PATH_NAMES as PATH_LABELS
 from scanner.report.model import EXIT_ERROR, EXIT_USAGE, SCHEMA
-from scanner.report.render import PATH_LABELS, _safe_terminal
+from scanner.report.text import safe_terminal as _safe_terminal
 from scanner.review.decisions import (
     ColumnDecision,
     Decisions,

@@ -232,7 +232,7 @@ class _Incremental:
 
 def _options_signature(options: ScanOptions, detectors: list[Detector]) -> str:
     """What shapes one file's result: a change to any of it rescans the file."""
-    from scanner import __version__
+    from scanner.version import __version__
 
     parts = {
         "version": __version__,
