@@ -37,15 +37,19 @@ from pathlib import Path
 from typing import Any
 
 from mappings import names as vocabulary
-from mappings.schema import PATHS, Clause, Item, Ruleset, RulesetError, Sector, parse_ruleset, read_ruleset
+from mappings.schema import (
+    PATH_NAMES,
+    PATHS,
+    Clause,
+    Item,
+    Ruleset,
+    RulesetError,
+    Sector,
+    parse_ruleset,
+    read_ruleset,
+)
 
 PATH_RANK = {path: rank for rank, path in enumerate(PATHS)}
-PATH_TEXT = {
-    "none": ("无需申报、订立标准合同或认证", "no path required"),
-    "standard_contract_or_certification": ("个人信息出境标准合同备案或个人信息保护认证", "standard contract or certification"),
-    "other_legal_path": ("其他合法合规路径", "other legal path"),
-    "security_assessment": ("数据出境安全评估", "security assessment"),
-}
 MEASURE_TEXT = {
     "personal": ("个人信息", "personal information"),
     "sensitive": ("敏感个人信息", "sensitive personal information"),
@@ -382,8 +386,8 @@ def assess(context: Context, counts: Counts, entities: set[str] | None = None,
         zone = next((z for z, r in FTZ_RULESETS.items() if r == reference.id), None)
         paths = alt.verdict_paths() or ["none"]
         on = {q: ", ".join(r.id for r in alt.items if r.triggered and r.path == q) or "-" for q in paths}
-        decided_zh = "；".join(f"{PATH_TEXT[q][0]}（{on[q]}）" for q in paths)
-        decided_en = "; ".join(f"{PATH_TEXT[q][1]} ({on[q]})" for q in paths)
+        decided_zh = "；".join(f"{PATH_NAMES[q][0]}（{on[q]}）" for q in paths)
+        decided_en = "; ".join(f"{PATH_NAMES[q][1]} ({on[q]})" for q in paths)
         assessment.alternatives = [{
             "ruleset": reference.id, "ftz": zone, "path": alt.verdict_path, "paths": alt.verdict_paths(),
             "items": alt.verdict_items,
@@ -753,7 +757,7 @@ def _judge_important(item: Item, candidates: list[ImportantCandidate],
     mine = [c for c in candidates if c.item == item.id]
     evidence = [e for c in mine for e in c.evidence]
     shown = "; ".join(evidence[:3]) + (" …" if len(evidence) > 3 else "")
-    path_zh, path_en = PATH_TEXT[item.path]
+    path_zh, path_en = PATH_NAMES[item.path]
     base = {"id": item.id, "path": item.path, "category": item.category, "title": item.title.model_dump(),
             "count": None, "threshold": None}
     if scope_gap is not None:
@@ -999,7 +1003,7 @@ def _threshold_reason(item_id: str, path: str, clause: Clause, count: int, hit: 
                                          f"< {clause.max}" if clause.max is not None else "") if p)
     bounds_zh = "且".join(p for p in (f"{clause.min}人以上" if clause.min is not None else "",
                                        f"不满{clause.max}人" if clause.max is not None else "") if p)
-    path_zh, path_en = PATH_TEXT[path]
+    path_zh, path_en = PATH_NAMES[path]
     if hit:
         room_zh = f"；再增加 {headroom} 人将越过下一门槛" if headroom is not None else ""
         room_en = f"; {headroom} more persons reach the next threshold" if headroom is not None else ""

@@ -1,6 +1,6 @@
 """chujing's scanner: files in, report out.  ``from scanner import scan``."""
 
-__version__ = "0.1.0"
+from scanner.version import __version__
 
 
 def scan(*args, **kwargs):

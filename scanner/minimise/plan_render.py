@@ -10,18 +10,12 @@ import html
 import json
 from typing import Any
 
+from mappings.schema import PATH_NAMES
 from scanner.minimise.plan import LAW, Plan
-
-PATH_LABELS = {
-    "none": ("无需申报", "no path required"),
-    "standard_contract_or_certification": ("标准合同备案或认证", "standard contract or certification"),
-    "other_legal_path": ("其他合法合规路径", "other legal path"),
-    "security_assessment": ("数据出境安全评估", "security assessment"),
-}
 
 
 def _path(p: str, lang: str) -> str:
-    zh, en = PATH_LABELS.get(p, (p, p))
+    zh, en = PATH_NAMES.get(p, (p, p))
     return f"{zh} ({p})" if lang == "zh" else f"{en} ({p})"
 
 

@@ -38,7 +38,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from scanner import __version__
 from scanner.detect.columns import classify_columns
 from scanner.engines import local as pl
 from scanner.minimise import deid
@@ -47,6 +46,7 @@ from scanner.options import ScanOptions
 from scanner.report.model import Report
 from scanner.sources.files import Source, SourceError, describe_read_error, open_source
 from scanner.sources.sample import read_sample
+from scanner.version import __version__
 
 MANIFEST = "chujing-manifest.json"
 MANIFEST_MD = "chujing-manifest.md"

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scanner import __version__
-from scanner.report.model import Report
-from scanner.report.render import PATH_LABELS, _fmt_count, _triggered
+from mappings.schema import PATH_NAMES
+from scanner.report.text import fmt_count, triggered_items
+from scanner.version import __version__
+
+if TYPE_CHECKING:
+    from scanner.report.model import Report
 
 # --- labels -------------------------------------------------------------------------------------
 
@@ -138,12 +141,12 @@ def _pick(bilingual: Any, lang: str) -> str:
 
 def _path_label(path: str, lang: str) -> tuple[str, str]:
     """(label in ``lang``, label in the other language) of a path."""
-    zh, en = PATH_LABELS.get(path, (path, path))
+    zh, en = PATH_NAMES.get(path, (path, path))
     return (zh, en) if lang == "zh" else (en, zh)
 
 
 def _num(value: Any) -> str:
-    return esc(_fmt_count(value))
+    return esc(fmt_count(value))
 
 
 # --- style and script ---------------------------------------------------------------------------
@@ -390,7 +393,7 @@ def _items_table(items: list[dict[str, Any]], lang: str, table_id: str) -> str:
 
 
 def _items_section(report: Report, lang: str) -> str:
-    triggered = _triggered(report)
+    triggered = triggered_items(report)
     others = [i for i in report.items if not i.get("triggered")]
     out = [f'<h2 id="items">{esc(_label("triggered_items", lang))}</h2>']
     if triggered:

@@ -10,7 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scanner import __version__
+from mappings.schema import PATHS
+from scanner.version import __version__
 
 SCHEMA = "chujing.report/1"
 
@@ -24,7 +25,7 @@ EXIT_BY_PATH = {
     "security_assessment": 20,
     "other_legal_path": 30,
 }
-PATH_ORDER = ["none", "standard_contract_or_certification", "other_legal_path", "security_assessment"]
+PATH_ORDER = list(PATHS)  # least to most demanding (mappings.schema)
 
 
 @dataclass

@@ -7,18 +7,19 @@ escaped for the target format. The verdict always comes first.
 from __future__ import annotations
 
 import re
-import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scanner.report.model import Report
+from mappings.schema import PATH_NAMES
+from scanner.report.text import (
+    clip,
+    fmt_count,
+    safe_terminal,
+    text_table,
+    triggered_items,
+)
 
-PATH_LABELS = {
-    "security_assessment": ("数据出境安全评估", "security assessment"),
-    "standard_contract_or_certification": ("个人信息出境标准合同备案 / 个人信息保护认证", "standard contract or certification"),
-    "other_legal_path": ("其他合法合规路径", "other legal path"),
-    "none": ("无需申报", "no path required"),
-}
-
+if TYPE_CHECKING:
+    from scanner.report.model import Report
 
 def render_report(report: Report, fmt: str, lang: str = "en") -> str:
     """The report in ``fmt``: ``json``, ``table``, ``md`` or ``html``."""
@@ -33,57 +34,6 @@ def render_report(report: Report, fmt: str, lang: str = "en") -> str:
     return render_table(report)
 
 
-# --- helpers ------------------------------------------------------------------------------------
-
-def display_width(text: str) -> int:
-    """Terminal columns taken by ``text`` (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
-
-def _clip(text: str, width: int) -> str:
-    if display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
-
-
-def _safe_terminal(text: Any) -> str:
-    """Drop control characters (terminal escape injection from a column name)."""
-    return _CONTROL.sub("?", str(text))
-
-
-def text_table(headers: list[str], rows: list[list[Any]], max_width: int = 40) -> str:
-    cells = [[_clip(_safe_terminal("" if v is None else v), max_width) for v in row] for row in rows]
-    widths = [display_width(h) for h in headers]
-    for row in cells:
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], display_width(v))
-    def join(values: list[str]) -> str:
-        return "  ".join(_pad(v, widths[i]) for i, v in enumerate(values)).rstrip()
-
-    rule = "  ".join("─" * w for w in widths)
-    return "\n".join([join(headers), rule, *(join(row) for row in cells)])
-
-
-def _fmt_count(n: Any) -> str:
-    return f"{n:,}" if isinstance(n, int) else ("—" if n is None else str(n))
-
-
-def _triggered(report: Report) -> list[dict[str, Any]]:
-    return [i for i in report.items if i.get("triggered")]
-
-
 def verdict_lines(report: Report) -> list[str]:
     """Every path required (the list's sections are cumulative), who the verdict rests on, and
     what the Beijing list would decide when the national baseline decided: one line each."""
@@ -91,7 +41,7 @@ def verdict_lines(report: Report) -> list[str]:
     paths = report.verdict.get("paths") or []
     if len(paths) > 1:
         lines.append("every path required: " + "; ".join(
-            f"{PATH_LABELS.get(q, (q, q))[1]} ({', '.join(_items_on(report, q))})" for q in paths))
+            f"{PATH_NAMES.get(q, (q, q))[1]} ({', '.join(_items_on(report, q))})" for q in paths))
     exporter = report.extra.get("exporter") or {}
     if exporter.get("reason"):
         scope = f"; outside the sector's scope: {exporter['outside_scope']}" if exporter.get("outside_scope") else ""
@@ -126,7 +76,7 @@ def _context_line(report: Report) -> str:
 
 def render_table(report: Report) -> str:
     path = report.verdict.get("path", "none")
-    zh, en = PATH_LABELS.get(path, (path, path))
+    zh, en = PATH_NAMES.get(path, (path, path))
     out: list[str] = []
     partial = " (ON THE INPUTS THAT COULD BE SCANNED)" if report.errors else ""
     out.append(f"VERDICT{partial}: {en.upper()} ({zh})")
@@ -139,7 +89,7 @@ def render_table(report: Report) -> str:
                + (f"; {p.keyless_rows:,} rows without a person key counted one person each" if p.keyless_rows else ""))
     if p.year_to_date:
         y = p.year_to_date
-        out.append(f"  year to date (this transfer included): {_fmt_count(y.get('personal'))} (sensitive {_fmt_count(y.get('sensitive'))})")
+        out.append(f"  year to date (this transfer included): {fmt_count(y.get('personal'))} (sensitive {fmt_count(y.get('sensitive'))})")
     if report.errors:
         out.append(f"  INCOMPLETE: {len(report.errors)} input(s) could not be scanned (see errors below)")
     unreviewed = [c for c in report.important_data if c.get("status", "unreviewed") == "unreviewed"]
@@ -152,14 +102,14 @@ def render_table(report: Report) -> str:
     notes = _notes(report)
     if notes:
         out.append("Notes")
-        out += [f"  {_safe_terminal(n)}" for n in notes]
+        out += [f"  {safe_terminal(n)}" for n in notes]
         out.append("")
 
-    triggered = _triggered(report)
+    triggered = triggered_items(report)
     if triggered:
         out.append("Triggered items")
         out.append(text_table(["item", "path", "count", "threshold", "headroom", "reason"], [
-            [i["id"], i["path"], _fmt_count(i.get("count")), i.get("threshold") or "—", _fmt_count(i.get("headroom")),
+            [i["id"], i["path"], fmt_count(i.get("count")), i.get("threshold") or "—", fmt_count(i.get("headroom")),
              (i.get("reason") or {}).get("en", "")] for i in triggered], max_width=70))
         out.append("")
     if report.important_data:
@@ -184,11 +134,11 @@ def render_table(report: Report) -> str:
         if rows:
             out.append(text_table(["column", "entity", "sensitive", "conf", "valid", "samples (masked)"], rows, max_width=64))
         if others:
-            out.append(_clip("  not personal: " + ", ".join(_safe_terminal(o) for o in others), 160))
+            out.append(clip("  not personal: " + ", ".join(safe_terminal(o) for o in others), 160))
         out.append("")
     if report.errors:
         out.append("Errors")
-        out.extend(f"  {_safe_terminal(e)}" for e in report.errors)
+        out.extend(f"  {safe_terminal(e)}" for e in report.errors)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -196,7 +146,7 @@ def render_table(report: Report) -> str:
 
 def md_escape(value: Any) -> str:
     """Escape text for a Markdown table cell: pipes, backticks, HTML, emphasis, new lines."""
-    text = _safe_terminal("" if value is None else value)
+    text = safe_terminal("" if value is None else value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
     return text.replace("\t", " ").replace("\n", " ")
@@ -210,7 +160,7 @@ def _md_table(headers: list[str], rows: list[list[Any]]) -> str:
 
 def render_markdown(report: Report) -> str:
     path = report.verdict.get("path", "none")
-    zh, en = PATH_LABELS.get(path, (path, path))
+    zh, en = PATH_NAMES.get(path, (path, path))
     p = report.persons
     partial = " — incomplete scan" if report.errors else ""
     out = [f"# chujing report: **{en}** ({zh}){partial}", ""]
@@ -224,16 +174,16 @@ def render_markdown(report: Report) -> str:
     if p.shared_contact_warning():
         out.append(f"- ⚠ {md_escape(p.shared_contact_warning())}")
     if p.year_to_date:
-        out.append(f"- Year to date, this transfer included: {_fmt_count(p.year_to_date.get('personal'))} "
-                   f"(sensitive {_fmt_count(p.year_to_date.get('sensitive'))})")
+        out.append(f"- Year to date, this transfer included: {fmt_count(p.year_to_date.get('personal'))} "
+                   f"(sensitive {fmt_count(p.year_to_date.get('sensitive'))})")
     if report.errors:
         out.append(f"- **Incomplete**: {len(report.errors)} input(s) could not be scanned")
     out += [f"- Note: {md_escape(n)}" for n in _notes(report)]
     out.append("")
-    triggered = _triggered(report)
+    triggered = triggered_items(report)
     if triggered:
         out += ["## Triggered items", "", _md_table(["item", "path", "count", "threshold", "headroom", "reason"], [
-            [i["id"], i["path"], _fmt_count(i.get("count")), i.get("threshold") or "—", _fmt_count(i.get("headroom")),
+            [i["id"], i["path"], fmt_count(i.get("count")), i.get("threshold") or "—", fmt_count(i.get("headroom")),
              (i.get("reason") or {}).get("en", "")] for i in triggered]), ""]
     if report.important_data:
         out += ["## Important-data candidates", "", _md_table(["item", "status", "rules", "evidence"], [

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from mappings.schema import PATH_NAMES as PATH_LABELS
 from scanner.report.html_page import render_html
-from scanner.report.render import PATH_LABELS
 from scanner.review.decisions import apply_to_report, parse_decisions
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from mappings.schema import PATH_NAMES as PATH_LABELS
 from scanner.report.html_page import render_html
-from scanner.report.render import PATH_LABELS, render_markdown, render_report
+from scanner.report.render import render_markdown, render_report
 from scanner.review.decisions import apply_to_report, parse_decisions
 
 DECISIONS = """
