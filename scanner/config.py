@@ -25,6 +25,9 @@ the file. Found in the working directory, or given with ``--config``.
     not_keys = ["13912345678", "service@shop.cn"] # placeholder values of your systems: never link
     shared_contact_identities = 3                # a contact held by more identities links nothing
 
+    [report]
+    lang = "zh"                                  # every report in Chinese (default: the locale)
+
     [[outputs]]
     format = "json"
     path = "reports/scan.json"
@@ -55,6 +58,8 @@ SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
 OUTPUT_FORMATS = ("json", "table", "md", "html")
 # Keys of [persons]: how rows are linked into persons (see scanner.persons.linking).
 PERSONS_KEYS: dict[str, type] = {"not_keys": list, "shared_contact_identities": int}
+# Keys of [report]: how every report of the run is drawn.
+REPORT_LANGS = ("en", "zh")
 # Keys of [exporter]: what the exporter states about itself.
 EXPORTER_KEYS = {"ftz": ("beijing",), "outside_scope": None}
 
@@ -73,6 +78,7 @@ class ProjectConfig:
     outputs: list[Output] = field(default_factory=list)
     exporter: dict[str, str] = field(default_factory=dict)
     persons: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, str] = field(default_factory=dict)
 
 
 def find_config(explicit: str | None = None, cwd: str | None = None) -> str | None:
@@ -98,10 +104,10 @@ def load_config(path: str) -> ProjectConfig:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot be read ({exc.strerror or 'error'})") from None
-    unknown = set(data) - {"scan", "outputs", "exporter", "persons"}
+    unknown = set(data) - {"scan", "outputs", "exporter", "persons", "report"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}: expected [exporter], [scan], "
-                         "[persons] and [[outputs]]")
+                         "[persons], [report] and [[outputs]]")
     persons = data.get("persons", {})
     if not isinstance(persons, dict):
         raise ValueError(f"{path}: [persons] must be a table")
@@ -150,7 +156,19 @@ def load_config(path: str) -> ProjectConfig:
             raise ValueError(f"{path}: outputs #{i}: format must be one of {', '.join(OUTPUT_FORMATS)}")
         out_path = raw.get("path")
         outputs.append(Output(format=fmt, path=_resolve(out_path, base) if out_path else None, lang=raw.get("lang")))
-    return ProjectConfig(path=path, scan=scan, outputs=outputs, exporter=dict(exporter), persons=dict(persons))
+    report = data.get("report", {})
+    if not isinstance(report, dict):
+        raise ValueError(f"{path}: [report] must be a table")
+    for key, value in report.items():
+        if key != "lang":
+            raise ValueError(f"{path}: [report] has an unknown key {key!r}; known keys: lang")
+        if value not in REPORT_LANGS:
+            raise ValueError(f"{path}: [report] lang must be " + " or ".join(f'"{v}"' for v in REPORT_LANGS))
+    for i, out in enumerate(outputs, 1):
+        if out.lang is not None and out.lang not in REPORT_LANGS:
+            raise ValueError(f"{path}: outputs #{i}: lang must be " + " or ".join(f'"{v}"' for v in REPORT_LANGS))
+    return ProjectConfig(path=path, scan=scan, outputs=outputs, exporter=dict(exporter), persons=dict(persons),
+                         report=dict(report))
 
 
 def _resolve(value: str, base: Path) -> str:

@@ -26,9 +26,13 @@ FORMATS = ["table", "json", "md", "html"]
 
 
 class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line: time, level, message, and the record's ``fields`` (a file's
+    progress: ``file``, ``index``, ``total``, ``bytes``, ``status``)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": self.formatTime(record), "level": record.levelname.lower(),
-                           "message": record.getMessage()}, ensure_ascii=False)
+        line = {"time": self.formatTime(record), "level": record.levelname.lower(), "message": record.getMessage()}
+        line.update(getattr(record, "fields", None) or {})
+        return json.dumps(line, ensure_ascii=False)
 
 
 def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
@@ -74,7 +78,9 @@ def context_options(f):
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
                      help="Write the report to this file instead of stdout."),
         click.option("--year", type=int, default=None, help="Calendar year counted (default: this year)."),
-        click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the HTML report."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+                     help="Language of the report, every format (default: [report] lang in chujing.toml, else zh "
+                          "under a Chinese locale: LC_ALL, LC_MESSAGES or LANG starting with zh)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -91,15 +97,27 @@ def check_writable(output: str) -> None:
         fail(f"{output}: not writable")
 
 
+def lang_from_environment(environ: dict[str, str] | None = None) -> str:
+    """The report language a locale asks for: the first of ``LC_ALL``, ``LC_MESSAGES`` and
+    ``LANG`` that is set (the POSIX order), ``zh`` when it starts with zh, else ``en``.
+
+    >>> lang_from_environment({"LANG": "zh_CN.UTF-8"}), lang_from_environment({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"})
+    ('zh', 'en')
+    """
+    environ = os.environ if environ is None else environ
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(key):
+            return "zh" if environ[key].lower().startswith("zh") else "en"
+    return "en"
+
+
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
     from scanner.report.render import render_report
 
     if fmt is None:
         fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
     if lang is None:
-        import locale
-
-        lang = "zh" if (locale.getlocale()[0] or "").lower().startswith("zh") else "en"
+        lang = lang_from_environment()
     text = render_report(report, fmt, lang=lang)
     if output:
         try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 
 from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging
+from scanner.cli.progress import progress_reporter
 from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 
 
@@ -81,7 +81,14 @@ def scan_command(ctx: click.Context, **params):
 
     p = dict(params)
     return_freed_memory()
-    setup_logging("error" if p["quiet"] else p["log_level"], p["log_json"])
+    from click.core import ParameterSource
+
+    # --log-json is for schedulers: one line per file at info, unless --log-level says otherwise.
+    level = p["log_level"]
+    if p["log_json"] and ctx.get_parameter_source("log_level") in (None, ParameterSource.DEFAULT):
+        level = "info"
+    setup_logging("error" if p["quiet"] else level, p["log_json"])
+    report_lang = None
     outputs = []
     config_file = find_config(p["config_path"])
     if config_file:
@@ -93,6 +100,7 @@ def scan_command(ctx: click.Context, **params):
         _merge_exporter(ctx, p, config.exporter, config_file)
         _merge_persons(ctx, p, config.persons)
         outputs = config.outputs
+        report_lang = config.report.get("lang")
     paths = list(p["paths"])
     if not paths:
         fail("no PATH given and no sources in a chujing.toml (see `chujing scan --help`)")
@@ -119,12 +127,13 @@ def scan_command(ctx: click.Context, **params):
     if p.get("keyless_policy"):
         options.keyless_policy = p["keyless_policy"]
     explicit_output = p["output"] is not None or p["fmt"] is not None
-    targets = [(p["fmt"], p["output"], p["lang"])] if explicit_output or not outputs else \
-        [(o.format, o.path, o.lang or p["lang"]) for o in outputs]
+    lang = p["lang"] or report_lang  # --lang, else [report] lang, else the locale (when drawn)
+    targets = [(p["fmt"], p["output"], lang)] if explicit_output or not outputs else \
+        [(o.format, o.path, p["lang"] or o.lang or report_lang) for o in outputs]
     for _, out, _ in targets:
         if out:
             check_writable(out)
-    progress = None if p["quiet"] else _progress_reporter(p["log_json"])
+    progress = None if p["quiet"] else progress_reporter(p["log_json"])
     options.progress = progress
     options.spark_master = p.get("spark_master")
     try:
@@ -207,54 +216,3 @@ def _merge_exporter(ctx: click.Context, params: dict, exporter: dict, config_fil
             params[key] = exporter[key]
             if key == "ftz":
                 params["ftz_source"] = f"[exporter] ftz = \"{exporter[key]}\" in {config_file}"
-
-
-class _Progress:
-    """Files, rows and MB/s on a terminal (stderr); JSON lines for schedulers; silent otherwise.
-
-    The MB figure is the in-memory size of the rows read so far (close to the text's size for
-    CSV); a file's share is capped at its size on disk, so the total never runs ahead."""
-
-    def __init__(self, json_lines: bool):
-        import time
-
-        self.json_lines = json_lines
-        self.tty = sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.rows = 0
-        self.bytes_done = 0  # files finished
-        self.current_size = 0
-        self.current_read = 0
-        self.files = (0, 0)
-        self._last = 0.0
-
-    def __call__(self, event: dict) -> None:
-        import time
-
-        now = time.monotonic()
-        if event["event"] == "file":
-            self.bytes_done += self.current_size
-            self.current_size = event.get("bytes", 0) or 0
-            self.current_read = 0
-            self.files = (event["index"] + 1, event["total"])
-            if self.json_lines:
-                logging.getLogger("chujing").info("scanning file %d of %d", *self.files)
-        elif event["event"] == "rows":
-            self.rows += event["rows"]
-            self.current_read += event.get("bytes", 0)
-        if self.tty and not self.json_lines and now - self._last > 0.2:
-            self._last = now
-            elapsed = max(now - self.started, 1e-6)
-            mb = (self.bytes_done + min(self.current_read, self.current_size or self.current_read)) / (1 << 20)
-            sys.stderr.write(f"\r\033[K  file {self.files[0]}/{self.files[1]}  {self.rows:,} rows  "
-                             f"{mb:,.0f} MB  {mb / elapsed:,.1f} MB/s")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.tty and not self.json_lines:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
-def _progress_reporter(json_lines: bool) -> _Progress | None:
-    return _Progress(json_lines) if (sys.stderr.isatty() or json_lines) else None

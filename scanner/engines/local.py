@@ -40,6 +40,7 @@ from scanner.persons.keys import birth_date_extractors, column_rows, count_batch
 from scanner.report.model import ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
 from scanner.sources import limits
+from scanner.sources.excel import LOST_DIGITS, lost_digits_read
 from scanner.sources.files import (
     Source,
     SourceError,
@@ -50,7 +51,7 @@ from scanner.sources.files import (
     file_state,
 )
 from scanner.sources.sample import open_input, read_sample
-from scanner.verdict import conclude
+from scanner.verdict import conclude, file_of
 
 log = logging.getLogger("chujing")
 
@@ -91,6 +92,8 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     notes = engine.check_context(context)  # an unknown sector or scenario fails before any reading
     detectors = options.detectors or load_detectors(options.detector_files)
     decisions = as_decisions(options.decisions)
+    if decisions is not None:
+        decisions.check_entities({d.entity for d in detectors})  # a typo would silently decide nothing
     counter = person_counter(options, detectors)
     report = Report(ruleset=context.deciding_ruleset(), context=context.to_dict())
 
@@ -108,11 +111,17 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
         if options.progress:
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
                               "bytes": source.size, "total_bytes": sum(s.size for s in sources)})
+        cached_before = incremental.cached if incremental is not None else 0
         if incremental is not None:
             file_report = incremental.scan_source(source, options, detectors, decisions)
         else:
             file_report = scan_input(source, options, detectors, counter, decisions)
         report.files.append(file_report)
+        if options.progress:  # for schedulers: the file, and whether it was read or taken from the state
+            options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
+                              "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
+                              "cached": incremental is not None and incremental.cached > cached_before,
+                              "rescan": bool(options.rescan and incremental is not None)})
         if file_report.error:
             message = f"{source.display}: {file_report.error}"
             log.error(message)
@@ -132,7 +141,8 @@ def discover_inputs(report: Report, paths: Iterable[str | os.PathLike], options:
 
     paths = [os.fspath(p) for p in paths]
     lake_sources, errors, local_paths = discover_lake(paths, options.storage_options)
-    sources, local_errors = discover(local_paths, lambda path: delta_source(path, options.storage_options)) \
+    skipped: list[dict[str, str]] = report.extra.setdefault("skipped", [])  # files in the folders not read
+    sources, local_errors = discover(local_paths, lambda path: delta_source(path, options.storage_options), skipped) \
         if local_paths else ([], [])
     inputs = [display_path(p) for p in paths]
     for message in errors + local_errors:
@@ -181,7 +191,7 @@ class _Incremental:
         from scanner.sources.lake import lake_fingerprint
 
         try:
-            fp = lake_fingerprint(source) or self._state_mod.fingerprint(source.path)
+            fp = lake_fingerprint(source) or self._state_mod.fingerprint(file_of(source))
         except OSError:
             fp = None
         if fp is not None and not options.rescan and self.state is not None:
@@ -312,6 +322,7 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
         table = table_analyzer(schema, sample, classifications, options)
         _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table)
+        lost_digits = lost_digits_read(source)  # numbers Excel rounded, per column
         check_unchanged(source, before)  # a file written to between the two reads is not counted short
         if table is not None:
             file_report.tables = table.finish()
@@ -351,6 +362,8 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
             file_report.columns[-1].evidence += (f"; {meta.too_long[f.name]:,} sampled values longer than "
                                                  f"{limits.max_cell_bytes() >> 10:,} KB were too long to classify "
                                                  f"(their rows are read and counted)")
+        if lost_digits.get(f.name):
+            file_report.columns[-1].evidence += f"; {lost_digits[f.name]:,} values {LOST_DIGITS}"
     return file_report
 
 
