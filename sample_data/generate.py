@@ -2296,7 +2296,8 @@ def build_tables(seed: int = SEED) -> list[Table]:
 
 def write_samples(out: Path, seed: int = SEED) -> dict:
     tables = build_tables(seed)
-    truth = {"generated_by": "sample_data/generate.py", "seed": seed, "scan_date": SCAN_DATE.isoformat(), "files": {}}
+    # The schema key marks it as chujing's own file: a scan of sample_data/ lists it as skipped.
+    truth = {"schema": "chujing.sample-truth/1", "generated_by": "sample_data/generate.py", "seed": seed, "scan_date": SCAN_DATE.isoformat(), "files": {}}
     for t in tables:
         target = out / t.path
         target.parent.mkdir(parents=True, exist_ok=True)

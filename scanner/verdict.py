@@ -67,7 +67,40 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
         from scanner.review.decisions import apply_to_report
 
         apply_to_report(report, decisions)
+    return say_what_was_not_read(report)
+
+
+def say_what_was_not_read(report: Report) -> Report:
+    """The verdict covers what was read: files skipped in the scanned folders and digits Excel
+    rounded away are said in a note (both languages), and ``verdict.covers`` is ``files_read``
+    when files were skipped."""
+    from scanner.sources.excel import LOST_DIGITS
+
+    skipped = report.extra.get("skipped") or []
+    notes = report.extra.setdefault("notes", [])
+    if skipped:
+        report.verdict["covers"] = "files_read"
+        shown = ", ".join(s["path"].rsplit("/", 1)[-1] for s in skipped[:5]) + (", …" if len(skipped) > 5 else "")
+        notes.append({
+            "zh": f"结论仅涵盖已读取的文件：扫描的文件夹中有 {len(skipped)} 个文件或文件夹未读取（{shown}；原因见 skipped）",
+            "en": f"The verdict covers only the files read: {len(skipped)} file(s) or folder(s) in the scanned folders "
+                  f"were skipped ({shown}; see skipped for the reasons)"})
+    lossy = [f"{f.path}: {c.name}" for f in report.files for c in f.columns if LOST_DIGITS in (c.evidence or "")]
+    if lossy:
+        notes.append({
+            "zh": f"精度丢失：{', '.join(lossy)} 中超过 15 位的数字以数值形式保存，Excel 只保留 15 位有效数字，其余已丢失；"
+                  "这些值不会被当作有效的标识符计数，请将该列设为文本后重新导出",
+            "en": f"Precision lost in {', '.join(lossy)}: numbers longer than 15 digits were stored as numbers and "
+                  "Excel kept only 15 significant digits; such values are never counted as valid identifiers "
+                  "(re-export the column as text)"})
+    if not notes:
+        report.extra.pop("notes", None)
     return report
+
+
+def file_of(source: Source) -> str:
+    """The file a source reads: a sheet's workbook (``file.xlsx#sheet`` names the sheet)."""
+    return source.files[0] if source.kind == "excel" and source.files else source.path
 
 
 def _infer_modality(report: Report, entities: set[str]) -> str | None:
@@ -123,7 +156,7 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
 
     ctx = dict(context.to_dict(), ruleset=context.deciding_ruleset())
     year = context.year
-    real = {s.display: s.path for s in sources}  # reports show paths masked; the files are at the real ones
+    real = {s.display: file_of(s) for s in sources}  # reports show paths masked; the files are at the real ones
     files = [{"path": f.path, "size": f.size_bytes, "rows": f.rows, "fingerprint": file_fingerprint(real.get(f.path, f.path))}
              for f in report.files if f.error is None and f.size_bytes is not None]
     try:

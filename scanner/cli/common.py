@@ -45,6 +45,15 @@ def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
     logger.propagate = False
 
 
+EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
+
+
+class Interrupted(BaseException):
+    """Ctrl-C: raised by the ``chujing`` command's SIGINT handler. Not a KeyboardInterrupt, which
+    click turns into "Aborted!" and exit 1; a BaseException, so that no ``except Exception``
+    of a scan swallows it."""
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     """Print one line on stderr and exit: user mistakes never show a traceback."""
     click.echo(f"chujing: {message}", err=True)

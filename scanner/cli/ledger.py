@@ -35,7 +35,8 @@ def _ledger_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Key file of the ledger's keyed hashes (default: $CHUJING_LEDGER_KEY, "
                           "$CHUJING_LEDGER_KEY_FILE or the key file in the user config directory).")(f)
     f = click.option("--ledger", "ledger_path", default=None, type=click.Path(dir_okay=False),
-                     help="The ledger file (default: ledger.sqlite in the user data directory).")(f)
+                     help="The ledger file (default: $CHUJING_LEDGER, else [scan] ledger in ./chujing.toml, else "
+                          "ledger.sqlite in the user data directory: the one `chujing scan --record` writes).")(f)
     return f
 
 
@@ -49,9 +50,28 @@ def _format_option(choices: tuple[str, ...] = ("table", "json")) -> Callable[...
                         help="Output format.")
 
 
+def default_ledger() -> str | None:
+    """The ledger `chujing scan` uses when none is named: $CHUJING_LEDGER, else ``[scan] ledger``
+    of ./chujing.toml (else None: the user data directory's)."""
+    import os
+
+    if os.environ.get("CHUJING_LEDGER"):
+        return os.environ["CHUJING_LEDGER"]
+    from scanner.config import find_config, load_config
+
+    config_file = find_config(None)
+    if not config_file:
+        return None
+    try:
+        return load_config(config_file).scan.get("ledger")
+    except ValueError as exc:
+        _fail(str(exc), EXIT_USAGE)
+        raise  # unreachable
+
+
 def _open(ctx: click.Context, ledger_path: str | None, ledger_key: str | None) -> Ledger:
     group = ctx.find_root().params if ctx.parent is None else (ctx.parent.params or {})
-    path = ledger_path or group.get("ledger_path")
+    path = ledger_path or group.get("ledger_path") or default_ledger()
     key = ledger_key or group.get("ledger_key")
     try:
         return open_ledger(path, key_file=key)
@@ -149,13 +169,19 @@ def status_command(ctx: click.Context, ledger_path: str | None, ledger_key: str 
             click.echo(f"  subject {role}: {counts['personal']:,} persons, {counts['sensitive']:,} sensitive")
         if c["items"]:
             rows = [[i["item"], i["measure"], i["count"], i["threshold"], i["headroom"], i["path"],
-                     "reached" if i["triggered"] else ""] for i in c["items"]]
-            click.echo(_indent(_table(rows, ["item", "counts", "count", "threshold", "headroom", "path", ""])))
+                     "yes" if i["triggered"] else "no"] for i in c["items"]]
+            click.echo(_indent(_table(rows, ["item", "counts", "count", "threshold", "headroom", "path", "reached"])))
         if c.get("note"):
             click.echo(f"  note: {c['note']}")
     click.echo("")
+    click.echo(HEADROOM)
     click.echo(f"{status['exempt_transfers']} exempt transfer(s) not counted; "
                f"{status['removed_transfers']} removed.")
+
+
+# What headroom means, here as in every report (mappings.schema.Clause.headroom).
+HEADROOM = ("headroom: persons that can still be added this year before the item's judgement changes "
+            "(it is reached, or its next threshold is); counts: the persons it counts (personal or sensitive)")
 
 
 def _indent(text: str) -> str:
@@ -230,7 +256,7 @@ def show_command(ctx: click.Context, ledger_path: str | None, ledger_key: str | 
 @ledger_group.command("remove")
 @_ledger_options
 @click.argument("transfer_id")
-@click.option("--reason", default=None, help="Why the transfer is taken out (kept in the log).")
+@click.option("--reason", required=True, help="Why the transfer is taken out (required; kept in the ledger and its log).")
 @_format_option()
 @click.pass_context
 def remove_command(ctx: click.Context, ledger_path: str | None, ledger_key: str | None, transfer_id: str,
@@ -241,7 +267,9 @@ def remove_command(ctx: click.Context, ledger_path: str | None, ledger_key: str 
     Example:
       chujing ledger --ledger transfers.db remove 2026-03-pharma --reason "never sent"
     """
-    result = _run(ctx, ledger_path, ledger_key, lambda lg: lg.remove(transfer_id, reason))
+    if not reason.strip():
+        raise click.UsageError("--reason must say why the transfer is taken out")
+    result = _run(ctx, ledger_path, ledger_key, lambda lg: lg.remove(transfer_id, reason.strip()))
     if fmt == "json":
         _echo_json(result)
         return

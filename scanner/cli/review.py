@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from mappings.schema import PATH_NAMES as PATH_LABELS
+from scanner.cli.common import Interrupted
 from scanner.report.model import EXIT_ERROR, EXIT_USAGE, SCHEMA
 from scanner.report.text import safe_terminal as _safe_terminal
 from scanner.review.decisions import (
@@ -153,13 +154,21 @@ def _ask_why(required: bool) -> str:
 
 
 def _ask_entity(known: list[str]) -> str:
+    """An entity chujing knows (a detector's, or one the report found): asked again until it is."""
     while True:
         entity = _ask("Entity the column really holds (e.g. CN_PASSPORT)", type=str).strip().upper()
-        if entity and entity[0].isalpha() and set(entity) <= _ENTITY_CHARS:
-            if known and entity not in known:
-                click.echo(f"  note: {entity} is not one of the built-in detectors' entities; recorded as typed")
-            return entity
-        click.echo("  an entity name is letters, digits and _ (like CN_RESIDENT_ID)")
+        if not (entity and entity[0].isalpha() and set(entity) <= _ENTITY_CHARS):
+            click.echo("  an entity name is letters, digits and _ (like CN_RESIDENT_ID)")
+            continue
+        if known and entity not in known:
+            import difflib
+
+            close = difflib.get_close_matches(entity, known, n=3)
+            click.echo(f"  {entity} is not an entity chujing knows"
+                       + (f" (did you mean {', '.join(close)}?)" if close else "")
+                       + "; `chujing detectors` lists them")
+            continue
+        return entity
 
 
 def _show_column(q: Question, index: int, total: int) -> None:
@@ -209,13 +218,16 @@ def _columns_for(report: dict[str, Any], pattern: str) -> list[str]:
     return list(dict.fromkeys(c["name"] for f in matching for c in f.get("columns") or []))
 
 
-def _known_entities() -> list[str]:
+def _known_entities(report: dict[str, Any] | None = None) -> list[str]:
+    """The built-in detectors' entities and those the report found (your own detectors')."""
+    found = {e for f in (report or {}).get("files") or [] for c in f.get("columns") or []
+             for e in [c.get("entity"), *(c.get("entities") or [])] if isinstance(e, str)}
     try:
         from detectors.registry import builtin_detectors
 
-        return sorted({d.entity for d in builtin_detectors()})
+        return sorted({d.entity for d in builtin_detectors()} | found)
     except Exception:  # a broken detector must not stop a review
-        return []
+        return sorted(found)
 
 
 def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, review_all: bool = False,
@@ -227,7 +239,7 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
     when = (today or _dt.date.today()).isoformat()
     total = len(questions)
     root = scan_root([f["path"] for f in report.get("files") or [] if f.get("path")])
-    known = _known_entities()
+    known = _known_entities(report)
     path = report.get("verdict", {}).get("path", "none")
     click.echo(f"Verdict: {PATH_LABELS.get(path, (path, path))[1]}; {total} open question(s). "
                "[q] stops and saves what was decided so far.")
@@ -334,11 +346,16 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         decisions_path = (report.get("decisions") or {}).get("file") or DEFAULT_DECISIONS
     try:
         decisions = load_decisions(decisions_path)
+        decisions.check_entities(set(_known_entities(report)))
     except ValueError as exc:
         _fail(str(exc))
     before = decisions.dumps()
     try:
         asked, answered, left = run_review(report, decisions, who, review_all)
+    except Interrupted:
+        if decisions.dumps() != before:  # Ctrl-C keeps what was decided, as [q] does
+            decisions.save(decisions_path)
+        raise
     except ReviewStopped:
         # Nothing answered: leave the file as it was. A partial review keeps what was decided.
         if decisions.dumps() != before:

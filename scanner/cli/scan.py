@@ -30,8 +30,16 @@ from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 @click.option("--detectors", "detector_files", multiple=True, type=click.Path(dir_okay=False),
               help="A YAML file of your own detectors (repeatable).")
 @click.option("--important", multiple=True, metavar="ITEM", help="Confirm an important-data item applies (e.g. automotive.3).")
-@click.option("--not-important", multiple=True, metavar="ITEM", help="Dismiss an important-data candidate after review.")
-@click.option("--ledger", default=None, type=click.Path(dir_okay=False), help="Year-to-date ledger (SQLite) to read and update.")
+@click.option("--not-important", multiple=True, metavar="ITEM",
+              help="Dismiss an important-data candidate after review (needs --why; recorded with --who).")
+@click.option("--why", default=None, metavar="TEXT",
+              help="Why the --not-important items are dismissed (kept in the report for the auditor).")
+@click.option("--who", default=None, envvar="CHUJING_REVIEWER",
+              help="Who confirms or dismisses with --important/--not-important (default: $CHUJING_REVIEWER, "
+                   "else your login name).")
+@click.option("--ledger", default=None, type=click.Path(dir_okay=False), envvar="CHUJING_LEDGER",
+              help="Year-to-date ledger (SQLite) to read and update (default: $CHUJING_LEDGER, else [scan] ledger "
+                   "in chujing.toml; `chujing ledger` reads the same one).")
 @click.option("--ledger-key", "ledger_key_file", default=None, type=click.Path(dir_okay=False),
               help="Key file for the ledger's keyed hashes (default: beside the user data dir, or $CHUJING_LEDGER_KEY).")
 @click.option("--record", is_flag=True, help="Record this transfer's persons in the ledger.")
@@ -104,6 +112,10 @@ def scan_command(ctx: click.Context, **params):
     paths = list(p["paths"])
     if not paths:
         fail("no PATH given and no sources in a chujing.toml (see `chujing scan --help`)")
+    check_paths_exist(paths)  # no verdict on nothing: a mistyped path is a usage error
+    if p["not_important"] and not (p.get("why") or "").strip():
+        fail("--not-important needs --why: a dismissal lowers the verdict, so who and why are recorded "
+             "(or record it with `chujing review`)")
     options = ScanOptions(
         ruleset=p["ruleset"], ftz=p["ftz"], outside_scope=p["outside_scope"],
         ftz_source=p.get("ftz_source") or (f"--ftz {p['ftz']}" if p["ftz"] else None), sector=p["sector"], scenario=p["scenario"], subject=p["subject"], modality=p["modality"],
@@ -132,6 +144,8 @@ def scan_command(ctx: click.Context, **params):
         [(o.format, o.path, p["lang"] or o.lang or report_lang) for o in outputs]
     for _, out, _ in targets:
         if out:
+            if not explicit_output:  # chujing.toml's [[outputs]]: the report folder is made on first use
+                make_folder(out)
             check_writable(out)
     progress = None if p["quiet"] else progress_reporter(p["log_json"])
     options.progress = progress
@@ -153,13 +167,68 @@ def scan_command(ctx: click.Context, **params):
     finally:
         if progress is not None:
             progress.close()
+    record_review(report, p["important"], p["not_important"], p.get("who"), p.get("why"))
     for fmt, out, lang in targets:
         emit(report, fmt, out, lang)
     code = report.exit_code
     fail_on = p["fail_on"]
     if fail_on is not None and code != EXIT_ERROR:
-        code = EXIT_BY_PATH[report.path] if PATH_ORDER.index(report.path) >= PATH_ORDER.index(fail_on) else 0
+        # --fail-on none: exit 0 whatever the path (an incomplete scan still exits 1).
+        code = 0 if fail_on == "none" else \
+            EXIT_BY_PATH[report.path] if PATH_ORDER.index(report.path) >= PATH_ORDER.index(fail_on) else 0
     sys.exit(code)
+
+
+def check_paths_exist(paths: list[str]) -> None:
+    """A local path that does not exist, or a pattern that matches nothing, is a usage error
+    (exit 2, no report): a verdict of "no path required" on nothing would read as a pass."""
+    import glob
+    import os
+
+    from scanner.sources.files import display_path
+
+    for raw in paths:
+        path = os.fsdecode(raw)
+        if "://" in path:
+            continue  # URLs are the lake's to check
+        if any(ch in path for ch in "*?[") and not os.path.lexists(path):
+            if not glob.glob(path, recursive=True):
+                fail(f"{display_path(path)}: the pattern matches no file")
+            continue
+        if not os.path.lexists(path):
+            fail(f"{display_path(path)}: no such file or folder")
+
+
+def make_folder(output: str) -> None:
+    import os
+
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        fail(f"{output}: cannot create the folder {folder} ({exc.strerror or 'error'})")
+
+
+def record_review(report, important: tuple, not_important: tuple, who: str | None, why: str | None) -> None:
+    """Candidates confirmed or dismissed on the command line carry who and why in the report,
+    as a decision recorded by `chujing review` does."""
+    if not important and not not_important:
+        return
+    import datetime as _dt
+    import getpass
+
+    try:
+        who = who or getpass.getuser()
+    except Exception:  # no login name in a container
+        who = who or "unknown"
+    when = _dt.date.today().isoformat()
+    for candidate in report.important_data:
+        item = candidate.get("item")
+        flag = "--not-important" if item in not_important else "--important" if item in important else None
+        if flag is None or candidate.get("decision"):
+            continue
+        candidate["decision"] = {"status": candidate.get("status"), "who": who, "when": when,
+                                 "why": (why or "").strip(), "via": flag}
 
 
 # Config keys that differ from the option names.

@@ -44,7 +44,6 @@ cannot be tested against a guessed phone number.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import logging
 import os
 import pickle
@@ -77,6 +76,7 @@ from scanner.persons.counter import (
     linking_summary,
     tally_placeholders,
 )
+from scanner.persons.keyed_hash import DEFAULT_SCHEME, hash_keys
 from scanner.persons.linking import DEFAULT_MAX_IDENTITIES, link_contacts, mask_keys
 from scanner.report.model import FileReport, Report
 from scanner.review.decisions import as_decisions
@@ -97,10 +97,6 @@ MAX_ROUNDS = 200
 # Inputs beyond this many share tasks (a task scans its inputs one after the other).
 MAX_TASKS = 10_000
 
-# Hashing: the ledger's construction (scanner.persons.ledger.Ledger.hash_keys), so that with a ledger
-# the hashes computed in Spark are the ones it stores.
-_PERSON = b"chujing.person"
-_NAMESPACE_SEPARATOR = b"\x1f"
 
 # What a task emits. kind 0: one row with personal data; kind 1: the file's report.
 _ROW, _FILE = 0, 1
@@ -184,8 +180,8 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
 
     sources = pipeline.discover_inputs(report, paths, options)
 
-    ledger_key = _ledger_key(options)
-    secret = ledger_key if ledger_key is not None else os.urandom(32)
+    # With a ledger, its key and hash scheme: the hashes computed in Spark are the ones it stores.
+    secret, scheme = _ledger_key(options) or (os.urandom(32), DEFAULT_SCHEME)
     started = time.monotonic()
     stats = _SparkStats()
     persons = _Persons(keyless_policy=options.keyless_policy, max_identities=options.max_identities,
@@ -197,7 +193,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
             owned = not getattr(spark, "_chujing_borrowed", False)  # stop only a session made here
         try:
             file_reports = _run(spark, sources, options, decisions, secret, persons, stats,
-                                want_table=options.ledger is not None or options.record)
+                                want_table=options.ledger is not None or options.record, scheme=scheme)
         finally:
             if owned:
                 spark.stop()
@@ -211,6 +207,7 @@ def scan_spark(paths: list[str], options: ScanOptions, spark=None) -> Report:
                               "bytes": sum(s.size for s in sources), "engine": "spark", **stats.as_dict()}
 
     persons.check_hasher_key = secret  # the ledger checks that it hashes with the same key
+    persons.check_hasher_scheme = scheme
     return conclude(report, options, context, notes, decisions, persons, sources)
 
 
@@ -219,15 +216,15 @@ def _scan_one_input(source: Source, options: ScanOptions, detectors: list, sink,
     return pipeline.scan_input(source, options, detectors, sink, decisions)
 
 
-def _ledger_key(options: ScanOptions) -> bytes | None:
-    """The ledger's hashing key, when the scan is judged against a ledger (else None)."""
+def _ledger_key(options: ScanOptions) -> tuple[bytes, str] | None:
+    """The ledger's hashing key and scheme, when the scan is judged against a ledger (else None)."""
     if options.ledger is None and not options.record:
         return None
     from scanner.persons import ledger as ledger_mod
 
     ledger = ledger_mod.open_ledger(options.ledger, key_file=options.ledger_key_file)
     try:
-        return ledger._key
+        return ledger._key, ledger.hash_scheme
     finally:
         ledger.close()
 
@@ -249,7 +246,7 @@ class _SparkStats:
 
 
 def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: bytes, persons: _Persons,
-         stats: _SparkStats, want_table: bool) -> list[FileReport]:
+         stats: _SparkStats, want_table: bool, scheme: str = DEFAULT_SCHEME) -> list[FileReport]:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -264,7 +261,7 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
         log.warning("the Spark engine reads every input: the incremental state file is not used")
     task = _Task(sources=sources, schedule=schedule,
                  options=replace(options, progress=None, decisions=None),
-                 detectors=options.detectors, decisions=decisions, secret=secret)
+                 detectors=options.detectors, decisions=decisions, secret=secret, scheme=scheme)
     if options.progress:
         total_bytes = sum(s.size for s in sources)
         for i, source in enumerate(sources):
@@ -318,6 +315,7 @@ class _Task:
     detectors: list | None
     decisions: Any
     secret: bytes
+    scheme: str = DEFAULT_SCHEME
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -331,7 +329,8 @@ class _Task:
         detectors = self.detectors or _detectors(tuple(self.options.detector_files))
         out: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
-        sink = _HashingSink(index, self.secret, pipeline.person_counter(self.options, detectors), out, stop)
+        sink = _HashingSink(index, self.secret, pipeline.person_counter(self.options, detectors), out, stop,
+                            self.scheme)
         result: dict[str, Any] = {}
 
         def work() -> None:
@@ -396,15 +395,16 @@ class _HashingSink:
     later, in Spark, over every input at once.
     """
 
-    def __init__(self, file: int, secret: bytes, counter: PersonCounter, out: queue.Queue, stop: threading.Event) -> None:
+    def __init__(self, file: int, secret: bytes, counter: PersonCounter, out: queue.Queue, stop: threading.Event,
+                 scheme: str = DEFAULT_SCHEME) -> None:
         self.file = file
         self.out = out
         self.stop = stop
         self._counter = counter  # only its row selection (row_facts) and key kinds are used
         self.placeholders: dict[tuple[str, str], int] = {}
         self.placeholder_rows = 0
-        self._base = hashlib.blake2b(key=secret, digest_size=HASH_BYTES, person=_PERSON)
-        self._hashers: dict[str, Any] = {}
+        self._secret = secret
+        self._scheme = scheme
         self.rows = 0
         self.keyless_rows = 0
         self.entities: set[str] = set()
@@ -456,19 +456,10 @@ class _HashingSink:
         _put(self.out, batch, self.stop)
 
     def _hash(self, namespace: str, keys: pa.Array) -> np.ndarray:
-        """Keyed BLAKE2b-128 of namespace + key, each distinct key of the batch hashed once."""
-        base = self._hashers.get(namespace)
-        if base is None:
-            base = self._base.copy()
-            base.update(namespace.encode("utf-8") + _NAMESPACE_SEPARATOR)
-            self._hashers[namespace] = base
+        """The ledger's keyed hash of namespace + key (scanner.persons.keyed_hash), each distinct key
+        of the batch hashed once, all of them in one bulk call."""
         encoded = keys.dictionary_encode()
-        digests = bytearray()
-        for value in encoded.dictionary.to_pylist():
-            h = base.copy()
-            h.update(value.encode("utf-8"))
-            digests += h.digest()
-        table = np.frombuffer(bytes(digests), dtype=np.uint8).reshape(-1, HASH_BYTES)
+        table = hash_keys(self._secret, namespace, encoded.dictionary, self._scheme)
         return table[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
@@ -522,6 +513,7 @@ class _Persons:
     counts: PersonCounts = field(default_factory=PersonCounts)
     table: PersonTable | None = None
     check_hasher_key: bytes | None = None
+    check_hasher_scheme: str = DEFAULT_SCHEME
     max_identities: int = DEFAULT_MAX_IDENTITIES
     user_not_keys: int = 0
 
@@ -533,9 +525,8 @@ class _Persons:
             raise RuntimeError("the Spark scan did not keep the person table the ledger needs")
         if self.check_hasher_key is not None:
             probe = pa.array(["chujing"])
-            mine = hashlib.blake2b(key=self.check_hasher_key, digest_size=HASH_BYTES, person=_PERSON)
-            mine.update(b"probe" + _NAMESPACE_SEPARATOR + b"chujing")
-            if bytes(np.asarray(hasher("probe", probe), dtype=np.uint8).tobytes()) != mine.digest():
+            mine = hash_keys(self.check_hasher_key, "probe", probe, self.check_hasher_scheme)
+            if not np.array_equal(np.asarray(hasher("probe", probe), dtype=np.uint8), mine):
                 raise RuntimeError("the ledger hashes keys differently from the Spark scan; cannot record")
         return self.table
 

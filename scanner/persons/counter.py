@@ -69,6 +69,7 @@ from scanner.persons.linking import (
     Linking,
     components,
     digit_placeholders,
+    distinct,
     link_contacts,
     mask_keys,
     normal_not_keys,
@@ -97,9 +98,9 @@ _KEYED = 4  # a counted row's own flag: it holds a key (so it has a label)
 # Identifier namespaces whose canonical key holds the birth date at characters 7–14.
 _BIRTH_DATE_IN_KEY = ("CN_RESIDENT_ID",)
 
-# Pending keys of a namespace are folded into its dictionary once they reach this many values
-# (or twice the dictionary's size, whichever is larger): memory stays near one copy of each
-# distinct key plus two int32 per (row, key), and each key is hashed about twice at most.
+# Keys of the batches wait (as fixed-width values and row labels, ~12 bytes each) until this
+# many are pending, then are folded into their spaces at once: each fold sorts them and looks
+# them up once, instead of once per batch (a lookup is a binary search per sorted run).
 _COMPACT_AT = 4 << 20
 
 HASH_BYTES = 16
@@ -278,38 +279,56 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
     [(('d', 1), [3], ['9']), (('d', 4), [0], ['0138']), (('s', 6), [2], ['a@b.cn']), (('s@qq.com', 2), [4], ['ab@qq.com']), (('x', 18), [1], ['11010519491231002X'])]
     """
     keys = _as_string(keys)
-    length = pc.binary_length(keys).to_numpy(zero_copy_only=False)
-    digits = pc.ascii_is_decimal(keys).to_numpy(zero_copy_only=False) & (length <= 19)
-    head = pc.utf8_slice_codeunits(keys, 0, 17)
-    with_x = ((length == 18) & pc.ends_with(keys, "X").to_numpy(zero_copy_only=False)
-              & pc.ascii_is_decimal(head).to_numpy(zero_copy_only=False) & ~digits)
+    n = len(keys)
+    length = pc.binary_length(keys).fill_null(0).to_numpy(zero_copy_only=False)
+    digits = pc.ascii_is_decimal(keys).fill_null(False).to_numpy(zero_copy_only=False) & (length <= 19)
+    # Each group: (kind, positions, their values' source, their widths); sources are sliced and
+    # taken for the group's own positions only.
+    everything = np.arange(n)
+    groups = [(DIGITS, everything[digits], keys if digits.all() else keys.take(pa.array(everything[digits])),
+               length[digits])]
+    candidates = np.flatnonzero((length == 18) & ~digits)
+    with_x = np.zeros(n, bool)
+    if len(candidates):
+        sub = keys.take(pa.array(candidates))
+        head = pc.utf8_slice_codeunits(sub, 0, 17)
+        ok = (pc.ends_with(sub, "X").to_numpy(zero_copy_only=False)
+              & pc.ascii_is_decimal(head).to_numpy(zero_copy_only=False))
+        with_x[candidates[ok]] = True
+        groups.append((ID_WITH_X, candidates[ok], head.filter(pa.array(ok)), np.full(int(ok.sum()), 18)))
     text = ~(digits | with_x)
-    groups = [(DIGITS, digits, keys, length), (ID_WITH_X, with_x, head, length)]
     if text.any():
         # Emails of the common mail domains are kept without their domain (the space says it).
         plain = text & ~pc.match_substring(keys, "@").to_numpy(zero_copy_only=False)
         mail = np.flatnonzero(text & ~plain)
         if len(mail):
-            domain = pc.list_element(pc.split_pattern(keys.take(pa.array(mail)), "@", max_splits=1, reverse=True), 1)
+            mails = keys.take(pa.array(mail))
+            domain = pc.list_element(pc.split_pattern(mails, "@", max_splits=1, reverse=True), 1)
             common = pc.index_in(domain, value_set=_MAIL_DOMAINS).fill_null(-1).to_numpy(zero_copy_only=False)
             plain[mail[common < 0]] = True
-            for code in np.unique(common[common >= 0]).tolist():
+            for code in distinct(common[common >= 0]).tolist():
                 suffix = COMMON_MAIL_DOMAINS[code]
-                at = mail[common == code]
-                plain[at[length[at] <= len(suffix)]] = True  # "@qq.com" alone stays whole
-                hit = np.zeros(len(keys), dtype=bool)
-                hit[at[length[at] > len(suffix)]] = True
-                if hit.any():
-                    groups.append((BYTES + suffix, hit, pc.utf8_slice_codeunits(keys, 0, -len(suffix)),
-                                   length - len(suffix)))
-        groups.append((BYTES, plain, keys, length))
+                at = np.flatnonzero(common == code)
+                whole = length[mail[at]] <= len(suffix)
+                plain[mail[at[whole]]] = True  # "@qq.com" alone stays whole
+                at = at[~whole]
+                if len(at):
+                    groups.append((BYTES + suffix, mail[at],
+                                   pc.utf8_slice_codeunits(mails.take(pa.array(at)), 0, -len(suffix)),
+                                   length[mail[at]] - len(suffix)))
+        where = np.flatnonzero(plain)
+        groups.append((BYTES, where, keys.take(pa.array(where)), length[where]))
     out = []
-    for kind, chosen, source, width_of in groups:
-        if not chosen.any():
+    for kind, positions, source, width_of in groups:
+        if not len(positions):
             continue
-        for width in np.unique(width_of[chosen]).tolist():
-            where = np.flatnonzero(chosen & (width_of == width))
-            part = source.take(pa.array(where))
+        widths = distinct(width_of).tolist()
+        for width in widths:
+            if len(widths) == 1:
+                where, part = positions, source
+            else:
+                chosen = np.flatnonzero(width_of == width)
+                where, part = positions[chosen], source.take(pa.array(chosen))
             if kind.startswith(BYTES):
                 out.append(((kind, width), where, _fixed_width(part, width)))
             else:
@@ -409,6 +428,9 @@ class PersonCounter:
         self._placeholders: dict[tuple[str, str], int] = {}  # (namespace, masked value) → rows
         self._placeholder_rows = 0
         self._linking: Linking | None = None
+        # Keys not yet folded into their space: space → (values, row labels) of some batches.
+        self._pending: dict[tuple[str, str, int], tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        self._pending_keys = 0
 
     # -- input -----------------------------------------------------------------------------
 
@@ -434,42 +456,17 @@ class PersonCounter:
             keyed[rows] = True
         row_label = np.full(m, -1, dtype=np.int32)
         row_label[keyed] = self._new_labels(int(keyed.sum()))
-        linked: list[np.ndarray] = []
-        holders: list[np.ndarray] = []
         self._linking = None
         self._tally_placeholders(facts.placeholders)
-        contact_labels: list[np.ndarray] = []
-        contact_codes: list[np.ndarray] = []
+        # Keys wait in the space's pending list and are folded into it a few million at a
+        # time: one sort and one lookup per fold rather than per batch.
         for space_id, rows, values in self._key_groups(facts):
-            distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-            space = self._spaces.get(space_id)
-            if space is None:
-                space = self._spaces[space_id] = _SortedKeys()
-            if self.kind(space_id[0]) == CONTACT_KIND:
-                codes = space.lookup(distinct)
-                new = codes < 0
-                codes[new] = self._new_contacts(row_label[rows[first[new]]])
-                space.insert(distinct[new], codes[new], _unchanged)
-                key_code = codes[inverse.reshape(-1)]
-                own = row_label[rows]
-                later = self._first_label[key_code] != own
-                contact_labels.append(own[later])
-                contact_codes.append(key_code[later])
-                continue
-            labels = space.lookup(distinct)
-            new = labels < 0
-            labels[new] = row_label[rows[first[new]]]
-            space.insert(distinct[new], labels[new], self._shorten)
-            key_label = labels[inverse.reshape(-1)]
-            own = row_label[rows]
-            differ = key_label != own
-            linked.append(own[differ])
-            holders.append(key_label[differ])
-        if linked:
-            self._union(np.concatenate(linked), np.concatenate(holders))
-        if contact_labels:
-            self._pair_labels.append(np.concatenate(contact_labels))
-            self._pair_codes.append(np.concatenate(contact_codes))
+            pending = self._pending.setdefault(space_id, ([], []))
+            pending[0].append(values)
+            pending[1].append(row_label[rows])
+            self._pending_keys += len(values)
+        if self._pending_keys >= _COMPACT_AT:
+            self._fold()
         bits = np.zeros((m, 0), dtype=np.uint8)
         for entity, hit in facts.entities:
             bit = self._entity_bit.setdefault(entity, len(self._entity_bit))
@@ -486,6 +483,49 @@ class PersonCounter:
         self._subject_runs.append((m, code))
         self._flags.append(facts.flags | np.where(keyed, np.uint8(_KEYED), np.uint8(0)))
         self._rows += m
+
+    def _fold(self) -> None:
+        """Fold the pending keys into their spaces: identity and group keys join their rows
+        (union-find), a contact keeps the label of its first row and a pair per later holder."""
+        linked: list[np.ndarray] = []
+        holders: list[np.ndarray] = []
+        contact_labels: list[np.ndarray] = []
+        contact_codes: list[np.ndarray] = []
+        for space_id in sorted(self._pending):
+            parts, label_parts = self._pending[space_id]
+            values = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            own = label_parts[0] if len(label_parts) == 1 else np.concatenate(label_parts)
+            del parts[:], label_parts[:]
+            unique_values, first, inverse = _unique_rows(values)
+            del values
+            space = self._spaces.get(space_id)
+            if space is None:
+                space = self._spaces[space_id] = _SortedKeys()
+            if self.kind(space_id[0]) == CONTACT_KIND:
+                codes = space.lookup(unique_values)
+                new = codes < 0
+                codes[new] = self._new_contacts(own[first[new]])
+                space.insert(unique_values[new], codes[new], _unchanged)
+                key_code = codes[inverse]
+                later = self._first_label[key_code] != own
+                contact_labels.append(own[later])
+                contact_codes.append(key_code[later])
+                continue
+            labels = space.lookup(unique_values)
+            new = labels < 0
+            labels[new] = own[first[new]]
+            space.insert(unique_values[new], labels[new], self._shorten)
+            key_label = labels[inverse]
+            differ = key_label != own
+            linked.append(own[differ])
+            holders.append(key_label[differ])
+        self._pending.clear()
+        self._pending_keys = 0
+        if linked:
+            self._union(np.concatenate(linked), np.concatenate(holders))
+        if contact_labels:
+            self._pair_labels.append(np.concatenate(contact_labels))
+            self._pair_codes.append(np.concatenate(contact_codes))
 
     @staticmethod
     def _key_groups(facts: RowFacts):
@@ -610,7 +650,7 @@ class PersonCounter:
                     continue
                 groups = _drop(groups, fake)
             if namespace in _BIRTH_DATE_IN_KEY:
-                row_flags[rows[self._minor_from_keys(kept)]] |= MINOR
+                row_flags[rows[self._minor_from_groups(kept, groups)]] |= MINOR
             present_keys.append((namespace, rows, kept))
             splits.append(groups)
         entities = []
@@ -629,6 +669,24 @@ class PersonCounter:
             dates = dates.cast(pa.date32())
         ymd = pc.add(pc.add(pc.multiply(pc.year(dates), 10000), pc.multiply(pc.month(dates), 100)), pc.day(dates))
         return self._minor_ymd(ymd)
+
+    def _minor_from_groups(self, ids: pa.Array, groups: list) -> np.ndarray:
+        """Under 14 from the birth date inside resident-ID keys: read from the 18-digit keys'
+        fixed-width form (digits 7–14 of the number) by integer arithmetic, from the text for
+        any other key."""
+        minor = np.zeros(len(ids), bool)
+        rest = np.ones(len(ids), bool)
+        for (kind, width), where, values in groups:
+            if width == 18 and kind in (DIGITS, ID_WITH_X):
+                # ``values`` holds all 18 digits (DIGITS) or the first 17 (ID_WITH_X).
+                ymd = (values // np.uint64(10**4 if kind == DIGITS else 10**3)) % np.uint64(10**8)
+                ymd = ymd.astype(np.int64)
+                minor[where] = (ymd > self._minor_after_ymd) & (ymd <= self._scan_ymd)
+                rest[where] = False
+        if rest.any():
+            at = np.flatnonzero(rest)
+            minor[at] = self._minor_from_keys(ids.take(pa.array(at)))
+        return minor
 
     def _minor_from_keys(self, ids: pa.Array) -> np.ndarray:
         digits = pc.utf8_slice_codeunits(ids, 6, 14)
@@ -661,6 +719,7 @@ class PersonCounter:
         """Contacts linked under the rules of :mod:`scanner.persons.linking`, over every row added."""
         if self._linking is not None:
             return self._linking
+        self._fold()
         roots = self._roots()
         has_identity = np.zeros(self._labels, bool)
         kind_codes: dict[int, int] = {}
@@ -671,12 +730,12 @@ class PersonCounter:
                 continue
             code = kind_codes.setdefault(kind, len(kind_codes))
             for _, labels in space.runs:
-                held = np.unique(roots[labels]).astype(np.int64)
+                held = distinct(roots[labels]).astype(np.int64)
                 has_identity[held] = True
                 ns_pairs.append(held * 64 + code if len(kind_codes) <= 64 else held)
-        ns = np.unique(_cat(ns_pairs, np.int64))
+        ns = distinct(_cat(ns_pairs, np.int64))
         pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
-        repeated = np.unique(pair_codes)
+        repeated = distinct(pair_codes)
         self._linking = link_contacts(
             roots, has_identity, ns // 64, ns % 64,
             np.concatenate([pair_labels, self._first_label[repeated]]), np.concatenate([pair_codes, repeated]),
@@ -794,9 +853,8 @@ class PersonCounter:
         facet_code = row_person.astype(np.int64) * n_subjects + (subjects.astype(np.int64) + 1)
         facet_code[~counted] = -1
         del row_person, subjects
-        unique_codes, row_facet = np.unique(facet_code, return_inverse=True)
+        unique_codes, row_facet = distinct(facet_code, return_inverse=True)
         del facet_code
-        row_facet = row_facet.reshape(-1).astype(np.int64)
         if len(unique_codes) and unique_codes[0] == -1:  # rows left out by the policy
             unique_codes = unique_codes[1:]
             row_facet -= 1
@@ -808,7 +866,7 @@ class PersonCounter:
         entity_facets = {}
         for entity, rows in self._row_entities().items():
             f = row_facet[rows]
-            entity_facets[entity] = np.unique(f[f >= 0]).astype(np.int32)
+            entity_facets[entity] = distinct(f[f >= 0]).astype(np.int32)
         del row_facet
         label_person = new_id[self._link().piece_label[self._parent[:self._labels]]]
         pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
@@ -833,7 +891,7 @@ class PersonCounter:
             if holder.any():
                 order = np.argsort(labels)
                 at = order[np.searchsorted(labels[order], pair_codes[holder])].astype(np.int64)
-                extra = np.unique(np.stack([at, label_person[pair_labels[holder]].astype(np.int64)]), axis=1)
+                extra = _distinct_pairs(at, label_person[pair_labels[holder]].astype(np.int64))
                 extra = extra[:, owner[extra[0]] != extra[1]]
                 at, owner = np.concatenate([np.arange(len(labels)), extra[0]]), np.concatenate([owner, extra[1]])
             else:
@@ -898,9 +956,9 @@ def _unite(tables: list[PersonTable], max_identities: int) -> _United:
     identity = kinds > 0
     has_identity = np.zeros(n_persons, bool)
     has_identity[id_root[owners[identity]]] = True
-    kind_values, kind_code = np.unique(kinds[identity], return_inverse=True)
+    kind_values, kind_code = distinct(kinds[identity], return_inverse=True)
     width = max(len(kind_values), 1)
-    ns = np.unique(id_root[owners[identity]] * width + kind_code.reshape(-1))
+    ns = distinct(id_root[owners[identity]] * width + kind_code)
     contact = ~linked
     link = link_contacts(id_root, has_identity, ns // width, ns % width, owners[contact], codes[contact],
                          max_identities=max_identities)
@@ -956,11 +1014,10 @@ def union_table(tables: list[PersonTable], max_identities: int = DEFAULT_MAX_IDE
     distinct key hash kept once per person holding it, with its kind)."""
     united = _unite(tables, max_identities)
     tables = united.tables
-    _, person = np.unique(united.link.piece_label, return_inverse=True)
-    person = person.reshape(-1).astype(np.int64)
+    _, person = distinct(united.link.piece_label, return_inverse=True)
     n_persons = int(person.max()) + 1 if len(person) else 0
     key_person = person[united.owners] if len(united.owners) else np.zeros(0, np.int64)
-    held = np.unique(np.stack([united.codes, key_person]), axis=1) if len(key_person) else np.zeros((2, 0), np.int64)
+    held = _distinct_pairs(united.codes, key_person)
     kind_of_code = np.zeros(len(united.unique_hashes), np.int32)
     kind_of_code[united.codes] = united.kinds
     subjects: list[str] = []
@@ -1107,6 +1164,32 @@ def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray
 def _where(facets: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Those of ``facets`` (indices, or a bool per facet) where ``mask`` (a bool per facet) holds."""
     return facets & mask if facets.dtype == bool else facets[mask[facets]]
+
+
+def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values (sorted), a position holding each, and each value's index among
+    them: ``np.unique(values, return_index=True, return_inverse=True)`` through one unstable
+    sort (the position is *a* holder, not the first: any holder will do for the counter)."""
+    order = np.argsort(values)
+    ordered = values[order]
+    start = np.empty(len(values), bool)
+    start[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    inverse = np.empty(len(values), np.int64)
+    inverse[order] = np.cumsum(start) - 1
+    return ordered[start], order[start], inverse
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The distinct pairs ``(a[i], b[i])`` of two non-negative integer arrays, as a (2, n)
+    array sorted by ``a`` then ``b`` (``np.unique(np.stack([a, b]), axis=1)``, without its
+    row-wise sort)."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    if not len(a):
+        return np.zeros((2, 0), np.int64)
+    width = int(b.max()) + 1
+    pairs = distinct(a * width + b)
+    return np.stack([pairs // width, pairs % width])
 
 
 def _cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:

@@ -19,6 +19,9 @@ from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
 from scanner.sources.files import Source
 
 BIRTH_ENTITIES = ("CN_RESIDENT_ID", "BIRTH_DATE")
+# Keys that hold their holder's birth date: the person counter reads it from the key itself
+# (its fixed-width form, by integer arithmetic), so it is not parsed a second time here.
+BIRTH_IN_KEY = ("CN_RESIDENT_ID",)
 
 
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
@@ -109,7 +112,7 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
                 keys[ns] = values = f.keys
             elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
                 secondary[det.entity] = values
-            if det.entity in birth_fns:
+            if det.entity in birth_fns and not (f.keys is not None and det.entity in BIRTH_IN_KEY):
                 dates = birth_dates_at(birth_fns[det.entity], values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
     for name, index in key_columns.items():

@@ -12,13 +12,16 @@ What the file holds (and what it never holds):
   kept for the record and not counted), the transfer's own counts, and its files (path, size,
   content fingerprint, rows) in ``transfer_files``.
 * ``person_arrays``: the transfer's persons, as packed little-endian arrays (see
-  :class:`scanner.persons.counter.PersonTable`): a 16-byte keyed BLAKE2b hash of each
-  namespace-qualified canonical key with the person it belongs to, and per person and subject
+  :class:`scanner.persons.counter.PersonTable`): a 16-byte keyed hash of each
+  namespace-qualified canonical key (AES-CMAC, computed for whole arrays; BLAKE2b in ledgers
+  made before it, see :mod:`scanner.persons.keyed_hash`) with the person it belongs to, and per
+  person and subject
   role the flags (sensitive, under 14) and entities present. Never a raw identifier: without
   the key, a hash cannot be tested against a guessed phone number or ID.
 * ``log``: every record and every removal (a correction), with time and reason.
-* ``meta``: the format, and a check value derived from the key, so that a wrong key is refused
-  rather than silently counting everyone twice.
+* ``meta``: the format, the key hash scheme (``key_hash``; absent in older ledgers: BLAKE2b),
+  and a check value derived from the key, so that a wrong key is refused rather than silently
+  counting everyone twice.
 
 The key is kept apart from the database: ``CHUJING_LEDGER_KEY`` (hex) or a key file (mode
 0600, created on first use beside the user data directory, or ``CHUJING_LEDGER_KEY_FILE``).
@@ -34,7 +37,7 @@ at once are serialised, and a process killed mid-way leaves the ledger as it was
     >>> os.environ["CHUJING_LEDGER_KEY"] = "00" * 32
     >>> ledger = open_ledger(os.path.join(tmp, "ledger.sqlite"))
     >>> counter = PersonCounter(datetime.date(2026, 3, 1))
-    >>> counter.add_batch({"CN_MOBILE_PHONE": pa.array(["13800138000", "13900139000"])},
+    >>> counter.add_batch({"CN_MOBILE_PHONE": pa.array(["13912340001", "13912340002"])},
     ...                   {"personal": np.array([True, True])})
     >>> context = {"sector": "other", "scenario": "other", "ruleset": "cac-2024"}
     >>> ledger.record(counter, context, 2026, "feb-1", "Acme GmbH", None, [], None)["personal"]
@@ -63,6 +66,8 @@ import numpy as np
 import pyarrow as pa
 
 from scanner.persons.counter import HASH_BYTES, PersonCounter, PersonCounts, PersonTable, union_counts
+from scanner.persons.keyed_hash import DEFAULT_SCHEME, LEGACY_SCHEME, SCHEMES
+from scanner.persons.keyed_hash import hash_keys as _hash_keys
 from scanner.persons.linking import DEFAULT_MAX_IDENTITIES
 
 __all__ = [
@@ -210,6 +215,12 @@ class Ledger:
             if not hmac.compare_digest(meta["key_check"], _key_check(self._key)):
                 raise LedgerError(f"{path}: the ledger key does not match this ledger (it was created with "
                                   f"another key: set {KEY_ENV} or the key file to the one it was created with)")
+            # Ledgers made before the bulk hash say nothing of their scheme: they keep BLAKE2b
+            # (their hashes cannot be converted without the raw keys, which were never kept).
+            self.hash_scheme = meta.get("key_hash", LEGACY_SCHEME)
+            if self.hash_scheme not in SCHEMES:
+                raise LedgerError(f"{path}: the ledger hashes keys with {self.hash_scheme!r}, which this version "
+                                  "of chujing does not know; use the version that created it")
         except LedgerError:
             self._conn.close()
             raise
@@ -234,7 +245,7 @@ class Ledger:
                     self._conn.execute(statement)
             # Another process may have created the ledger meanwhile: the first key wins.
             for name, value in (("format", FORMAT), ("key_check", _key_check(self._key)),
-                                ("created_at", _now())):
+                                ("key_hash", DEFAULT_SCHEME), ("created_at", _now())):
                 self._conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", (name, value))
         return dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
 
@@ -275,8 +286,9 @@ class Ledger:
     # -- hashing -----------------------------------------------------------------------------
 
     def hash_keys(self, namespace: str, keys: pa.Array) -> np.ndarray:
-        """Keyed BLAKE2b (16 bytes) of ``namespace`` + canonical key, one row per key."""
-        return hash_keys(self._key, namespace, keys)
+        """The keyed hash (16 bytes) of ``namespace`` + canonical key, one row per key, in
+        this ledger's scheme (see :mod:`scanner.persons.keyed_hash`)."""
+        return hash_keys(self._key, namespace, keys, self.hash_scheme)
 
     @property
     def key_id(self) -> str:
@@ -655,25 +667,17 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def hash_keys(key: bytes, namespace: str, keys: pa.Array) -> np.ndarray:
-    """Keyed BLAKE2b (16 bytes) of ``namespace`` + canonical key, one row per key.
+def hash_keys(key: bytes, namespace: str, keys: pa.Array, scheme: str = DEFAULT_SCHEME) -> np.ndarray:
+    """The keyed hash (16 bytes) of ``namespace`` + canonical key, one row per key.
 
     The same function hashes persons for the ledger and for the incremental scan state, so
-    that both link the same person to the same hash under the same key.
+    that both link the same person to the same hash under the same key and scheme (see
+    :mod:`scanner.persons.keyed_hash`: AES-CMAC for ledgers made now, BLAKE2b for older ones).
     """
-    base = hashlib.blake2b(key=key, digest_size=HASH_BYTES, person=b"chujing.person")
-    base.update(namespace.encode("utf-8") + b"\x1f")
-    out = np.empty((len(keys), HASH_BYTES), dtype=np.uint8)
-    copy = base.copy
-    # In slices, so that only a slice's Python strings exist at a time (bounded memory).
-    for start in range(0, len(keys), 65536):
-        chunk = bytearray()
-        for value in keys.slice(start, 65536).to_pylist():
-            h = copy()
-            h.update(value.encode("utf-8"))
-            chunk += h.digest()
-        out[start:start + len(chunk) // HASH_BYTES] = np.frombuffer(bytes(chunk), dtype=np.uint8).reshape(-1, HASH_BYTES)
-    return out
+    try:
+        return _hash_keys(key, namespace, keys, scheme)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from None
 
 
 def load_key(for_path: str | os.PathLike, key_file: str | os.PathLike | None = None, create: bool = True) -> bytes:

@@ -216,11 +216,10 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
         return out
     node = id_root[c_node].astype(np.int64)
     rows = np.ones(len(node), np.int64) if c_rows is None else np.asarray(c_rows, np.int64)
-    codes, code = np.unique(c_code, return_inverse=True)
-    code = code.reshape(-1).astype(np.int64)
+    codes, code = distinct(c_code, return_inverse=True)
     n_codes = len(codes)
     rows_of = np.bincount(code, weights=rows, minlength=n_codes).astype(np.int64)
-    pair = np.unique(code * n + node)
+    pair = distinct(code * n + node)
     p_code, p_node = pair // n, pair % n
     holders = np.bincount(p_code, minlength=n_codes)
     identities = np.bincount(p_code[has_identity[p_node]], minlength=n_codes)
@@ -234,8 +233,7 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     if not len(p_node):
         return out
     # Work on the nodes that take part only: compact them to 0..k-1, contacts after them.
-    nodes, local = np.unique(p_node, return_inverse=True)
-    local = local.reshape(-1)
+    nodes, local = distinct(p_node, return_inverse=True)
     k = len(nodes)
     contact_local = k + p_code
 
@@ -262,7 +260,7 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     if in_play.any():
         n_kinds = int(ns_code.max()) + 1
         cluster_kind, per = np.unique(node_cluster[ns_node[in_play]] * n_kinds + ns_code[in_play], return_counts=True)
-        bad = np.unique(cluster_kind[per >= 2] // n_kinds)
+        bad = distinct(cluster_kind[per >= 2] // n_kinds)
     else:
         bad = np.zeros(0, np.int64)
     out.conflicts = len(bad)
@@ -275,8 +273,55 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     final = label.copy()
     final[nodes] = cluster
     out.label = final[label]
-    out.contact_merges = int(len(nodes) - len(np.unique(cluster)))
+    out.contact_merges = int(len(nodes) - len(distinct(cluster)))
     return out
+
+
+def distinct(values: np.ndarray, return_inverse: bool = False):
+    """``np.unique`` of an integer array, sorted; with ``return_inverse``, also each value's
+    position among them.
+
+    numpy 2.3+ answers a plain ``np.unique`` through a hash set that is ~50 times slower than a
+    sort on millions of integers (14 s against 0.3 s for 5 M values here), and ``return_inverse``
+    through a stable argsort. Values in a range not much wider than their number (labels, codes,
+    node numbers: nearly always here) are marked in a bool table instead (linear time); others
+    are sorted.
+
+    >>> distinct(np.array([5, 3, 5, 9]))
+    array([3, 5, 9])
+    >>> [a.tolist() for a in distinct(np.array([5, 3, 5, -9]), return_inverse=True)]
+    [[-9, 3, 5], [2, 1, 2, 0]]
+    """
+    values = np.asarray(values).reshape(-1)
+    if len(values) == 0:
+        empty = values[:0].copy()
+        return (empty, np.zeros(0, np.int64)) if return_inverse else empty
+    low, high = values.min(), values.max()
+    span = int(high) - int(low) + 1
+    if span <= 2 * len(values) + (1 << 20):
+        shifted = values - low if low != 0 else values
+        mark = np.zeros(span, bool)
+        mark[shifted] = True
+        found = np.flatnonzero(mark)
+        out = (found + low).astype(values.dtype, copy=False) if low != 0 else found.astype(values.dtype, copy=False)
+        if not return_inverse:
+            return out
+        rank = np.cumsum(mark, dtype=np.int64) - 1
+        return out, rank[shifted]
+    if not return_inverse:
+        ordered = np.sort(values)
+        keep = np.empty(len(ordered), bool)
+        keep[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+        return ordered[keep]
+    order = np.argsort(values)
+    ordered = values[order]
+    start = np.empty(len(ordered), bool)
+    start[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
+    inverse = np.empty(len(values), np.int64)
+    inverse[order] = np.cumsum(start) - 1
+    return ordered[start], inverse
 
 
 def components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -173,6 +173,20 @@ class Decisions:
                 out.append({"kind": "important", **d.to_dict(), "reason": "no candidate of this item in the scan"})
         return out
 
+    def check_entities(self, known: set[str]) -> None:
+        """``ValueError("<path>: columns[i]: unknown entity ...")`` when a decision names an
+        entity that no detector has: a typo would otherwise decide nothing, silently."""
+        if not known:
+            return
+        for i, d in enumerate(self.columns):
+            if d.entity and d.entity not in known:
+                import difflib
+
+                close = difflib.get_close_matches(d.entity, sorted(known), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ValueError(f"{self.path or '<decisions>'}: columns[{i}]: unknown entity '{d.entity}' for column "
+                                 f"'{d.column}' (`chujing detectors` lists the entities){hint}")
+
     # --- changes review makes ---------------------------------------------------------------
     def set_column(self, decision: ColumnDecision) -> None:
         """Record ``decision``, replacing one on the same file pattern and column."""

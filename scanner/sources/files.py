@@ -40,6 +40,10 @@ from scanner.sources import limits
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".psv", ".dat"}
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}  # read by scanner.sources.excel
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}  # read by scanner.sources.json_records
+# What a file's name must end with to be read, as said to a user whose file was not.
+READ_TYPES = ".csv .tsv .txt .psv .dat (also .gz .bz2 .zst), .parquet, .xlsx .xlsm .xls .xlsb .ods, .json .jsonl .ndjson"
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
 
 SNIFF_BYTES = 64 * 1024
@@ -96,10 +100,10 @@ class Source:
     """
 
     path: str
-    kind: str  # "csv" or "parquet" or "dataset"
+    kind: str  # "csv", "parquet", "dataset", "excel" (one sheet: path is ``file#sheet``) or "json"
     size: int = 0
     compression: str | None = None
-    files: list[str] = field(default_factory=list)  # a dataset's parquet files
+    files: list[str] = field(default_factory=list)  # a dataset's parquet files; a sheet's workbook
 
     @property
     def display(self) -> str:
@@ -132,7 +136,32 @@ def _kind_of(path: str) -> tuple[str | None, str | None]:
         return "parquet", None
     if last in TEXT_SUFFIXES:
         return "csv", compression
+    if last in EXCEL_SUFFIXES and compression is None:
+        return "excel", None
+    if last in JSON_SUFFIXES:
+        return "json", compression
     return None, None
+
+
+def not_read_reason(name: str) -> str:
+    """Why a file of this name is not read, in words (the skipped list's reason).
+
+    >>> not_read_reason("contract.docx")
+    'not a type chujing reads (.docx)'
+    >>> not_read_reason("README")
+    'no extension: its type cannot be told from its name'
+    """
+    base = os.path.basename(name)
+    if base.startswith("~$"):
+        return "an Office lock file of a workbook open for editing (not data)"
+    if base.startswith("."):
+        return "hidden file"
+    suffixes = Path(base.lower()).suffixes
+    if not suffixes or base.endswith("."):
+        return "no extension: its type cannot be told from its name"
+    if suffixes[-1] in COMPRESSION_SUFFIXES and len(suffixes) > 1:
+        return f"not a type chujing reads ({''.join(suffixes[-2:])}: compressed Parquet, Excel or another type)"
+    return f"not a type chujing reads ({suffixes[-1]})"
 
 
 def _is_hive_dataset(directory: str) -> bool:
@@ -162,12 +191,18 @@ def _os_reason(exc: OSError, path: str) -> str:
     return exc.strerror.lower() if exc.strerror else "cannot be read"
 
 
-def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[str]]:
+def discover(paths: list[str], table_source=None,
+             skipped: list[dict[str, str]] | None = None) -> tuple[list[Source], list[str]]:
     """Expand files, folders (recursively) and globs into sources.
 
     Returns the sources and one-line errors (``path: reason``) for inputs that cannot be
     scanned at all. Symbolic links to folders found inside a folder are not followed (no loops,
-    no wandering out of the tree): each is reported so that nothing is skipped silently.
+    no wandering out of the tree): each is reported so that nothing is skipped silently. Files
+    inside a folder that are not read (another type, no extension, hidden, an Office lock
+    file) and hidden folders are appended to ``skipped`` as ``{"path", "reason"}``, paths
+    shown as reports show them.
+
+    A workbook is one source per sheet (``file.xlsx#sheet``, see :mod:`scanner.sources.excel`).
 
     A folder holding ``_delta_log`` is a Delta Lake table, never a pile of Parquet files (its
     files include versions the table has removed): ``table_source(path)`` makes its source, or
@@ -180,14 +215,20 @@ def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[st
     def error(path: str, reason: str) -> None:
         errors.append(f"{display_path(path)}: {reason}")
 
+    def skip(path: str, reason: str) -> None:
+        if skipped is not None:
+            skipped.append({"path": display_path(path), "reason": reason})
+
     def add_file(path: str, explicit: bool) -> None:
         real = os.path.realpath(path)
         if real in seen:
             return
         kind, compression = _kind_of(path)
-        if kind is None:
+        if kind is None or kind == "excel" and os.path.basename(path).startswith("~$"):
             if explicit:
-                error(path, "not a CSV/TSV or Parquet file (by its name); rename it or pass its folder")
+                error(path, f"{not_read_reason(path)}; chujing reads {READ_TYPES}")
+            else:
+                skip(path, not_read_reason(path))
             return
         try:
             st = os.stat(path)
@@ -197,7 +238,26 @@ def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[st
         if not stat.S_ISREG(st.st_mode):
             error(path, "not a regular file (a FIFO, device or socket is not scanned)")
             return
+        if kind == "json":
+            from scanner.sources.json_records import chujing_output
+
+            made_by = chujing_output(path)
+            if made_by:
+                (error if explicit else skip)(path, f"a {made_by} written by chujing, not an export")
+                return
         seen.add(real)
+        if kind == "excel":
+            from scanner.sources.excel import workbook_sheets
+
+            try:
+                sheets, not_sheets = workbook_sheets(path, st.st_size)
+            except SourceError as exc:
+                errors.append(str(exc))
+                return
+            sources.extend(sheets)
+            for sheet, reason in not_sheets:
+                skip(sheet, reason)
+            return
         sources.append(Source(path=path, kind=kind, size=st.st_size, compression=compression))
 
     def add_table(directory: str) -> None:
@@ -231,6 +291,7 @@ def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[st
             for d in dirs:
                 full = os.path.join(root, d)
                 if d.startswith("."):
+                    skip(full, "hidden folder, not scanned")
                     continue
                 if os.path.isdir(os.path.join(full, "_delta_log")) and not os.path.islink(full):
                     add_table(full)
@@ -246,14 +307,13 @@ def discover(paths: list[str], table_source=None) -> tuple[list[Source], list[st
                     keep.append(d)
             dirs[:] = keep
             for name in sorted(files):
-                if name.startswith("."):
-                    continue
                 full = os.path.join(root, name)
-                if _kind_of(name)[0] is None:
+                if name.startswith("."):
+                    skip(full, not_read_reason(name))
                     continue
                 add_file(full, explicit=False)
         if len(sources) == found_before and len(errors) == errors_before:
-            error(directory, "no CSV, TSV or Parquet files found in this folder")
+            error(directory, "no CSV, TSV, Parquet, Excel or JSON file found in this folder")
 
     for raw in paths:
         path = os.fsdecode(raw)
@@ -344,6 +404,12 @@ class _BoundedReader(io.RawIOBase):
             self._raw.close()
         finally:
             super().close()
+
+
+def open_binary(source: Source):
+    """A file's bytes, decompressed when they are gzip, bz2 or zstd (by name or by content),
+    and stopped past the decompression limit (a bomb)."""
+    return _open_binary(source)
 
 
 def _open_binary(source: Source):
@@ -1174,7 +1240,8 @@ def file_state(source: Source) -> tuple | None:
     time (each file of a dataset). The scan reads a file twice (a sample, then every row): a
     file changed between the two is failed, never counted short. None when it cannot be known
     (remote and table sources have their own versions)."""
-    paths = source.files if source.kind == "dataset" else [source.path] if source.kind in ("csv", "parquet") else []
+    paths = source.files if source.kind in ("dataset", "excel") else \
+        [source.path] if source.kind in ("csv", "parquet", "json") else []
     if not paths:
         return None
     out = []
@@ -1204,6 +1271,14 @@ def open_source(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         return open_parquet(source, block_size=block_size)
     if source.kind == "dataset":
         return open_dataset(source)
+    if source.kind == "excel":
+        from scanner.sources.excel import open_excel
+
+        return open_excel(source)
+    if source.kind == "json":
+        from scanner.sources.json_records import open_json
+
+        return open_json(source)
     return open_csv(source, block_size=block_size)
 
 

@@ -38,6 +38,10 @@ MAX_LINE_BYTES = 1 << 20
 # personal data has that many.
 MAX_COLUMNS = 20_000
 
+# A spreadsheet's sheet is held in memory while it is read (calamine reads a sheet whole): one
+# whose XML unpacks past this many MB (or a binary .xls/.xlsb file past it) is refused.
+MAX_SHEET_MB = 512
+
 # A Parquet column chunk may not declare more than this many times the file's size once
 # decompressed (a Parquet bomb), above the same absolute floor as compressed text.
 MAX_PARQUET_EXPANSION_RATIO = 1000
@@ -76,6 +80,10 @@ def max_name_bytes() -> int:
 
 def max_cell_bytes() -> int:
     return _env_int("CHUJING_MAX_CELL_BYTES", MAX_CELL_BYTES)
+
+
+def max_sheet_bytes() -> int:
+    return _env_int("CHUJING_MAX_SHEET_MB", MAX_SHEET_MB) << 20
 
 
 def max_line_bytes() -> int:

@@ -100,6 +100,11 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
             if source.kind == "csv" and source.compression is None and source.size > options.block_size \
                     and stream.encoding not in ("utf-16",):
                 batches.extend(csv_spread(source, stream, options))
+            if source.kind == "json" and (rows >= target or kept_bytes >= SAMPLE_MAX_BYTES):
+                # Records need not share their fields: ones that appear only past the sample.
+                from scanner.sources.json_records import late_field_rows
+
+                batches.extend(late_field_rows(source, stream.schema))
     finally:
         close = getattr(stream.batches, "close", None)
         if close:
