@@ -60,7 +60,8 @@ from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
               help="Run here, or in Apache Spark (pip install 'chujing[spark]'; see docs/spark.md).")
 @click.option("--spark-master", default=None, metavar="URL", help="Spark master for --engine spark (default local[2]).")
 @click.option("--fail-on", type=click.Choice(PATH_ORDER), default=None,
-              help="Exit non-zero only when the verdict is this path or stricter (CI gates).")
+              help="Exit non-zero only when the verdict is this path or stricter (CI gates); none: exit 0 "
+                   "whatever the path (an incomplete scan still exits 1).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and only errors on stderr.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning", show_default=True)
 @click.option("--log-json", is_flag=True, help="Log as JSON lines on stderr (for schedulers).")
@@ -79,7 +80,8 @@ def scan_command(ctx: click.Context, **params):
 
     \b
     Exit status: 0 no path required; 10 standard contract or certification; 20 security
-    assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error.
+    assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error (a path
+    that does not exist included); 130 interrupted (Ctrl-C).
     """
     from scanner.config import find_config, load_config
     from scanner.engines.local import ScanOptions
