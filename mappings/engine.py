@@ -50,6 +50,8 @@ from mappings.schema import (
 )
 
 PATH_RANK = {path: rank for rank, path in enumerate(PATHS)}
+# The evidence of an important-data item the user confirmed without any finding (--important).
+CONFIRMED_BY_USER = "confirmed by the user (--important)"
 MEASURE_TEXT = {
     "personal": ("个人信息", "personal information"),
     "sensitive": ("敏感个人信息", "sensitive personal information"),
@@ -757,29 +759,30 @@ def _judge_important(item: Item, candidates: list[ImportantCandidate],
     mine = [c for c in candidates if c.item == item.id]
     evidence = [e for c in mine for e in c.evidence]
     shown = "; ".join(evidence[:3]) + (" …" if len(evidence) > 3 else "")
+    shown_zh = shown.replace(CONFIRMED_BY_USER, "用户确认（--important）")
     path_zh, path_en = PATH_NAMES[item.path]
     base = {"id": item.id, "path": item.path, "category": item.category, "title": item.title.model_dump(),
             "count": None, "threshold": None}
     if scope_gap is not None:
         # The list does not apply here: the item only names the data; the baseline decides.
         return ItemResult(**base, triggered=False, applies=False, reason=_text(
-            f"{item.id}：{scope_gap[0]}；该重要数据按国家基线（第七条）判断。证据：{shown or '用户确认'}",
+            f"{item.id}：{scope_gap[0]}；该重要数据按国家基线（第七条）判断。证据：{shown_zh or '用户确认'}",
             f"{item.id}: {scope_gap[1]}; this important data is judged under the national baseline "
             f"(Article 7). Evidence: {shown or 'confirmed by the user'}"))
     if any(c.status == "confirmed" for c in mine):
         return ItemResult(**base, triggered=True, reason=_text(
-            f"{item.id}：用户确认为重要数据，须{path_zh}。证据：{shown}",
+            f"{item.id}：用户确认为重要数据，须{path_zh}。证据：{shown_zh}",
             f"{item.id}: confirmed as important data by the user: {path_en}. Evidence: {shown}"))
     if any(c.status == "unreviewed" for c in mine):
         return ItemResult(**base, triggered=True, reason=_text(
-            f"{item.id}：疑似重要数据（未复核），在确认或排除前按{path_zh}从严计入结论。证据：{shown}。"
+            f"{item.id}：疑似重要数据（未复核），在确认或排除前按{path_zh}从严计入结论。证据：{shown_zh}。"
             f"用 --important {item.id} 确认或 --not-important {item.id} 排除",
             f"{item.id}: UNREVIEWED important-data candidate, counted as {path_en} until reviewed "
             f"(lean strict). Evidence: {shown}. Confirm with --important {item.id} or dismiss with "
             f"--not-important {item.id}"))
     if mine:
         return ItemResult(**base, triggered=False, reason=_text(
-            f"{item.id}：用户已排除（非重要数据）。证据：{shown}",
+            f"{item.id}：用户已排除（非重要数据）。证据：{shown_zh}",
             f"{item.id}: dismissed by the user (not important data). Evidence: {shown}"))
     return ItemResult(**base, triggered=False, reason=_text(
         f"{item.id}：重要数据不以数量判断；未见相关证据。如适用，请用 --important {item.id} 确认",
@@ -1274,7 +1277,7 @@ def apply_review(candidates: list[ImportantCandidate], important: list[str] | tu
     present = {c.item for c in reviewed}
     for item_id in dict.fromkeys(important):
         if item_id not in present:
-            reviewed.append(ImportantCandidate(item_id, ["confirmed by the user (--important)"], "confirmed",
+            reviewed.append(ImportantCandidate(item_id, [CONFIRMED_BY_USER], "confirmed",
                                                rules=["user"]))
     return reviewed
 

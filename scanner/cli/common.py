@@ -122,12 +122,13 @@ def lang_from_environment(environ: dict[str, str] | None = None) -> str:
 
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
     from scanner.report.render import render_report
+    from scanner.report.terminal import terminal_width
 
     if fmt is None:
         fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
     if lang is None:
         lang = lang_from_environment()
-    text = render_report(report, fmt, lang=lang)
+    text = render_report(report, fmt, lang=lang, width=terminal_width() if output is None else None)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:

@@ -94,7 +94,8 @@ OUTSIDE_SCOPE_HELP = ("The exporter is outside the sector's scope as the list's 
               help="Persons (and sensitive persons) of a subject role, e.g. hcp=12000/0 (repeatable).")
 @click.option("--important", multiple=True, metavar="ITEM", help="An important-data item that applies (repeatable), e.g. automotive.3.")
 @click.option("--not-important", multiple=True, metavar="ITEM", hidden=True, help="Accepted for symmetry with scan.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", help="Language of the HTML report.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+              help="Language of the report, every format (default: zh under a Chinese locale, else en).")
 def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modality, ciio, fmt, output, year,
                    personal, sensitive, by_entity, by_subject, important, not_important, lang):
     """Decide the path from counts alone: the what-if before signing a contract (reads no data).
@@ -170,10 +171,13 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
     sys.exit(EXIT_BY_PATH.get(report.path, 0))
 
 
-def _emit(report: Report, fmt: str | None, output: str | None, lang: str) -> None:
+def _emit(report: Report, fmt: str | None, output: str | None, lang: str | None) -> None:
+    from scanner.cli.common import lang_from_environment
+    from scanner.report.terminal import terminal_width
+
     if fmt is None:
         fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
-    text = render(report, fmt, lang)
+    text = render(report, fmt, lang or lang_from_environment(), terminal_width() if output is None else None)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
@@ -184,34 +188,11 @@ def _emit(report: Report, fmt: str | None, output: str | None, lang: str) -> Non
         click.echo(text, nl=not text.endswith("\n"))
 
 
-def render(report: Report, fmt: str, lang: str = "en") -> str:
-    """The shared renderer when present; a small table/Markdown of the items otherwise."""
-    if fmt == "json":
-        return report.to_json()
-    try:
-        from scanner.report.render import render_report
-    except ImportError:
-        return _render_items(report, fmt)
-    return render_report(report, fmt, lang=lang)
+def render(report: Report, fmt: str, lang: str = "en", width: int | None = None) -> str:
+    """The report drawn by the shared renderer (``width``: a terminal's columns for a table)."""
+    from scanner.report.render import render_report
 
-
-def _render_items(report: Report, fmt: str) -> str:
-    path = report.verdict.get("path", "none")
-    triggered = [i for i in report.items if i.get("triggered")]
-    rows = [[i["id"], i["path"], _n(i.get("count")), i.get("threshold") or "—", _n(i.get("headroom")),
-             (i.get("reason") or {}).get("en", "")] for i in triggered]
-    headers = ["item", "path", "count", "threshold", "headroom", "reason"]
-    if fmt == "md":
-        lines = [f"# chujing assess: **{path}**", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
-        return "\n".join(lines) + "\n"
-    lines = [f"VERDICT: {path.upper()}  items: {', '.join(report.verdict.get('items') or []) or '-'}", ""]
-    lines += ["  ".join(str(v) for v in row) for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _n(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else "—"
+    return render_report(report, fmt, lang=lang, width=width)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -243,6 +224,8 @@ def _load(ruleset: str) -> Ruleset:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
 def rules_list(ruleset, sector, fmt):
     """Every item: id, path, thresholds and title in Chinese and English."""
+    from scanner.report.terminal import Canvas, terminal_width
+
     names = [ruleset] if ruleset else engine.available_rulesets()
     sets = [_load(name) for name in names]
     if sector and not any(sector in rs.sectors for rs in sets):
@@ -268,7 +251,10 @@ def rules_list(ruleset, sector, fmt):
             out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
             out += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
         else:
-            out += ["  ".join(str(v) for v in row) for row in rows]
+            # aligned columns that fit the terminal, the titles wrapping in theirs
+            canvas = Canvas(terminal_width())
+            canvas.table(headers, rows, wrap=(1, 2, 3, 4, 5), keep=(0,))
+            out += canvas.text().rstrip("\n").splitlines()
         out.append("")
     click.echo("\n".join(out).rstrip())
 

@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mappings.schema import PATH_NAMES
+from scanner.report.labels import LABELS, candidate_evidence, evidence_text, name, rule_text, sample_text
 from scanner.report.text import fmt_count, triggered_items
 from scanner.version import __version__
 
@@ -25,100 +26,7 @@ if TYPE_CHECKING:
 
 # --- labels -------------------------------------------------------------------------------------
 
-LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
-    "title": ("chujing 数据出境扫描报告", "chujing data export report"),
-    "verdict": ("结论", "Verdict"),
-    "path_required": ("需要的出境路径", "Path required"),
-    "required_by": ("依据条目", "Required by"),
-    "no_item": ("未触发规则条目", "no item of the rule set"),
-    "context": ("场景", "Context"),
-    "ruleset": ("规则集", "rule set"),
-    "sector": ("行业", "sector"),
-    "scenario": ("场景", "scenario"),
-    "subject": ("主体", "subject"),
-    "modality": ("模态", "modality"),
-    "year": ("年度", "year"),
-    "ciio": ("关键信息基础设施运营者", "critical information infrastructure operator"),
-    "persons": ("个人数量", "Persons"),
-    "persons_export": ("本次出境涉及的自然人", "persons in this export"),
-    "sensitive_persons": ("其中敏感个人信息", "of them with sensitive personal information"),
-    "keyless": ("无个人标识的行（各计一人）", "rows without a person key (each counted as one person)"),
-    "minors": ("不满十四周岁的未成年人", "children under 14"),
-    "by_entity": ("按数据类型", "By entity"),
-    "by_subject": ("按主体角色", "By subject role"),
-    "incomplete": ("扫描不完整：{n} 个输入无法读取（见下方错误）", "Incomplete: {n} input(s) could not be scanned (see errors below)"),
-    "unreviewed_warning": ("{n} 项重要数据候选待评审，已计入结论", "{n} important-data candidate(s) await review and count in the verdict"),
-    "shared_warning": ("{n} 个共用联系方式（如 {example}，{identities} 个身份证件共用）不用于关联人员：严格计为 {personal} 人"
-                       "（全部联系方式都关联时为 {low} 人，都不关联时为 {high} 人）",
-                       "{n} shared contact(s) (e.g. {example}, held by {identities} identities) link nobody: persons "
-                       "counted strictly as {personal} (between {low} if every contact linked and {high} if none did)"),
-    "stale_warning": ("{n} 条已记录的决定不再对应任何发现（列被改名？）", "{n} recorded decision(s) no longer match anything (a renamed column?)"),
-    "triggered_items": ("触发的条目", "Triggered items"),
-    "other_items": ("已检查但未触发的条目（{n}）", "Items checked and not triggered ({n})"),
-    "item": ("条目", "Item"),
-    "path": ("路径", "Path"),
-    "count": ("数量", "Count"),
-    "threshold": ("阈值", "Threshold"),
-    "headroom": ("余量", "Headroom"),
-    "reason": ("理由", "Reason"),
-    "bar": ("数量与阈值", "Count against threshold"),
-    "important": ("重要数据候选", "Important-data candidates"),
-    "status": ("状态", "Status"),
-    "evidence": ("依据", "Evidence"),
-    "decision": ("决定", "Decision"),
-    "unreviewed": ("待评审", "unreviewed"),
-    "confirmed": ("已确认", "confirmed"),
-    "dismissed": ("已排除", "dismissed"),
-    "files": ("文件", "Files"),
-    "file": ("文件", "File"),
-    "format": ("格式", "Format"),
-    "encoding": ("编码", "Encoding"),
-    "rows": ("行数", "Rows"),
-    "size": ("大小", "Size"),
-    "columns": ("列", "Columns"),
-    "personal_columns": ("个人信息列", "Personal columns"),
-    "error": ("错误", "Error"),
-    "ok": ("已扫描", "scanned"),
-    "column": ("列名", "Column"),
-    "entity": ("数据类型", "Entity"),
-    "sensitive": ("敏感", "Sensitive"),
-    "category": ("类别", "Category"),
-    "confidence": ("置信度", "Confidence"),
-    "valid": ("有效率", "Valid"),
-    "samples": ("样例（已脱敏）", "Samples (masked)"),
-    "yes": ("是", "yes"),
-    "filter": ("筛选…", "Filter…"),
-    "only_personal": ("仅个人信息列", "personal only"),
-    "only_sensitive": ("仅敏感", "sensitive only"),
-    "only_decided": ("仅已决定", "decided only"),
-    "shown": ("显示", "shown"),
-    "of": ("/", "of"),
-    "errors": ("错误", "Errors"),
-    "ytd": ("本年度累计（含本次）", "Year to date (this transfer included)"),
-    "personal": ("个人信息", "personal"),
-    "decisions": ("已记录的决定", "Recorded decisions"),
-    "decisions_file": ("决定文件", "Decisions file"),
-    "applied": ("已应用", "applied"),
-    "changed": ("改变的发现", "Findings changed by a decision"),
-    "stale": ("失效的决定", "Stale decisions"),
-    "decided_by": ("由 {who} 于 {when} 决定", "decided by {who} on {when}"),
-    "action_confirm": ("确认", "confirmed"),
-    "action_override": ("改为", "overridden to"),
-    "action_not_personal": ("非个人信息", "not personal"),
-    "detected": ("检测结果", "detected"),
-    "outdated": ("确认的类型与本次检测不符，需重新评审", "confirmed as another entity than detected now: review again"),
-    "notes": ("说明", "Notes"),
-    "every_path": ("需履行的全部路径", "Every path required"),
-    "raised_by": ("依据规则", "raised by"),
-    "exporter": ("出境方声明", "Exporter"),
-    "alternative": ("若注册于自贸区", "If in the zone"),
-    "generated": ("生成于", "Generated"),
-    "none_found": ("未发现个人信息", "no personal information found"),
-    "sort_hint": ("点击表头排序", "click a header to sort"),
-    "who_why": ("决定人、日期与理由", "Who, when, why"),
-    "from": ("原为", "was"),
-    "to": ("现为", "now"),
-}
+# The page's words are scanner.report.labels.LABELS (one table for every report).
 
 
 def _label(key: str, lang: str, **kwargs: Any) -> str:
@@ -143,6 +51,13 @@ def _path_label(path: str, lang: str) -> tuple[str, str]:
     """(label in ``lang``, label in the other language) of a path."""
     zh, en = PATH_NAMES.get(path, (path, path))
     return (zh, en) if lang == "zh" else (en, zh)
+
+
+def _code(kind: str, code: Any, lang: str, sector: str | None = None) -> str:
+    """A code as a reader of ``lang`` sees it: its Chinese name in Chinese, the code in English."""
+    if code is None or code == "":
+        return "—"
+    return esc(name(kind, str(code), lang, sector=sector) if lang == "zh" else code)
 
 
 def _num(value: Any) -> str:
@@ -262,7 +177,8 @@ SCRIPT = """
       var q = input ? input.value.trim().toLowerCase() : '';
       var n = 0, rows = table.tBodies[0].rows;
       Array.prototype.forEach.call(rows, function (r) {
-        var ok = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+        var text = ((r.getAttribute('data-search') || '') + ' ' + r.textContent).toLowerCase();
+        var ok = !q || text.indexOf(q) >= 0;
         Array.prototype.forEach.call(flags, function (f) {
           if (f.checked && r.getAttribute('data-' + f.value) !== '1') ok = false;
         });
@@ -287,9 +203,11 @@ SCRIPT = """
 def _context_html(report: Report, lang: str) -> str:
     c = report.context
     parts = [f"{esc(_label('ruleset', lang))} <b>{esc(report.ruleset)}</b>"]
-    for key in ("sector", "scenario", "subject", "modality", "year"):
+    for key in ("sector", "scenario", "subject", "modality"):
         if c.get(key) is not None:
-            parts.append(f"{esc(_label(key, lang))} <b>{esc(c[key])}</b>")
+            parts.append(f"{esc(_label(key, lang))} <b>{_code(key, c[key], lang, sector=c.get('sector'))}</b>")
+    if c.get("year") is not None:
+        parts.append(f"{esc(_label('year', lang))} <b>{esc(c['year'])}</b>")
     if c.get("ciio"):
         parts.append(f"<b>{esc(_label('ciio', lang))}</b>")
     return " · ".join(parts)
@@ -318,13 +236,14 @@ def _verdict_section(report: Report, lang: str) -> str:
     if exporter.get("reason"):
         rows.append((_label("exporter", lang), esc(_pick(exporter["reason"], lang))
                      + (f" · --outside-scope {esc(exporter['outside_scope'])}" if exporter.get("outside_scope") else "")))
-    for alt in report.extra.get("alternatives") or []:
-        rows.append((_label("alternative", lang), f'<span id="alternative">{esc(_pick(alt.get("reason") or {}, lang))}</span>'))
+    for other in report.extra.get("alternatives") or []:  # what the Beijing list would decide
+        rows.append((_label("alternative", lang), f'<span id="alternative">{esc(_pick(other.get("reason") or {}, lang))}</span>'))
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
     out = [f'<section id="verdict" class="verdict {esc(path)}" data-path="{esc(path)}">',
            f'<div class="kicker">{esc(_label("verdict", lang))} · {esc(_label("path_required", lang))}</div>',
            f'<div class="path" id="verdict-path">{esc(label)}</div>',
-           f'<div class="alt">{esc(alt)} <span class="mono">({esc(path)})</span></div>',
+           f'<div class="alt" title="{esc(path)}">{esc(alt)}'
+           + (f' <span class="mono">({esc(path)})</span>' if lang != "zh" else "") + '</div>',
            f"<dl>{dl}</dl></section>",
            f'<p class="muted">{_context_html(report, lang)}</p>']
     if report.errors:
@@ -421,9 +340,10 @@ def _important_section(report: Report, lang: str) -> str:
     order = {"unreviewed": 0, "confirmed": 1, "dismissed": 2}
     for c in sorted(report.important_data, key=lambda c: order.get(c.get("status", "unreviewed"), 3)):
         status = c.get("status", "unreviewed")
-        evidence = "".join(f"<li>{esc(e)}</li>" for e in c.get("evidence") or [])
+        evidence = "".join(f"<li>{esc(candidate_evidence(e, c, lang))}</li>" for e in c.get("evidence") or [])
         if c.get("rules"):  # the rules that raised it (automotive.4#1, table:sensitive_area)
-            evidence += f'<li class="muted rules">{esc(_label("raised_by", lang))}: {esc(", ".join(c["rules"]))}</li>'
+            rules = ("、" if lang == "zh" else ", ").join(rule_text(r, lang) for r in c["rules"])
+            evidence += f'<li class="muted rules">{esc(_label("raised_by", lang))}{esc(_label("colon", lang))}{esc(rules)}</li>'
         reason = _pick(c.get("reason"), lang)
         decision = c.get("decision")
         rows.append(
@@ -443,17 +363,18 @@ def _persons_section(report: Report, lang: str) -> str:
     if p.minors:
         rows.append((_label("minors", lang), _num(p.minors)))
     if p.keyless_rows:
-        rows.append((_label("keyless", lang), f"{_num(p.keyless_rows)} <span class='muted'>({esc(p.keyless_policy)})</span>"))
+        rows.append((_label("keyless", lang), f"{_num(p.keyless_rows)} <span class='muted'>({_code('policy', p.keyless_policy, lang)})</span>"))
     out = [f'<h2 id="persons">{esc(_label("persons", lang))}</h2>',
            '<dl class="kv">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"]
     if p.by_entity:
         out.append(f"<h3>{esc(_label('by_entity', lang))}</h3>")
-        out.append('<dl class="kv cols">' + "".join(f'<dt class="mono">{esc(k)}</dt><dd>{_num(v)}</dd>'
+        out.append('<dl class="kv cols">' + "".join(f'<dt class="{"" if lang == "zh" else "mono"}" title="{esc(k)}">'
+                                                  f'{_code("entity", k, lang)}</dt><dd>{_num(v)}</dd>'
                                                   for k, v in sorted(p.by_entity.items())) + "</dl>")
     if p.by_subject:
         out.append(f"<h3>{esc(_label('by_subject', lang))}</h3>")
         out.append('<dl class="kv">' + "".join(
-            f'<dt class="mono">{esc(k)}</dt><dd>{_num(v.get("personal") if isinstance(v, dict) else v)}'
+            f'<dt title="{esc(k)}">{_code("subject", k, lang, sector=report.context.get("sector"))}</dt><dd>{_num(v.get("personal") if isinstance(v, dict) else v)}'
             + (f' ({esc(_label("sensitive_persons", lang))} {_num(v.get("sensitive"))})' if isinstance(v, dict) else "")
             + "</dd>" for k, v in sorted(p.by_subject.items())) + "</dl>")
     return "\n".join(out)
@@ -479,17 +400,18 @@ def _files_section(report: Report, lang: str) -> str:
 
 def _entity_cell(c, lang: str) -> str:
     d = c.decision
+    mono = "" if lang == "zh" else "mono"
     if not d:
-        return f'<span class="mono">{esc(c.entity or "—")}</span>'
+        return f'<span class="{mono}" title="{esc(c.entity or "")}">{_code("entity", c.entity, lang)}</span>'
     detected = d.get("detected_entity")
     action = d.get("action")
     if action == "override" and d.get("changed"):
-        return (f'<span class="mono">{esc(d.get("entity"))}</span> '
-                f'<del class="mono" title="{esc(_label("detected", lang))}">{esc(detected or "—")}</del>')
+        return (f'<span class="{mono}">{_code("entity", d.get("entity"), lang)}</span> '
+                f'<del class="{mono}" title="{esc(_label("detected", lang))}">{_code("entity", detected, lang)}</del>')
     if action == "not_personal":
         return (f'<span class="badge decided">{esc(_label("action_not_personal", lang))}</span> '
-                f'<del class="mono" title="{esc(_label("detected", lang))}">{esc(detected or "—")}</del>')
-    return f'<span class="mono">{esc(d.get("entity") or c.entity or "—")}</span>'
+                f'<del class="{mono}" title="{esc(_label("detected", lang))}">{_code("entity", detected, lang)}</del>')
+    return f'<span class="{mono}">{_code("entity", d.get("entity") or c.entity, lang)}</span>'
 
 
 def _decision_cell(c, lang: str) -> str:
@@ -499,7 +421,7 @@ def _decision_cell(c, lang: str) -> str:
     action = d.get("action", "")
     label = _label(f"action_{action}", lang) if f"action_{action}" in LABELS else action
     if action == "override":
-        label = f"{label} {d.get('entity')}"
+        label = f"{label} {name('entity', d.get('entity'), lang) if lang == 'zh' else d.get('entity')}"
     out = f'<span class="badge decided">{esc(label)}</span> {_decided_text(d, lang)}'
     if d.get("outdated"):
         out += f'<div class="warn amber">{esc(_label("outdated", lang))}</div>'
@@ -517,17 +439,19 @@ def _columns_section(report: Report, lang: str) -> str:
             not_personal = not c.entity or bool(decided and c.decision.get("action") == "not_personal")
             classes = " ".join(k for k, on in (("decided", decided), ("not-personal", not_personal)) if on)
             sens = f' <span class="badge sens">{esc(_label("sensitive", lang))}</span>' if c.sensitive else ""
-            category = f'<div class="muted">{esc(c.category)}</div>' if c.category else ""
+            category = f'<div class="muted">{_code("category", c.category, lang)}</div>' if c.category else ""
             conf = f"{c.confidence:.2f}" if c.entity else ""
             valid = f"{c.match_rate:.0%}" if c.entity else ""
             rows.append(
                 f'<tr class="{classes}" data-personal="{int(personal)}" data-sensitive="{int(bool(c.sensitive))}" '
-                f'data-decided="{int(decided)}"><td class="mono path">{esc(f.path)}</td><td>{esc(c.name)}</td>'
+                f'data-decided="{int(decided)}" data-search="{esc(" ".join([*c.entities, c.category or ""]))}">'
+                f'<td class="mono path">{esc(f.path)}</td><td>{esc(c.name)}</td>'
                 f'<td class="entity" data-sort="{esc(c.entity or "")}">{_entity_cell(c, lang)}{sens}{category}</td>'
                 f'<td class="num" data-sort="{c.confidence if c.entity else -1}">{conf}</td>'
                 f'<td class="num" data-sort="{c.match_rate if c.entity else -1}">{valid}</td>'
-                f'<td class="samples">{"<br>".join(esc(s) for s in c.samples)}</td>'
-                f'<td class="evidence">{esc(c.evidence)}</td><td class="decision">{_decision_cell(c, lang)}</td></tr>')
+                f'<td class="samples">{"<br>".join(esc(sample_text(s, c.entity, lang)) for s in c.samples)}</td>'
+                f'<td class="evidence">{esc(evidence_text(c.evidence, lang))}</td>'
+                f'<td class="decision">{_decision_cell(c, lang)}</td></tr>')
     ths = "".join(f'<th class="{cls}">{esc(_label(k, lang))}</th>' for k, cls in head)
     flags = "".join(f'<label><input type="checkbox" value="{k}"> {esc(_label("only_" + k, lang))}</label>'
                     for k in ("personal", "sensitive", "decided"))
@@ -546,7 +470,16 @@ def _changed_to(change: dict[str, Any], lang: str) -> str:
     to = change.get("to")
     if change.get("kind") == "important" and to in LABELS:
         return _label(to, lang)
+    if change.get("kind") == "column" and to and lang == "zh":
+        return name("entity", to, lang)
     return to or "—"
+
+
+def _changed_from(change: dict[str, Any], lang: str) -> str:
+    was = change.get("from")
+    if not was or lang != "zh":
+        return was or "—"
+    return name("status" if change.get("kind") == "important" else "entity", was, lang)
 
 
 def _decisions_section(report: Report, lang: str) -> str:
@@ -562,7 +495,7 @@ def _decisions_section(report: Report, lang: str) -> str:
         for ch in changed:
             what = ch.get("item") if ch.get("kind") == "important" else f"{ch.get('file')} › {ch.get('column')}"
             out.append(f'<li><span class="mono">{esc(what)}</span>: {esc(_label("from", lang))} '
-                       f'<del class="mono">{esc(ch.get("from") or "—")}</del>, {esc(_label("to", lang))} '
+                       f'<del class="mono">{esc(_changed_from(ch, lang))}</del>, {esc(_label("to", lang))} '
                        f'<b class="mono">{esc(_changed_to(ch, lang))}</b> '
                        f'<span class="muted">({esc(_label("decided_by", lang, who=ch.get("who") or "?", when=ch.get("when") or "?"))})</span></li>')
         out.append("</ul>")
@@ -601,7 +534,7 @@ def _ytd_section(report: Report, lang: str) -> str:
     by_entity = ytd.get("by_entity")
     if isinstance(by_entity, dict) and by_entity:
         out.append(f"<h3>{esc(_label('by_entity', lang))}</h3>")
-        out.append('<dl class="kv">' + "".join(f'<dt class="mono">{esc(k)}</dt><dd>{_num(v)}</dd>'
+        out.append('<dl class="kv">' + "".join(f'<dt title="{esc(k)}">{_code("entity", k, lang)}</dt><dd>{_num(v)}</dd>'
                                              for k, v in sorted(by_entity.items())) + "</dl>")
     transfers = ytd.get("transfers")
     if isinstance(transfers, list) and transfers and all(isinstance(t, dict) for t in transfers):
