@@ -260,6 +260,19 @@ class Detector:
     # The header alone does not vouch for the values: ``column_check`` also runs when the header
     # names the entity (a ``session_id`` header over S0...S999 is no credential).
     column_check_under_header: bool = False
+    # What a value identifies when it is not a person: "vehicle" (VIN, plate, vehicle licence)
+    # or "device" (serial, IMEI, IMSI, ICCID, MAC). Cars and phones are shared, so these never
+    # link persons; rows with no person key are grouped by them instead of each being a person
+    # of its own, and a series of points keyed by them is a vehicle's or a device's trajectory.
+    thing_key: str | None = None
+    # Birth dates (date32) from valid, normalised values: minors are counted from them.
+    # ``birth_date_in_key``: the canonical key itself holds the birth date (a resident ID's
+    # characters 7-14), so that the person counter tells minors apart on the keys alone.
+    birth_dates: ArrayTransform | None = None
+    birth_date_in_key: bool = False
+    # One value checked in pure Python (python-stdnum's ``is_valid``), microseconds a value:
+    # Presidio checks its matches one at a time with it. Without one, :meth:`is_valid` is used.
+    value_check: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.identity and not self.person_key:

@@ -86,6 +86,7 @@ def looks_like_births(valid: pa.Array, today: _dt.date | None = None) -> float:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    birth_dates=birth_dates_array,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="出生日期 — date of birth (header, or dates spread over decades)",

@@ -20,6 +20,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 
@@ -66,6 +68,12 @@ def is_valid(number: str) -> bool:
     return number.isdigit() and 16 <= len(number) <= 19 and number[:2] == "62" and is_luhn(number)
 
 
+def is_card_in_text(number: str) -> bool:
+    """A card number met in prose: 16-19 digits passing Luhn, spaces and dashes allowed."""
+    number = re.sub(r"[\s\-]", "", number)
+    return number.isdigit() and 16 <= len(number) <= 19 and is_luhn(number)
+
+
 mask = keep_ends_mask(6, 4)
 
 
@@ -80,6 +88,7 @@ def validate_array(values: pa.Array) -> np.ndarray:
 DETECTOR = Detector(
     digit_checksum=True,
     entity=ENTITY,
+    value_check=is_card_in_text,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="银行卡号 / 银行账户 — bank card or account number (UnionPay 62, Luhn)",

@@ -69,6 +69,7 @@ def normalise(values: pa.Array) -> pa.Array:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="固定电话 — fixed-line number with area code (010-12345678, 0755 8888 1234)",

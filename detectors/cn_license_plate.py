@@ -72,6 +72,8 @@ def normalise(values: pa.Array) -> pa.Array:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
+    thing_key="vehicle",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="车牌号 — licence plate (ordinary, new-energy, trailer/coach/police/HK-Macao, embassy)",

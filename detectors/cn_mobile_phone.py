@@ -79,6 +79,7 @@ def spread_over_blocks(valid: pa.Array) -> float:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="手机号码 — mainland mobile number (+86 / 0086 / 86- prefixes, spaces, dashes)",

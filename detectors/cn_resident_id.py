@@ -180,6 +180,9 @@ def birth_dates_array(values: pa.Array) -> pa.Array:
 DETECTOR = Detector(
     digit_checksum=True,
     entity=ENTITY,
+    value_check=is_valid,
+    birth_date_in_key=True,
+    birth_dates=birth_dates_array,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="居民身份证号 / 港澳台居民居住证 — resident identity card number (GB 11643)",

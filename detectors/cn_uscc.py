@@ -53,6 +53,7 @@ def is_valid(number: str) -> bool:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="统一社会信用代码 — unified social credit code of an organisation (GB 32100; not a person)",

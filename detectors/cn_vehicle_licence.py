@@ -35,6 +35,7 @@ def is_valid(number: str) -> bool:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    thing_key="vehicle",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="行驶证号 / 行驶证档案编号 — vehicle licence or registration file number (header needed)",

@@ -50,6 +50,8 @@ def is_valid(number: str) -> bool:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
+    thing_key="vehicle",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="车辆识别代号 (VIN) — 17 characters with ISO 3779 check digit",

@@ -91,6 +91,7 @@ def is_valid(value: str) -> bool:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="口令 / 令牌 — passwords, password hashes (bcrypt, argon2, crypt, hex under a header), login tokens",

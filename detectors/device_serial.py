@@ -43,6 +43,7 @@ def normalise(values: pa.Array) -> pa.Array:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    thing_key="device",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="设备序列号 — device serial number / device ID (header needed)",

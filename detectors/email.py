@@ -63,6 +63,7 @@ def normalise(values: pa.Array) -> pa.Array:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="电子邮箱 — e-mail address",

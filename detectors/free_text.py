@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.base import Detector
+from detectors.prose import SCORE_THRESHOLD, context_words, prose_pattern
 
 ENTITY = "FREE_TEXT"
 
@@ -42,34 +43,9 @@ DETECTOR = Detector(
 
 # --- entities inside prose, for every row (the full pass) ---------------------------------------
 
-_BOUNDARY_BEFORE = "(?<![0-9A-Za-z])"
-_BOUNDARY_AFTER = "(?![0-9A-Za-z])"
 MAX_CANDIDATES = 4  # per row: later candidates are tried when the first ones do not validate
 # Entities found in prose by :mod:`detectors.ner`, and its labels for them.
 NER_LABELS = {"PERSON_NAME": "PERSON", "CN_ADDRESS": "ADDRESS"}
-
-
-def prose_pattern(det: Detector) -> str | None:
-    """The detector's prose shape as RE2 (separators and prefixes allowed), without look-arounds.
-
-    ``+86 138 0013 8000`` and ``6222 0212 3456 7890 128`` match here; the value is then
-    normalised and validated like a column value. Falls back to the value pattern when the
-    prose pattern needs look-arounds RE2 cannot run.
-    """
-    from detectors.presidio import text_pattern
-
-    if det.entity == ENTITY or (det.pattern is None and det.text_pattern is None):
-        return None
-    regex = text_pattern(det) if det.in_free_text else None
-    if regex is None:
-        return det.pattern
-    if regex.startswith(_BOUNDARY_BEFORE):
-        regex = regex[len(_BOUNDARY_BEFORE):]
-    if regex.endswith(_BOUNDARY_AFTER):
-        regex = regex[: -len(_BOUNDARY_AFTER)]
-    if "(?<" in regex or "(?=" in regex or "(?!" in regex:
-        return det.pattern
-    return regex
 
 
 def entities_in_text(det: Detector, texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -86,8 +62,6 @@ def entities_in_text(det: Detector, texts: pa.Array) -> tuple[np.ndarray, pa.Arr
     >>> ok.tolist(), values.to_pylist()
     ([True, False, False], ['13800138000', None, None])
     """
-    from detectors.presidio import SCORE_THRESHOLD, context_words
-
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     if det.entity in NER_LABELS:

@@ -49,6 +49,7 @@ def is_valid(number: str) -> bool:
 DETECTOR = Detector(
     digit_checksum=True,
     entity=ENTITY,
+    thing_key="device",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="ICCID — SIM card number (8986 + 15-16 digits, Luhn on 20 digits)",

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from detectors.base import Detector, digits_text_pattern, keep_ends_mask, remove_separators
 from detectors.checks import luhn
+from detectors.cn_bank_card import is_luhn
 
 ENTITY = "IMEI"
 SENSITIVE = False
@@ -41,9 +42,17 @@ def is_valid(number: str) -> bool:
             and bool(luhn(pa.array([number]))[0]))
 
 
+def is_imei_in_text(number: str) -> bool:
+    """An IMEI met in prose: 15 digits passing Luhn, spaces and dashes allowed."""
+    number = re.sub(r"[\s\-]", "", number)
+    return number.isdigit() and len(number) == 15 and is_luhn(number)
+
+
 DETECTOR = Detector(
     digit_checksum=True,
     entity=ENTITY,
+    value_check=is_imei_in_text,
+    thing_key="device",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="IMEI — mobile equipment identity (15 digits, Luhn)",

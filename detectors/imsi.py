@@ -33,6 +33,8 @@ def is_valid(number: str) -> bool:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
+    thing_key="device",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="IMSI — mobile subscriber identity (460 + network code + 10 digits)",

@@ -75,6 +75,7 @@ def mask(value: str) -> str:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="IP 地址 — IPv4 or IPv6 address",

@@ -52,6 +52,8 @@ def normalise(values: pa.Array) -> pa.Array:
 
 DETECTOR = Detector(
     entity=ENTITY,
+    value_check=is_valid,
+    thing_key="device",
     sensitive=SENSITIVE,
     category=CATEGORY,
     description="MAC 地址 — network hardware address (six hex octets)",

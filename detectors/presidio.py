@@ -57,15 +57,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, digits_text_pattern
+from detectors.base import Detector
+from detectors.prose import SCORE_THRESHOLD, context_words, prose_pattern, text_pattern
 
 LANGUAGE = "zh"
 # Matches computed for a whole batch of texts before Presidio asks for them one text at a time.
 _PREFETCH = threading.local()
-# Scores at or above this are reported by analyze_texts (a bare 8-digit-like passport scores
-# 0.3 and needs a context word to pass).
-SCORE_THRESHOLD = 0.4
-
 
 # spaCy labels of :mod:`detectors.ner` → Presidio entities, and Presidio entities → ours.
 NER_ENTITY_MAPPING = {"PERSON": "PERSON", "ADDRESS": "CN_ADDRESS", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
@@ -73,69 +70,8 @@ NER_ENTITIES = ("PERSON", "CN_ADDRESS", "LOCATION", "ORGANIZATION")
 NER_TO_DETECTOR = {"PERSON": "PERSON_NAME", "CN_ADDRESS": "CN_ADDRESS"}
 
 
-def text_pattern(det: Detector) -> str | None:
-    """The unanchored pattern a detector uses in prose (None when it stays out of free text)."""
-    if not det.in_free_text or (det.pattern is None and det.text_pattern is None):
-        return None
-    return det.text_pattern or digits_text_pattern(det.pattern)
-
-
-def context_words(det: Detector) -> list[str]:
-    words = det.context_words or tuple(w for w in det.header_words if len(w) >= 2)
-    return sorted({w.lower() for w in words})
-
-
-@cache
-def _scalar_checks() -> dict[str, object]:
-    """Pure-Python checks of one value (python-stdnum style ``is_valid``), keyed by entity.
-
-    Presidio validates one match at a time; the vectorised Arrow path costs ~0.5 ms per call
-    there, these a few microseconds. Detectors without one (users' own) use the Arrow path.
-    """
-    from detectors import (
-        cn_bank_card,
-        cn_exit_entry_permit,
-        cn_hk_macao_permit,
-        cn_landline,
-        cn_license_plate,
-        cn_mobile_phone,
-        cn_passport,
-        cn_resident_id,
-        cn_uscc,
-        cn_vin,
-        credential,
-        email,
-        imsi,
-        ip_address,
-        mac_address,
-    )
-
-    def digits_luhn(lo: int, hi: int, prefix: str = ""):
-        def check(value: str) -> bool:
-            v = re.sub(r"[\s\-]", "", value)
-            return v.isdigit() and lo <= len(v) <= hi and v.startswith(prefix) and cn_bank_card.is_luhn(v)
-        return check
-
-    checks = {m.ENTITY: m.is_valid for m in (cn_resident_id, cn_mobile_phone, cn_landline, email, cn_passport,
-                                             cn_hk_macao_permit, cn_exit_entry_permit, cn_license_plate, ip_address,
-                                             mac_address, imsi, credential, cn_uscc, cn_vin)}
-    checks["CN_BANK_CARD"] = digits_luhn(16, 19)
-    checks["IMEI"] = digits_luhn(15, 15)
-    return checks
-
-
-@cache
-def _builtin_ids() -> frozenset[int]:
-    from detectors.registry import builtin_detectors
-    return frozenset(id(d) for d in builtin_detectors())
-
-
 def _check_value(det: Detector, value: str) -> bool:
-    scalar = _scalar_checks().get(det.entity)
-    if scalar is not None and id(det) in _builtin_ids():  # the built-in, not a user's replacement
-        return bool(scalar(value))
-    ok, _ = det.valid_mask(pa.array([value], pa.string()))
-    return bool(ok[0])
+    return bool(det.value_check(value)) if det.value_check is not None else det.is_valid(value)
 
 
 def recognizers(detectors: list[Detector] | None = None) -> list:
@@ -386,8 +322,6 @@ _AFTER = "(?![0-9A-Za-z])"
 @cache
 def _re2_form(det: Detector) -> tuple[str | None, bool, bool]:
     """The detector's prose pattern without look-arounds, and which boundaries to check after."""
-    from detectors.free_text import prose_pattern
-
     regex = text_pattern(det)
     if regex is None:
         return None, False, False

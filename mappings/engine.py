@@ -1056,6 +1056,24 @@ def _unique_items(candidates: list[ImportantCandidate]) -> list[ImportantCandida
 # ----------------------------------------------------------------------------- important data
 
 
+def table_finding_items(context: Context, kind: str) -> list[str]:
+    """Important-data items that a finding over a whole table of ``kind`` is evidence for
+    (``table_findings`` of the list's items: points inside a sensitive area name automotive.1),
+    whatever the sector; a candidate is raised only for the context's own sector's.
+
+    >>> table_finding_items(Context(sector="other", scenario="other"), "sensitive_area")
+    ['automotive.1']
+    """
+    return [item.id for item in reference_list(context).items if kind in item.table_findings]
+
+
+def sector_modalities(context: Context) -> list[str]:
+    """The data modalities the context's sector tells apart (text, image, audio, video for AI
+    training data), empty when its list does not; a scan infers one when none is given."""
+    sector = reference_list(context).sectors.get(context.sector)
+    return list(sector.modalities) if sector is not None else []
+
+
 def important_candidates(context: Context, columns: list[tuple[str, str, str | None]],
                          counts: Counts | None = None) -> list[ImportantCandidate]:
     """Important-data candidates of the context's sector from (file, column name, entity) triples.

@@ -192,6 +192,10 @@ class Item(_Strict):
     important_data: bool = False
     exceptions: Text | None = None
     candidates: list[CandidateRule] = Field(default_factory=list)
+    table_findings: list[Literal["sensitive_area", "audio_labels", "cockpit_voice", "flight_recorder"]] = Field(
+        default_factory=list,
+        description="findings over a whole table (scanner.detect.tables) that are evidence for this item: "
+                    "points inside a sensitive area, labelled speech, cockpit voice or flight recorder media")
 
     @property
     def sector(self) -> str:

@@ -43,7 +43,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
     for note in masked.notes_for([(f"{f.path}: {c.name}", c.entity, c.samples) for f in report.files
                                   for c in f.columns if c.entity]):
         report.extra.setdefault("notes", []).append(note)
-    if context.modality is None and context.sector == "ai_training":
+    if context.modality is None and engine.sector_modalities(context):
         inferred = _infer_modality(report, entities)
         if inferred is not None:
             context.modality = inferred
@@ -117,10 +117,15 @@ def _infer_modality(report: Report, entities: set[str]) -> str | None:
 def _table_candidates(candidates: list[engine.ImportantCandidate], report: Report,
                       context: engine.Context) -> list[engine.ImportantCandidate]:
     """Table-level findings that point at an important-data item (points inside a sensitive
-    area, labelled audio, cockpit-voice media) become candidates of that item, with evidence."""
+    area, labelled audio, cockpit-voice media) become candidates of that item, with evidence.
+    Which item a finding points at is the rule file's word (``table_findings``); the finding
+    names it in the report as ``item_candidate``."""
     by_item = {c.item: c for c in candidates}
     for f in report.files:
         for t in f.tables:
+            items = engine.table_finding_items(context, t.get("kind", ""))
+            if items:
+                t["item_candidate"] = items[0]
             item = t.get("item_candidate")
             if not item or not item.startswith(context.sector + "."):
                 continue

@@ -29,8 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import normalise_header
+from detectors.base import Detector, normalise_header
 from detectors.classify import ColumnClassification, as_text
+from detectors.registry import by_entity
 
 TRAJECTORY = "TRAJECTORY"
 MAX_FACE_CHECKS = 5000
@@ -41,10 +42,6 @@ TIME_WORDS = ("time", "timestamp", "datetime", "时间", "时刻", "日期", "�
               "date", "shijian", "sj")
 KEY_WORDS = ("userid", "uid", "driverid", "memberid", "customerid", "personid", "vehicleid", "carid", "deviceid",
              "terminalid", "tboxid", "用户", "司机", "驾驶员", "会员", "车辆", "设备", "终端", "vin", "plate", "车牌", "imei")
-PERSON_KEY_ENTITIES = ("CN_RESIDENT_ID", "CN_PASSPORT", "CN_MOBILE_PHONE", "EMAIL", "CN_BANK_CARD", "CN_HK_MACAO_PERMIT",
-                       "CN_TAIWAN_PERMIT", "CN_EXIT_ENTRY_PERMIT", "CN_FOREIGNER_PR_ID")
-VEHICLE_KEY_ENTITIES = ("CN_VIN", "CN_LICENSE_PLATE", "CN_VEHICLE_LICENCE_NO")
-DEVICE_KEY_ENTITIES = ("DEVICE_SERIAL", "IMEI", "IMSI", "ICCID", "MAC_ADDRESS")
 AUDIO_LABEL_WORDS = {"省份": "province", "省": "province", "province": "province", "地区": "region", "region": "region",
                      "方言": "dialect", "dialect": "dialect", "民族": "ethnicity", "ethnicity": "ethnicity",
                      "性别": "gender", "gender": "gender", "sex": "gender", "年龄": "age", "age": "age"}
@@ -304,13 +301,21 @@ def _coordinates(classifications: dict[str, ColumnClassification]) -> _Coordinat
 
 
 def _key_column(schema: pa.Schema, classifications: dict[str, ColumnClassification],
-                user_keys: list[str]) -> tuple[str, str] | None:
-    """(column, kind) of the key whose series of points makes a trajectory: person, vehicle, device or id."""
-    for kind, entities in (("person", PERSON_KEY_ENTITIES), ("vehicle", VEHICLE_KEY_ENTITIES), ("device", DEVICE_KEY_ENTITIES)):
-        for e in entities:
-            name = next((n for n, c in classifications.items() if c.entity == e), None)
-            if name:
-                return name, kind
+                user_keys: list[str], detectors: dict[str, Detector]) -> tuple[str, str] | None:
+    """(column, kind) of the key whose series of points makes a trajectory: person, vehicle, device or id.
+
+    A person key first (an identity document before a contact, then the stricter detector),
+    then a vehicle's, then a device's (the detectors' ``person_key``, ``identity`` and
+    ``thing_key`` facts); a user-named key; a column whose header names an id.
+    """
+    keyed = [(n, detectors[c.entity]) for n, c in classifications.items() if c.entity in detectors]
+    people = sorted((d for d in keyed if d[1].person_key), key=lambda d: (not d[1].identity, -d[1].priority))
+    if people:
+        return people[0][0], "person"
+    for kind in ("vehicle", "device"):
+        things = sorted((d for d in keyed if d[1].thing_key == kind), key=lambda d: -d[1].priority)
+        if things:
+            return things[0][0], kind
     for name in user_keys:
         if name in schema.names:
             return name, "person"
@@ -323,11 +328,11 @@ def _key_column(schema: pa.Schema, classifications: dict[str, ColumnClassificati
 
 
 def _trajectory_plan(schema: pa.Schema, sample: pa.Table, classifications: dict[str, ColumnClassification],
-                     user_keys: list[str]) -> tuple[_Coordinates, str, str, str, dict[str, Any]] | None:
+                     user_keys: list[str], detectors: dict[str, Detector]) -> tuple[_Coordinates, str, str, str, dict[str, Any]] | None:
     coords = _coordinates(classifications)
     if coords is None:
         return None
-    key = _key_column(schema, classifications, user_keys)
+    key = _key_column(schema, classifications, user_keys, detectors)
     time_col = next((f.name for f in schema if _is_time_column(f) and f.name not in coords.columns()), None)
     if key is None or time_col is None or sample.num_rows == 0:
         return None
@@ -455,7 +460,7 @@ class TableAnalyzer:
         for area in self.areas:
             points = self._area_points.get(area.name, 0)
             if points:
-                out.append({"kind": "sensitive_area", "item_candidate": "automotive.1", "area": area.name,
+                out.append({"kind": "sensitive_area", "area": area.name,
                             "points": points, "keys": len(self._area_keys.get(area.name, ())),
                             "coordinates": self.coords.columns() if self.coords else [],
                             "summary": f"{points} points inside the sensitive area {area.name}"})
@@ -469,8 +474,9 @@ def analyze_table(schema: pa.Schema, sample: pa.Table, classifications: dict[str
                   options: Any) -> TableAnalyzer | None:
     """The table-level analysis of one file, or None when it has nothing to look at."""
     user_keys = list(getattr(options, "person_keys", []) or [])
+    detectors = by_entity(getattr(options, "detectors", None))
     analyzer = TableAnalyzer()
-    plan = _trajectory_plan(schema, sample, classifications, user_keys)
+    plan = _trajectory_plan(schema, sample, classifications, user_keys, detectors)
     coords = _coordinates(classifications)
     if plan is not None:
         analyzer.coords, analyzer.key, analyzer.key_kind, analyzer.time_column, analyzer.evidence = plan
@@ -478,7 +484,7 @@ def analyze_table(schema: pa.Schema, sample: pa.Table, classifications: dict[str
         analyzer.add_key = analyzer.key_kind == "id"
     elif coords is not None:
         analyzer.coords = coords
-        key = _key_column(schema, classifications, user_keys)
+        key = _key_column(schema, classifications, user_keys, detectors)
         analyzer.key = key[0] if key else None
     areas_path = getattr(options, "sensitive_areas", None)
     if areas_path and analyzer.coords is not None:
@@ -518,7 +524,7 @@ def _media_notes(schema: pa.Schema, classifications: dict[str, ColumnClassificat
             if label:
                 labels[f.name] = label
         if labels:
-            notes.append({"kind": "audio_labels", "item_candidate": "ai_training.2", "columns": audio, "labels": labels,
+            notes.append({"kind": "audio_labels", "columns": audio, "labels": labels,
                           "summary": "audio with labels of specific groups or regions (" + ", ".join(sorted(set(labels.values())))
                                      + "): the AI list names 省份, 民族, 性别 as audio label data"})
     for f in schema:
@@ -526,10 +532,10 @@ def _media_notes(schema: pa.Schema, classifications: dict[str, ColumnClassificat
         if c is None or c.entity not in ("AUDIO", "VIDEO", "IMAGE", "FACE_IMAGE"):
             continue
         if _header_has(f.name, COCKPIT_WORDS, ("cvr", "atc")):
-            notes.append({"kind": "cockpit_voice", "item_candidate": "civil_aviation.2", "columns": [f.name],
+            notes.append({"kind": "cockpit_voice", "columns": [f.name],
                           "summary": f"{c.entity.lower()} of the cockpit or air-ground communications"})
         elif _header_has(f.name, FLIGHT_RECORDER_WORDS, ("fdr", "qar")):
-            notes.append({"kind": "flight_recorder", "item_candidate": "civil_aviation.1", "columns": [f.name],
+            notes.append({"kind": "flight_recorder", "columns": [f.name],
                           "summary": f"{c.entity.lower()} of a flight data recorder"})
     return notes
 

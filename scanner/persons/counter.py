@@ -62,6 +62,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.registry import builtin_detectors
 from scanner.persons.linking import (
     DEFAULT_MAX_IDENTITIES,
     LISTED,
@@ -96,7 +97,7 @@ MINOR = 2
 _KEYED = 4  # a counted row's own flag: it holds a key (so it has a label)
 
 # Identifier namespaces whose canonical key holds the birth date at characters 7–14.
-_BIRTH_DATE_IN_KEY = ("CN_RESIDENT_ID",)
+_BIRTH_DATE_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
 
 # Keys of the batches wait (as fixed-width values and row labels, ~12 bytes each) until this
 # many are pending, then are folded into their spaces at once: each fold sorts them and looks

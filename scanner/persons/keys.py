@@ -4,7 +4,6 @@ sensitive, per entity) and birth dates, then handed to the person counter."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,33 +14,29 @@ import pyarrow.compute as pc
 from detectors.base import Detector, strip_whitespace
 from detectors.classify import NON_NULL, as_text, list_values
 from detectors.free_text import entities_in_text
+from detectors.registry import builtin_detectors
 from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
 from scanner.sources.files import Source
 
-BIRTH_ENTITIES = ("CN_RESIDENT_ID", "BIRTH_DATE")
+# Which values carry a birth date, and which identify a vehicle or a device rather than a
+# person, are facts of the detectors (``Detector.birth_dates``, ``Detector.thing_key``): these
+# are the built-ins' entities that have them, in the registry's order.
+BIRTH_ENTITIES = tuple(d.entity for d in builtin_detectors() if d.birth_dates is not None)
 # Keys that hold their holder's birth date: the person counter reads it from the key itself
 # (its fixed-width form, by integer arithmetic), so it is not parsed a second time here.
-BIRTH_IN_KEY = ("CN_RESIDENT_ID",)
+BIRTH_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
 
 
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
 # them would merge people and undercount), but a row with no person key and a VIN is the
 # vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
 # person of its own. Rows that have a person key are never linked through them.
-SECONDARY_KEY_ENTITIES = ("CN_VIN", "CN_LICENSE_PLATE", "CN_VEHICLE_LICENCE_NO", "DEVICE_SERIAL", "IMEI",
-                          "MAC_ADDRESS", "ICCID", "IMSI")
+SECONDARY_KEY_ENTITIES = tuple(d.entity for d in builtin_detectors() if d.thing_key is not None)
 
 
 def birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
-    out: dict[str, Callable[[pa.Array], pa.Array]] = {}
-    for entity, module in (("CN_RESIDENT_ID", "detectors.cn_resident_id"), ("BIRTH_DATE", "detectors.birth_date")):
-        try:
-            fn = getattr(importlib.import_module(module), "birth_dates_array", None)
-        except ImportError:
-            fn = None
-        if fn is not None:
-            out[entity] = fn
-    return out
+    """Birth dates from the values of each built-in detector whose values carry one."""
+    return {d.entity: d.birth_dates for d in builtin_detectors() if d.birth_dates is not None}
 
 
 @dataclass
