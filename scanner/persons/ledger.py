@@ -389,7 +389,7 @@ class Ledger:
                              sorted((f["path"], f["size"], f["fingerprint"], f["rows"]) for f in files)],
                             sort_keys=True, default=str).encode())
         if table is not None:
-            h.update(np.sort(table.key_hash.view(np.dtype("V16")).ravel()).tobytes())
+            h.update(_sorted_hashes(table.key_hash).tobytes())
         h.update(json.dumps(own.to_dict(), sort_keys=True).encode())
         return f"{year}-{h.hexdigest()}"
 
@@ -665,6 +665,30 @@ def _check_file(f: dict[str, Any]) -> dict[str, Any]:
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _sorted_hashes(key_hash: np.ndarray) -> np.ndarray:
+    """The 16-byte hashes in byte order (what ``np.sort`` of them as ``V16`` gives, three times
+    faster): by their first 8 bytes read big-endian, the rest only where those tie.
+
+    >>> h = np.array([[2] + [0] * 15, [1] + [9] * 15, [1] + [0] * 15], np.uint8)
+    >>> _sorted_hashes(h)[:, :2].tolist()
+    [[1, 0], [1, 9], [2, 0]]
+    """
+    key_hash = np.ascontiguousarray(key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
+    words = key_hash.view(">u8").astype(np.uint64)
+    order = np.argsort(words[:, 0])
+    first = words[order, 0]
+    tie = np.flatnonzero(first[1:] == first[:-1])  # a shared contact's hash is kept per holder
+    if len(tie):
+        # The runs of equal first words stand in order: sorting their rows together by both
+        # words puts each run's rows back in its own places, in order.
+        in_tie = np.zeros(len(first), bool)
+        in_tie[tie] = in_tie[tie + 1] = True
+        at = np.flatnonzero(in_tie)
+        rows = order[at]
+        order[at] = rows[np.lexsort((words[rows, 1], words[rows, 0]))]
+    return key_hash.view(np.dtype("V16")).ravel()[order].view(np.uint8).reshape(-1, HASH_BYTES)
 
 
 def hash_keys(key: bytes, namespace: str, keys: pa.Array, scheme: str = DEFAULT_SCHEME) -> np.ndarray:
