@@ -14,16 +14,12 @@ import click
 
 from mappings import engine
 from mappings.schema import Item, Ruleset, RulesetError
-from scanner.report.model import EXIT_BY_PATH, EXIT_USAGE, PersonsReport, Report, apply_assessment
+from scanner.cli.common import fail
+from scanner.report.model import EXIT_BY_PATH, PersonsReport, Report, apply_assessment
 
 FORMATS = ["table", "json", "md", "html"]
 MODALITIES = ["text", "image", "audio", "video"]
 
-
-def _fail(message: str) -> None:
-    """One line on stderr and the usage exit status: a user's mistake never shows a traceback."""
-    click.echo(f"chujing: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -31,7 +27,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     for value in values:
         key, sep, number = value.partition("=")
         if not sep or not key.strip() or not number.strip():
-            _fail(f"{option} takes NAME=N, not {value!r}")
+            fail(f"{option} takes NAME=N, not {value!r}")
         pairs[key.strip()] = number.strip()
     return pairs
 
@@ -42,7 +38,7 @@ def _count(text: str, option: str) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        _fail(f"{option}: {text!r} is not a number of persons")
+        fail(f"{option}: {text!r} is not a number of persons")
     return value
 
 
@@ -53,12 +49,12 @@ def _by_subject(values: tuple[str, ...], roles: list[str] | None = None) -> dict
     result = {}
     for role, numbers in _pairs(values, "--by-subject").items():
         if roles is not None and role not in roles:
-            _fail(f"--by-subject {role}: unknown subject role: choose {', '.join(roles) or '(the sector names none)'}")
+            fail(f"--by-subject {role}: unknown subject role: choose {', '.join(roles) or '(the sector names none)'}")
         personal, _, sensitive = numbers.partition("/")
         p = _count(personal, "--by-subject")
         s = _count(sensitive, "--by-subject") if sensitive else 0
         if s > p:
-            _fail(f"--by-subject {role}: sensitive {s} exceeds personal {p} (sensitive persons are among the persons)")
+            fail(f"--by-subject {role}: sensitive {s} exceeds personal {p} (sensitive persons are among the persons)")
         result[role] = {"personal": p, "sensitive": s, "by_entity": {}}
     return result
 
@@ -115,7 +111,7 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
     sensitive_n = _count(sensitive, "--sensitive")
     personal_n = _count(personal, "--personal") if personal is not None else None
     if personal_n is not None and sensitive_n > personal_n:
-        _fail(f"--sensitive {sensitive_n} exceeds --personal {personal_n}: sensitive persons are among the persons")
+        fail(f"--sensitive {sensitive_n} exceeds --personal {personal_n}: sensitive persons are among the persons")
     entities = {name: _count(n, "--by-entity") for name, n in _pairs(by_entity, "--by-entity").items()}
     context = engine.Context(ruleset=ruleset, ftz=ftz, outside_scope=outside_scope, sector=sector, scenario=scenario,
                              subject=subject, modality=modality, ciio=ciio, year=year or _dt.date.today().year,
@@ -127,7 +123,7 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
         roles = list(sector_rules.subjects) if sector_rules is not None else None
         sensitive_types = engine.sensitive_entities(reference, sector)
     except (RulesetError, ValueError) as exc:
-        _fail(str(exc).splitlines()[0])
+        fail(str(exc).splitlines()[0])
         return
     subjects = _by_subject(by_subject, roles)
     notes = []
@@ -135,12 +131,12 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
     # says otherwise contradicts the others: refused, as --sensitive above --personal is.
     for name, n in entities.items():
         if personal_n is not None and n > personal_n:
-            _fail(f"--by-entity {name}={n} exceeds --personal {personal_n}: persons having {name} are among the persons")
+            fail(f"--by-entity {name}={n} exceeds --personal {personal_n}: persons having {name} are among the persons")
     for role, c in subjects.items():
         if personal_n is not None and c["personal"] > personal_n:
-            _fail(f"--by-subject {role}={c['personal']} exceeds --personal {personal_n}")
+            fail(f"--by-subject {role}={c['personal']} exceeds --personal {personal_n}")
     if personal_n is not None and sum(c["personal"] for c in subjects.values()) > personal_n:
-        _fail(f"--by-subject roles add up to {sum(c['personal'] for c in subjects.values())} persons, more than "
+        fail(f"--by-subject roles add up to {sum(c['personal'] for c in subjects.values())} persons, more than "
               f"--personal {personal_n}: a person has one role here")
     raised = max([sensitive_n, *(n for e, n in entities.items() if e in sensitive_types)])
     if raised > sensitive_n:
@@ -157,7 +153,7 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
                                          ruleset=reference)
         assessment = engine.assess(context, counts, set(entities), candidates)
     except (RulesetError, ValueError) as exc:
-        _fail(str(exc).splitlines()[0])
+        fail(str(exc).splitlines()[0])
         return
     report = Report(ruleset=rules.id, context=context.to_dict())
     report.persons = PersonsReport(personal=personal_n, sensitive=sensitive_n, by_entity=dict(entities),
@@ -183,7 +179,7 @@ def _emit(report: Report, fmt: str | None, output: str | None, lang: str | None)
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError as exc:
-            _fail(f"cannot write {output}: {exc.strerror}")
+            fail(f"cannot write {output}: {exc.strerror}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -214,7 +210,7 @@ def _load(ruleset: str) -> Ruleset:
     try:
         return engine.load_ruleset(ruleset)
     except RulesetError as exc:
-        _fail(str(exc).splitlines()[0])
+        fail(str(exc).splitlines()[0])
         raise  # unreachable: _fail exits
 
 
@@ -230,7 +226,7 @@ def rules_list(ruleset, sector, fmt):
     sets = [_load(name) for name in names]
     if sector and not any(sector in rs.sectors for rs in sets):
         known = sorted({s for rs in sets for s in rs.sectors})
-        _fail(f"unknown sector {sector!r}: choose {', '.join(known)}")
+        fail(f"unknown sector {sector!r}: choose {', '.join(known)}")
     if fmt == "json":
         click.echo(json.dumps([{"id": rs.id, "title": rs.title.model_dump(), "baseline": rs.baseline,
                                 "items": [_item_summary(i) for i in rs.items if not sector or i.sector == sector]}
@@ -241,7 +237,13 @@ def rules_list(ruleset, sector, fmt):
         items = [i for i in rs.items if not sector or i.sector == sector]
         if not items:
             continue
-        out.append(f"{'## ' if fmt == 'md' else ''}{rs.id}: {rs.title.zh} / {rs.title.en}")
+        heading = f"{rs.id}: {rs.title.zh} / {rs.title.en}"
+        if fmt == "md":
+            out.append(f"## {heading}")
+        else:
+            canvas = Canvas(terminal_width())
+            canvas.paragraph(heading)
+            out += canvas.text().rstrip("\n").splitlines()
         if rs.baseline:
             out.append(f"  outside the list's scope: {rs.baseline}")
         out.append("")
@@ -278,7 +280,7 @@ def rules_show(item_id, ruleset, fmt):
         return
     known = [i.id for name in names for i in _load(name).items]
     near = [k for k in known if k.split(".")[0] == item_id.split(".")[0]] or known[:6]
-    _fail(f"no item {item_id!r}: e.g. {', '.join(near[:14])}")
+    fail(f"no item {item_id!r}: e.g. {', '.join(near[:14])}")
 
 
 @rules_group.command("check")
