@@ -52,6 +52,7 @@ several such tables (several transfers) the same way.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -429,6 +430,7 @@ class PersonCounter:
         self._placeholders: dict[tuple[str, str], int] = {}  # (namespace, masked value) → rows
         self._placeholder_rows = 0
         self._linking: Linking | None = None
+        self._counts: PersonCounts | None = None
         # Keys not yet folded into their space: space → (values, row labels) of some batches.
         self._pending: dict[tuple[str, str, int], tuple[list[np.ndarray], list[np.ndarray]]] = {}
         self._pending_keys = 0
@@ -458,6 +460,7 @@ class PersonCounter:
         row_label = np.full(m, -1, dtype=np.int32)
         row_label[keyed] = self._new_labels(int(keyed.sum()))
         self._linking = None
+        self._counts = None
         self._tally_placeholders(facts.placeholders)
         # Keys wait in the space's pending list and are folded into it a few million at a
         # time: one sort and one lookup per fold rather than per batch.
@@ -820,7 +823,13 @@ class PersonCounter:
         return _EntityRows(self._entity_bit, self._entity_bits)
 
     def result(self) -> PersonCounts:
-        """The distinct persons of everything added so far."""
+        """The distinct persons of everything added so far (a copy: kept until a batch is added,
+        since the verdict and the ledger both ask)."""
+        if self._counts is None:
+            self._counts = self._count()
+        return copy.deepcopy(self._counts)
+
+    def _count(self) -> PersonCounts:
         counts = _aggregate(self._row_roots(), self._label_count(),
                             self._row_subjects() if self._subjects else np.zeros(0, np.int16), self._row_flags(),
                             self._subjects, self._row_entities())
