@@ -174,25 +174,27 @@ def measure(path: Path, fmt: str, extra: list[str], scans: list[str], compare: P
         "read": lambda: run_measured([python, "-c", PLAIN_READ[fmt], str(path)]),
         "stream": lambda: run_measured([python, "-c", STREAM_READ[fmt], str(path)]),
     }
+    # Reports go to a folder of this run's own: two benchmarks running at once never read each
+    # other's persons.
+    out = Path(tempfile.mkdtemp(prefix="bench-", dir=DATA))
+    report_paths: dict[str, Path] = {}
     for name in scans:
-        report_path = DATA / f"bench_report_{fmt}_{name}.json"
-        jobs[name] = (lambda rp=report_path, n=name: scan_with(None, path, rp, [*SCANS[n], *extra]))
+        report_paths[name] = out / f"{path.stem}_{fmt}_{name}.json"
+        jobs[name] = (lambda rp=report_paths[name], n=name: scan_with(None, path, rp, [*SCANS[n], *extra]))
         if compare is not None and name != "record":
-            old_path = DATA / f"bench_report_{fmt}_{name}_{compare.name}.json"
-            jobs[f"{name}@old"] = (lambda rp=old_path, n=name: scan_with(compare, path, rp, [*SCANS[n], *extra]))
+            report_paths[f"{name}@old"] = out / f"{path.stem}_{fmt}_{name}_{compare.name}.json"
+            jobs[f"{name}@old"] = (lambda rp=report_paths[f"{name}@old"], n=name:
+                                   scan_with(compare, path, rp, [*SCANS[n], *extra]))
     runs: dict[str, list] = {k: [] for k in jobs}
     for _ in range(max(1, repeat)):
         for key, job in jobs.items():
             runs[key].append(job())
+            s, rss, code, _ = runs[key][-1]
+            print(f"  {path.name} {key}: {s:.2f} s, peak RSS {rss:,} MB, exit {code}", file=sys.stderr, flush=True)
     measured = {k: best(v) for k, v in runs.items()}
     rows = int(measured["read"][3].strip().splitlines()[-1])
-    reports = {}
-    for name in scans:
-        report_path = DATA / f"bench_report_{fmt}_{name}.json"
-        reports[name] = json.loads(report_path.read_text()) if report_path.exists() else {}
-        if f"{name}@old" in measured:
-            old_path = DATA / f"bench_report_{fmt}_{name}_{compare.name}.json"
-            reports[f"{name}@old"] = json.loads(old_path.read_text()) if old_path.exists() else {}
+    reports = {k: json.loads(p.read_text()) if p.exists() else {} for k, p in report_paths.items()}
+    shutil.rmtree(out, ignore_errors=True)
     return {"path": path, "fmt": fmt, "rows": rows, "mb": path.stat().st_size / (1 << 20), "scans": scans,
             "measured": measured, "reports": reports, "compare": compare.name if compare else None, "repeat": repeat}
 
