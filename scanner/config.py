@@ -45,16 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.options import CONFIG_KEYS
+
 CONFIG_NAME = "chujing.toml"
 
-# Keys of [scan] and the type each must have.
-SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
-    "sources": list, "ruleset": str, "sector": str, "scenario": str, "subject": str, "modality": str,
-    "ciio": bool, "year": int, "person_keys": list, "subjects": dict, "sample_rows": int, "full": bool,
-    "detectors": list, "important": list, "not_important": list, "ledger": str, "ledger_key": str,
-    "decisions": str, "state": str, "fail_on": str, "engine": str, "spark_master": str,
-    "sensitive_areas": str, "keyless_policy": str, "storage_options": dict,
-}
+# Keys of [scan] and the type each must have (the options table of scanner.options).
+SCAN_KEYS: dict[str, type | tuple[type, ...]] = {key: kind for key, (_, kind) in CONFIG_KEYS.items()}
 OUTPUT_FORMATS = ("json", "table", "md", "html")
 # Keys of [persons]: how rows are linked into persons (see scanner.persons.linking).
 PERSONS_KEYS: dict[str, type] = {"not_keys": list, "shared_contact_identities": int}

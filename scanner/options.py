@@ -61,3 +61,33 @@ class ScanOptions:
                               ftz_source=self.ftz_source, sector=self.sector, scenario=self.scenario,
                               subject=self.subject, modality=self.modality, ciio=self.ciio,
                               year=self.year or (self.scan_date or _dt.date.today()).year)
+
+
+# The options a config file's ``[scan]`` table may hold, one row each: key → (the
+# :class:`ScanOptions` field it sets, or None for what belongs to the run rather than to one
+# scan: the inputs, the engine, the exit status; the type its value must have). The CLI's options
+# carry the field's name; ``chujing.toml`` (:mod:`scanner.config`) and Spark submit read this.
+CONFIG_KEYS: dict[str, tuple[str | None, type | tuple[type, ...]]] = {
+    "sources": (None, list), "ruleset": ("ruleset", str), "sector": ("sector", str), "scenario": ("scenario", str),
+    "subject": ("subject", str), "modality": ("modality", str), "ciio": ("ciio", bool), "year": ("year", int),
+    "person_keys": ("person_keys", list), "subjects": ("subjects", dict), "sample_rows": ("sample_rows", int),
+    "full": ("full", bool), "detectors": ("detector_files", list), "important": ("important", list),
+    "not_important": ("not_important", list), "ledger": ("ledger", str), "ledger_key": ("ledger_key_file", str),
+    "decisions": ("decisions", str), "state": ("state", str), "fail_on": (None, str), "engine": (None, str),
+    "spark_master": ("spark_master", str), "sensitive_areas": ("sensitive_areas", str),
+    "keyless_policy": ("keyless_policy", str), "storage_options": ("storage_options", dict),
+}
+
+
+def options_from_config(scan: dict[str, Any]) -> ScanOptions:
+    """A :class:`ScanOptions` from a config file's ``[scan]`` table (already checked by
+    :func:`scanner.config.load_config`); the run's own keys are left out."""
+    values = {}
+    for key, value in scan.items():
+        if key not in CONFIG_KEYS:
+            raise ValueError(f"[scan] {key} is not an option of a scan")
+        name = CONFIG_KEYS[key][0]
+        if name is None:
+            continue
+        values[name] = list(value) if isinstance(value, tuple) else value
+    return ScanOptions(**values)

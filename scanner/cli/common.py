@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
 
 import click
 
+from scanner.logs import JsonLogFormatter, setup_logging  # noqa: F401 - the CLI's logging
+from scanner.report.emit import lang_from_environment
 from scanner.report.model import EXIT_ERROR, EXIT_USAGE
 
 SECTORS = {
@@ -23,26 +23,6 @@ SECTORS = {
 SUBJECTS = ["trial_subject", "patient", "hcp", "member", "other"]  # for help texts; the rule set decides
 MODALITIES = ["text", "image", "audio", "video"]
 FORMATS = ["table", "json", "md", "html"]
-
-
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object a line: time, level, message, and the record's ``fields`` (a file's
-    progress: ``file``, ``index``, ``total``, ``bytes``, ``status``)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = {"time": self.formatTime(record), "level": record.levelname.lower(), "message": record.getMessage()}
-        line.update(getattr(record, "fields", None) or {})
-        return json.dumps(line, ensure_ascii=False)
-
-
-def setup_logging(level: str = "warning", json_lines: bool = False) -> None:
-    logger = logging.getLogger("chujing")
-    logger.handlers.clear()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter() if json_lines else logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(getattr(logging, level.upper(), logging.WARNING))
-    logger.propagate = False
 
 
 EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
@@ -104,20 +84,6 @@ def check_writable(output: str) -> None:
         fail(f"{output}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
         fail(f"{output}: not writable")
-
-
-def lang_from_environment(environ: dict[str, str] | None = None) -> str:
-    """The report language a locale asks for: the first of ``LC_ALL``, ``LC_MESSAGES`` and
-    ``LANG`` that is set (the POSIX order), ``zh`` when it starts with zh, else ``en``.
-
-    >>> lang_from_environment({"LANG": "zh_CN.UTF-8"}), lang_from_environment({"LANG": "zh_CN.UTF-8", "LC_ALL": "C"})
-    ('zh', 'en')
-    """
-    environ = os.environ if environ is None else environ
-    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        if environ.get(key):
-            return "zh" if environ[key].lower().startswith("zh") else "en"
-    return "en"
 
 
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:

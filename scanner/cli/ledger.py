@@ -12,21 +12,17 @@ import csv
 import datetime as _dt
 import io
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from scanner.cli.common import fail
 from scanner.persons.ledger import FAULTS, Ledger, fault_message, open_ledger
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
-
-def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"chujing: {message}", err=True)
-    sys.exit(code)
 
 
 def _ledger_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,7 +61,7 @@ def default_ledger() -> str | None:
     try:
         return load_config(config_file).scan.get("ledger")
     except ValueError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
         raise  # unreachable
 
 
@@ -76,7 +72,7 @@ def _open(ctx: click.Context, ledger_path: str | None, ledger_key: str | None) -
     try:
         return open_ledger(path, key_file=key)
     except FAULTS as exc:  # a damaged, read-only or busy ledger: one line, never a traceback
-        _fail(fault_message(path, exc))
+        fail(fault_message(path, exc), EXIT_ERROR)
         raise  # unreachable
 
 
@@ -86,7 +82,7 @@ def _run(ctx: click.Context, ledger_path: str | None, ledger_key: str | None,
     try:
         return action(ledger)
     except FAULTS as exc:
-        _fail(fault_message(ledger.path, exc))
+        fail(fault_message(ledger.path, exc), EXIT_ERROR)
     finally:
         ledger.close()
 

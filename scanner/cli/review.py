@@ -13,15 +13,14 @@ import datetime as _dt
 import getpass
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
 from mappings.schema import PATH_NAMES as PATH_LABELS
-from scanner.cli.common import Interrupted
-from scanner.report.model import EXIT_ERROR, EXIT_USAGE, SCHEMA
+from scanner.cli.common import Interrupted, fail
+from scanner.report.model import EXIT_ERROR, SCHEMA
 from scanner.report.text import safe_terminal as _safe_terminal
 from scanner.review.decisions import (
     ColumnDecision,
@@ -79,10 +78,6 @@ def report_shape_problem(report: dict[str, Any]) -> str | None:
             return f"important_data[{i}] is not a candidate with an item"
     return None
 
-
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"chujing: {message}", err=True)
-    sys.exit(code)
 
 
 def _t(value: Any) -> str:
@@ -332,15 +327,15 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         with open(report_path, encoding="utf-8") as fh:
             report = json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"{report_path}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
+        fail(f"{report_path}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
     except RecursionError:  # nesting deeper than Python's JSON decoder goes: no report is like that
-        _fail(f"{report_path}: not a chujing JSON report (nested too deeply to read); write one with "
+        fail(f"{report_path}: not a chujing JSON report (nested too deeply to read); write one with "
               f"chujing scan --format json", EXIT_ERROR)
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
-        _fail(f"{report_path}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
+        fail(f"{report_path}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
     problem = report_shape_problem(report)
     if problem:
-        _fail(f"{report_path}: a chujing report of the wrong shape ({problem}); write it again with "
+        fail(f"{report_path}: a chujing report of the wrong shape ({problem}); write it again with "
               f"chujing scan --format json", EXIT_ERROR)
     if decisions_path is None:
         decisions_path = (report.get("decisions") or {}).get("file") or DEFAULT_DECISIONS
@@ -348,7 +343,7 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         decisions = load_decisions(decisions_path)
         decisions.check_entities(set(_known_entities(report)))
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     before = decisions.dumps()
     try:
         asked, answered, left = run_review(report, decisions, who, review_all)
@@ -360,8 +355,8 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         # Nothing answered: leave the file as it was. A partial review keeps what was decided.
         if decisions.dumps() != before:
             decisions.save(decisions_path)
-            _fail(f"review stopped before the end; the decisions made so far are saved in {decisions_path}")
-        _fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
+            fail(f"review stopped before the end; the decisions made so far are saved in {decisions_path}")
+        fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
     if asked == 0:
         n = len(decisions)
         click.echo(f"Nothing to review: no open question in {report_path}"

@@ -8,6 +8,7 @@ import click
 
 from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging
 from scanner.cli.progress import progress_reporter
+from scanner.options import CONFIG_KEYS
 from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 
 
@@ -234,7 +235,10 @@ def record_review(report, important: tuple, not_important: tuple, who: str | Non
 
 
 # Config keys that differ from the option names.
-_CONFIG_TO_PARAM = {"sources": "paths", "detectors": "detector_files", "ledger_key": "ledger_key_file"}
+def _param_for(key: str) -> str:
+    """The ``scan`` parameter a ``[scan]`` key of chujing.toml sets: the ScanOptions field it names
+    (scanner.options.CONFIG_KEYS), else the key itself; ``sources`` are the paths."""
+    return "paths" if key == "sources" else (CONFIG_KEYS.get(key, (None, None))[0] or key)
 
 
 def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
@@ -242,7 +246,7 @@ def _merge_config(ctx: click.Context, params: dict, scan_config: dict) -> None:
     from click.core import ParameterSource
 
     for key, value in scan_config.items():
-        name = _CONFIG_TO_PARAM.get(key, key)
+        name = _param_for(key)
         if name in params and ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
             continue  # the command line wins
         if name == "paths" and params.get("paths"):

@@ -15,7 +15,6 @@ not be scanned; 2 for a usage error), so a scheduler can act on it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 
@@ -25,31 +24,14 @@ if __name__ == "__main__":
     _here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
-from scanner.engines.local import ScanOptions  # noqa: E402
-
-# Config keys whose ScanOptions field has another name; keys that are not options at all.
-_RENAMED = {"detectors": "detector_files", "ledger_key": "ledger_key_file"}
-_NOT_OPTIONS = {"sources", "engine", "spark_master", "fail_on"}
-
-
-def options_from_config(scan: dict) -> ScanOptions:
-    """A :class:`ScanOptions` from a config file's ``[scan]`` table."""
-    fields = {f.name for f in dataclasses.fields(ScanOptions)}
-    values = {}
-    for key, value in scan.items():
-        if key in _NOT_OPTIONS:
-            continue
-        name = _RENAMED.get(key, key)
-        if name not in fields:
-            raise ValueError(f"[scan] {key} is not supported by this version of the Spark engine")
-        values[name] = list(value) if isinstance(value, tuple) else value
-    return ScanOptions(**values)
+from scanner.options import options_from_config  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    from scanner.cli import emit, setup_logging
     from scanner.config import find_config, load_config
     from scanner.engines.spark import scan_spark
+    from scanner.logs import setup_logging
+    from scanner.report.emit import write_report
     from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, EXIT_USAGE, PATH_ORDER
 
     parser = argparse.ArgumentParser(prog="spark_submit.py", description=__doc__.splitlines()[0])
@@ -83,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     outputs = [(args.fmt, args.output, None)] if args.fmt or args.output or not (config and config.outputs) \
         else [(o.format, o.path, o.lang) for o in config.outputs]
     for fmt, out, lang in outputs:
-        emit(report, fmt or "json", out, lang)
+        try:
+            write_report(report, fmt or "json", out, lang)
+        except OSError as exc:
+            print(f"chujing: {out}: cannot write the report ({exc.strerror or 'error'})", file=sys.stderr)
+            return EXIT_ERROR
     code = report.exit_code
     fail_on = scan.get("fail_on")
     if fail_on in PATH_ORDER and code != EXIT_ERROR:

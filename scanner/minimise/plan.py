@@ -669,7 +669,7 @@ def _rank(path: str) -> int:
     return PATH_ORDER.index(path) if path in PATH_ORDER else len(PATH_ORDER)
 
 
-def _entry(kind: str, outcome: Outcome, baseline: Outcome, **more: Any) -> dict[str, Any]:
+def plan_entry(kind: str, outcome: Outcome, baseline: Outcome, **more: Any) -> dict[str, Any]:
     d = {"kind": kind, **outcome.summary(), **more}
     d["path_before"] = baseline.path
     d["lowers_path"] = _rank(outcome.path) < _rank(baseline.path)
@@ -721,7 +721,7 @@ def build_plan(engine: Engine, changes: list[Change] | None = None, search: bool
     entries = []
     for c in singles:
         outcome = by_change.get((c,)) or Outcome((c,), baseline.report, baseline.small_groups)
-        entries.append(_entry("change", outcome, baseline))
+        entries.append(plan_entry("change", outcome, baseline))
 
     sets = []
     notes: list[dict[str, str]] = []
@@ -738,7 +738,7 @@ def build_plan(engine: Engine, changes: list[Change] | None = None, search: bool
                 continue
             outcome, minimal = _reduce(engine, reaching[0], target)
             outcome, _ = _soften(engine, outcome, target)
-            sets.append(_entry("set", outcome, baseline, target=target, reached=True, minimal=minimal))
+            sets.append(plan_entry("set", outcome, baseline, target=target, reached=True, minimal=minimal))
     if baseline.report.persons.minors:
         notes.append(LAW["minors"])
     return Plan(baseline=baseline, entries=entries, sets=sets, k=engine.k, passes=engine.passes, notes=notes)

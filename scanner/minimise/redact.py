@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 from scanner.detect.columns import classify_columns
 from scanner.engines import local as pl
 from scanner.minimise import deid
-from scanner.minimise.plan import LAW, Change, Engine, PlanError, _entry
+from scanner.minimise.plan import LAW, Change, Engine, PlanError, plan_entry
 from scanner.options import ScanOptions
 from scanner.report.model import Report
 from scanner.sources.files import Source, SourceError, describe_read_error, open_source
@@ -431,8 +431,8 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
         entities = {m.source.path: {n: c.entity for n, c in m.classifications.items()} for m in engine.models}
         detectors = engine.by_entity
         outcome = engine.also[0]
-        before = _entry("before", engine.baseline, engine.baseline)
-        after = _entry("after", outcome, engine.baseline)
+        before = plan_entry("before", engine.baseline, engine.baseline)
+        after = plan_entry("after", outcome, engine.baseline)
         context, ruleset = engine.baseline.report.context, engine.baseline.report.ruleset
         skipped = [f for f in engine.skeleton.files if f.error]
     else:

@@ -124,7 +124,7 @@ class Stream:
 
 # --- discovery --------------------------------------------------------------------------------
 
-def _kind_of(path: str) -> tuple[str | None, str | None]:
+def kind_of(path: str) -> tuple[str | None, str | None]:
     p = Path(path.lower())
     suffixes = p.suffixes
     compression = None
@@ -176,7 +176,7 @@ def _dataset_files(directory: str) -> list[str]:
     out = []
     for root, dirs, files in os.walk(directory, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        out.extend(os.path.join(root, f) for f in sorted(files) if _kind_of(f)[0] == "parquet")
+        out.extend(os.path.join(root, f) for f in sorted(files) if kind_of(f)[0] == "parquet")
     return out
 
 
@@ -223,7 +223,7 @@ def discover(paths: list[str], table_source=None,
         real = os.path.realpath(path)
         if real in seen:
             return
-        kind, compression = _kind_of(path)
+        kind, compression = kind_of(path)
         if kind is None or kind == "excel" and os.path.basename(path).startswith("~$"):
             if explicit:
                 error(path, f"{not_read_reason(path)}; chujing reads {READ_TYPES}")

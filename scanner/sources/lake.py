@@ -22,8 +22,8 @@ from scanner.sources.files import (
     Source,
     SourceError,
     Stream,
-    _kind_of,
     dataset_batches,
+    kind_of,
     open_source,
     parquet_batches,
 )
@@ -114,7 +114,7 @@ def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]
         raise SourceError(f"{url}: cannot list ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})") from None
     out = []
     for p in paths:
-        kind, compression = _kind_of(p)
+        kind, compression = kind_of(p)
         if kind is None:
             continue
         info = fs.info(p)
