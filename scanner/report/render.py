@@ -252,7 +252,7 @@ def render_table(report: Report, lang: str = "en", width: int | None = None) -> 
             continue
         c.paragraph(f"{f.path}（{_file_facts(f, lang)}）" if lang == "zh" else f"{f.path}  ({_file_facts(f, lang)})")
         rows = [[col.name, _entity(col.entity, lang), _yes(col.sensitive, lang), f"{col.confidence:.2f}",
-                 f"{col.match_rate:.0%}", (", " if wide else "\n").join(sample_text(s, col.entity, lang)
+                 f"{col.match_rate:.0%}", ", ".join(sample_text(s, col.entity, lang)
                                                                                     for s in col.samples)]
                 for col in f.columns if col.entity]
         others = [col.name for col in f.columns if not col.entity]
