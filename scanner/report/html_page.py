@@ -482,6 +482,16 @@ def _changed_from(change: dict[str, Any], lang: str) -> str:
     return name("status" if change.get("kind") == "important" else "entity", was, lang)
 
 
+def _decision_word(decision: dict[str, Any], lang: str) -> str:
+    """A recorded decision's action or status in words (``not_personal`` is "非个人信息" in Chinese)."""
+    action, status = decision.get("action"), decision.get("status")
+    if action and f"action_{action}" in LABELS:
+        return _label(f"action_{action}", lang)
+    if status and status in LABELS:
+        return _label(status, lang)
+    return action or status or ""
+
+
 def _decisions_section(report: Report, lang: str) -> str:
     info = report.extra.get("decisions")
     if not info:
@@ -506,7 +516,7 @@ def _decisions_section(report: Report, lang: str) -> str:
         for s in stale:
             what = s.get("item") if s.get("kind") == "important" else f"{s.get('file')} › {s.get('column')}"
             rows.append(f'<tr class="unreviewed"><td class="mono">{esc(what)}</td>'
-                        f'<td>{esc(s.get("action") or s.get("status") or "")}</td>'
+                        f'<td>{esc(_decision_word(s, lang))}</td>'
                         f'<td>{esc(s.get("reason") or "")}</td><td>{_decided_text(s, lang)}</td></tr>')
         ths = "".join(f"<th>{esc(_label(k, lang))}</th>" for k in ("column", "decision", "reason", "who_why"))
         out.append(f'<table id="stale-table"><thead><tr>{ths}</tr></thead><tbody>{"".join(rows)}</tbody></table>')

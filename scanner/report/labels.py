@@ -151,6 +151,9 @@ _KINDS = {"entity": "entities", "category": "categories", "modality": "modalitie
 # (detectors/classify.py, detectors/media.py, scanner/engines/local.py); the numbers in them
 # are carried over, entities by their names. A fragment of no known form is shown as it is.
 
+# Our sentences are short; anything longer is data (a path, a reason typed by a reviewer) and is
+# never matched, so that no pattern ever runs long on what a user wrote.
+_LONGEST = 300
 _PERCENT = r"(\d{1,3})%"
 _EVIDENCE_FORMS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
     (rf"{_PERCENT} of values valid, header names it", r"\1% 的值有效，表头也指明此类型"),
@@ -280,6 +283,8 @@ def evidence_text(evidence: str, lang: str) -> str:
 
 
 def _evidence_fragment(fragment: str) -> str:
+    if len(fragment) > _LONGEST:  # none of our sentences is this long: not ours, shown as it is
+        return fragment
     templates = _TEMPLATES.fullmatch(fragment)
     if templates:
         kinds = "、".join(_TEMPLATE_KINDS.get(k, k) for k in templates.group(2).split(", "))
@@ -307,7 +312,7 @@ _WAV = re.compile(r"WAV ([\d.]+) s, ([\d.]+) kHz, (?:mono|(\d+) channels)")
 def sample_text(sample: str, entity: str | None, lang: str) -> str:
     """A masked sample in ``lang``: media are described by us in English (``JPEG 64×64, 1 face``,
     ``WAV 3.0 s, 16 kHz, mono``); every other sample is the data, masked, shown as it is."""
-    if lang != "zh" or entity not in ("IMAGE", "FACE_IMAGE", "AUDIO", "VIDEO", "BIOMETRIC"):
+    if lang != "zh" or entity not in ("IMAGE", "FACE_IMAGE", "AUDIO", "VIDEO", "BIOMETRIC") or len(sample) > _LONGEST:
         return sample
     template = _TEMPLATE.fullmatch(sample)
     if template:
@@ -363,9 +368,10 @@ def candidate_evidence(line: str, candidate: dict[str, Any], lang: str) -> str:
 def json_report(report: Report, lang: str) -> str:
     """The contract's JSON, keys and codes unchanged; in Chinese, each column's evidence in
     Chinese beside the English (``evidence_zh``): every other human text is bilingual already."""
+    if lang != "zh":
+        return report.to_json()
     data = report.to_dict()
-    if lang == "zh":
-        for f in data["files"]:
-            for c in f["columns"]:
-                c["evidence_zh"] = evidence_text(c.get("evidence") or "", "zh")
+    for f in data["files"]:
+        for c in f["columns"]:
+            c["evidence_zh"] = evidence_text(c.get("evidence") or "", "zh")
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
