@@ -171,10 +171,13 @@ class _Incremental:
             key = ledger.load_key(options.state, options.ledger_key_file, create=True)
         except ledger.LedgerError as exc:
             raise _StateUnusable(f"{str(exc).splitlines()[0]}; the scan went on without its state") from None
-        self.hasher = lambda namespace, keys: ledger.hash_keys(key, namespace, keys)
+        # Hashed as the ledger of this scan hashes (its scheme), so that the state's persons link
+        # with the ledger's; a state kept under another key or scheme starts afresh.
+        scheme = _ledger_scheme(options)
+        self.hasher = lambda namespace, keys: ledger.hash_keys(key, namespace, keys, scheme)
         try:
             # Paths are kept as keyed hashes: a file named after a person is not written raw.
-            self.state = state.ScanState(options.state, ledger.key_id(key), path_key=key)
+            self.state = state.ScanState(options.state, f"{ledger.key_id(key)}:{scheme}", path_key=key)
         except state.StateError as exc:
             self.state = None
             self._broken(exc)
@@ -238,6 +241,23 @@ class _Incremental:
                                        "scanned_files": self.scanned, "forgotten_files": removed}
         return self._state_mod.TablePersons(self.tables, self.tables[-1].keyless_policy if self.tables else "each_row_is_a_person",
                                             self.max_identities)
+
+
+def _ledger_scheme(options: ScanOptions) -> str:
+    """The key hash scheme of the scan's ledger (the current one without a ledger, or when the
+    ledger cannot be opened: that fault is reported where the ledger is used)."""
+    from scanner.persons import keyed_hash, ledger
+
+    if options.ledger is None and not options.record:
+        return keyed_hash.DEFAULT_SCHEME
+    try:
+        opened = ledger.open_ledger(options.ledger, key_file=options.ledger_key_file)
+    except ledger.FAULTS:
+        return keyed_hash.DEFAULT_SCHEME
+    try:
+        return opened.hash_scheme
+    finally:
+        opened.close()
 
 
 def _options_signature(options: ScanOptions, detectors: list[Detector]) -> str:

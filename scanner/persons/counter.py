@@ -103,7 +103,7 @@ _BIRTH_DATE_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date
 # Keys of the batches wait (as fixed-width values and row labels, ~12 bytes each) until this
 # many are pending, then are folded into their spaces at once: each fold sorts them and looks
 # them up once, instead of once per batch (a lookup is a binary search per sorted run).
-_COMPACT_AT = 4 << 20
+_COMPACT_AT = 1 << 20
 
 HASH_BYTES = 16
 KeyHasher = Callable[[str, pa.Array], np.ndarray]
@@ -1185,7 +1185,7 @@ def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     start = np.empty(len(values), bool)
     start[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=start[1:])
-    inverse = np.empty(len(values), np.int64)
+    inverse = np.empty(len(values), np.int32)
     inverse[order] = np.cumsum(start) - 1
     return ordered[start], order[start], inverse
 
