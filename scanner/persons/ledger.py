@@ -417,7 +417,8 @@ class Ledger:
         arrays.update({f"entity:{e}": idx for e, idx in table.entity_facets.items()})
         rows = []
         for name, values in arrays.items():
-            data = np.ascontiguousarray(values, dtype=_ARRAY_DTYPES.get(name, _ENTITY_DTYPE)).tobytes()
+            # Parts are views of the array, not copies: the table is held once while it is written.
+            data = memoryview(np.ascontiguousarray(values, dtype=_ARRAY_DTYPES.get(name, _ENTITY_DTYPE))).cast("B")
             for part, start in enumerate(range(0, max(len(data), 1), _PART_BYTES)):
                 rows.append((transfer_id, name, part, data[start:start + _PART_BYTES]))
         self._conn.executemany("INSERT INTO person_arrays (transfer_id, name, part, data) VALUES (?, ?, ?, ?)", rows)
