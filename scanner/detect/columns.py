@@ -9,7 +9,8 @@ from typing import Any
 import pyarrow as pa
 
 from detectors.base import Detector
-from detectors.classify import NON_NULL, ColumnClassification, classify_column
+from detectors.classify import NON_NULL, ColumnClassification
+from detectors.classify import classify_columns as classify_many
 from scanner.detect.column_profile import ColumnProfile
 from scanner.options import ScanOptions
 
@@ -31,14 +32,18 @@ class ColumnPlan:
     non_null_rows: int = 0
 
 
-def classify_columns(schema: pa.Schema, sample: pa.Table, detectors: list[Detector],
-              options: ScanOptions) -> tuple[list[ColumnPlan], dict[str, ColumnClassification]]:
+def classify_columns(schema: pa.Schema, sample: pa.Table, detectors: list[Detector], options: ScanOptions,
+                     found: list[ColumnClassification] | None = None,
+                     ) -> tuple[list[ColumnPlan], dict[str, ColumnClassification]]:
+    """Every column classified (all at once: each detector runs once over all the columns) and
+    planned; ``found``: the classifications already made (with other files' columns)."""
     by_entity = {d.entity: d for d in detectors}
     plans: list[ColumnPlan] = []
     classifications: dict[str, ColumnClassification] = {}
-    for index, f in enumerate(schema):
-        column = sample.column(index) if sample.num_rows else pa.array([], f.type)
-        c = classify_column(f.name, column, detectors)
+    if found is None:
+        found = classify_many([(f.name, sample.column(index) if sample.num_rows else pa.array([], f.type))
+                               for index, f in enumerate(schema)], detectors)
+    for index, (f, c) in enumerate(zip(schema, found, strict=True)):
         classifications[f.name] = c
         if c.entity is None:
             continue

@@ -5,13 +5,14 @@ sensitive, per entity) and birth dates, then handed to the person counter."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, strip_whitespace
+from detectors.base import Detector, MatchParts, concat_text, strip_whitespace
 from detectors.classify import NON_NULL, as_text, list_values
 from detectors.free_text import entities_in_text
 from detectors.registry import builtin_detectors
@@ -49,14 +50,39 @@ class EntityRows:
     keys: pa.Array | None = None  # canonical person keys at their rows (null elsewhere)
 
 
-def list_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool):
+def list_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool, matches: Matches | None = None):
     """The values of a list (or map) column, one after the other, and their column work."""
     values = list_values(column)
-    return values, column_rows(plan, values, validate_all)
+    return values, column_rows(plan, values, validate_all, matches)
 
 
-def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool) -> tuple[int, int, list[EntityRows]]:
-    """The per-column work of a batch (runs in a worker thread): no shared state is touched."""
+class Matches(dict):
+    """Detectors' matches (entity → :class:`~detectors.base.MatchParts`) already run over a
+    column's very values, with other columns' (Arrow compiles a pattern on every call: a wide
+    table or a folder of small files would otherwise pay it per column). ``complete``: every
+    detector that matched any value is here (the classification of a file read whole), so an
+    absent one matched nothing; otherwise an absent one is matched here."""
+
+    def __init__(self, parts: dict | None = None, complete: bool = False):
+        super().__init__(parts or {})
+        self.complete = complete
+        self._waiting: dict[str, tuple[Future, int, int]] = {}
+
+    def wait_for(self, entity: str, future: Future, start: int, length: int) -> None:
+        """``entity``'s parts are the slice ``start:start+length`` of what ``future`` returns."""
+        self._waiting[entity] = (future, start, length)
+
+    def parts(self, entity: str) -> MatchParts | None:
+        if entity not in self and entity in self._waiting:
+            future, start, length = self._waiting.pop(entity)
+            self[entity] = future.result().slice(start, length)
+        return self.get(entity)
+
+
+def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool,
+                matches: Matches | None = None) -> tuple[int, int, list[EntityRows]]:
+    """The per-column work of a batch (runs in a worker thread): no shared state is touched.
+    ``matches``: detectors already run over these values (see :class:`Matches`)."""
     text = text_of(column)
     if text is None:
         present = column.is_valid().to_numpy(zero_copy_only=False)
@@ -68,7 +94,7 @@ def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool) -> tuple
     out = []
     # One utterance can hold a phone *and* a plate: in prose no entity hides another.
     exclusive = plan.classification.entity != FREE_TEXT
-    for det, ok, normalised in entity_rows(plan, trimmed, present, validate_all):
+    for det, ok, normalised in entity_rows(plan, trimmed, present, validate_all, matches):
         if exclusive:
             ok &= ~claimed
         claimed |= ok
@@ -139,7 +165,16 @@ def secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) ->
             keys[f"keyless_by:{entity}"] = pc.if_else(keyless, secondary[entity], pa.scalar(None, pa.string()))
 
 
-def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, validate_all: bool = False):
+def checked_by_value(plan: ColumnPlan, det: Detector, validate_all: bool) -> bool:
+    """Whether :func:`entity_rows` checks this column's values with ``det.valid_mask``."""
+    if plan.classification.entity == FREE_TEXT or plan.classification.row_rule == NON_NULL or det.pattern is None:
+        return False
+    by_value = validate_all or len(plan.detectors) > 1
+    return by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES
+
+
+def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, validate_all: bool = False,
+                matches: Matches | None = None):
     """For each of a column's entities: which rows hold it, and the normalised values.
 
     Structured columns are matched whole; in free text each entity is searched inside the prose
@@ -166,15 +201,58 @@ def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, valida
         elif not (by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES):
             yield det, present.copy(), trimmed
         else:
-            ok, normalised = det.valid_mask(trimmed)
-            yield det, ok, normalised
+            parts = matches.parts(det.entity) if matches is not None else None
+            if parts is not None:  # what ``valid_mask`` says, from a match over these values
+                yield det, parts.ok(), parts.normalised
+            elif matches is not None and matches.complete:  # it matched none of them
+                yield det, np.zeros(len(trimmed), dtype=bool), trimmed
+            else:
+                ok, normalised = det.valid_mask(trimmed)
+                yield det, ok, normalised
 
 
 def text_of(column: pa.Array) -> pa.Array | None:
-    """``as_text`` with a fast path for plain string columns (most CSV columns)."""
-    if pa.types.is_string(column.type) and not pc.any(pc.ends_with(column, ".0")).as_py():
+    """``as_text`` with a fast path for plain string columns (most CSV columns): only a value
+    ending in 0 with ``.0`` in it can lose a trailing ``.0`` (``13800138000.00`` too)."""
+    if pa.types.is_string(column.type) and not (pc.any(pc.ends_with(column, "0")).as_py()
+                                                 and pc.any(pc.match_substring(column, ".0")).as_py()):
         return column
     return as_text(column)
+
+
+# A detector that checks this many columns of a batch or more matches them in one call.
+SHARED_MATCH_COLUMNS = 2
+
+
+def shared_matches(pool, plans: list[ColumnPlan], batch: pa.RecordBatch, validate_all: bool) -> list[Matches | None]:
+    """For each detector that checks several columns of the batch: one job in ``pool`` over those
+    columns end to end, whose slices the columns' :func:`column_rows` take."""
+    users: dict[str, list[int]] = {}
+    by_entity: dict[str, Detector] = {}
+    for k, plan in enumerate(plans):
+        for det in plan.detectors:
+            if checked_by_value(plan, det, validate_all):
+                users.setdefault(det.entity, []).append(k)
+                by_entity[det.entity] = det
+    out: list[Matches | None] = [None] * len(plans)
+    texts: dict[int, pa.Array | None] = {}
+    for entity, ks in users.items():
+        if len(ks) < SHARED_MATCH_COLUMNS:
+            continue
+        for k in ks:
+            if k not in texts:
+                text = text_of(batch.column(plans[k].index))
+                texts[k] = None if text is None else strip_whitespace(text)
+        ks = [k for k in ks if texts[k] is not None]
+        if len(ks) < SHARED_MATCH_COLUMNS:
+            continue
+        joined, offsets = concat_text([texts[k] for k in ks])
+        future = pool.submit(by_entity[entity].match_parts, joined)
+        for j, k in enumerate(ks):
+            if out[k] is None:
+                out[k] = Matches()
+            out[k].wait_for(entity, future, int(offsets[j]), int(offsets[j + 1] - offsets[j]))
+    return out
 
 
 def scatter(subset: pa.Array, mask: np.ndarray) -> pa.Array:

@@ -588,8 +588,27 @@ def _identifier_detectors() -> tuple:
 
 def identifier_cells(cells: list[str]) -> tuple[np.ndarray, list]:
     """Which cells hold an identifier (see ``_DATA_CELL``), and the detector that accepted each
-    (None for a bare digit run or an address). Vectorised, linear in the cells' bytes."""
-    values = pa.array(cells, pa.string())
+    (None for a bare digit run or an address). Vectorised, linear in the cells' bytes.
+
+    Remembered for the last few header lines (in memory only): a folder of exports repeats one
+    header file after file, and each check compiles every person-key pattern (~15 ms).
+    """
+    if sum(len(c) for c in cells) > _REMEMBERED_LINE:
+        return _identifier_cells(tuple(cells))
+    hit, by = _remembered_identifier_cells(tuple(cells))
+    return hit.copy(), list(by)
+
+
+_REMEMBERED_LINE = 64 << 10
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_identifier_cells(cells: tuple[str, ...]) -> tuple[np.ndarray, list]:
+    return _identifier_cells(cells)
+
+
+def _identifier_cells(cells: tuple[str, ...]) -> tuple[np.ndarray, list]:
+    values = pa.array(list(cells), pa.string())
     hit = pc.match_substring_regex(values, _DATA_CELL).fill_null(False).to_numpy(zero_copy_only=False).copy()
     by = [None] * len(cells)
     for det in _identifier_detectors():
@@ -1253,6 +1272,26 @@ def file_state(source: Source) -> tuple | None:
             continue
         out.append((st.st_size, st.st_mtime_ns))
     return tuple(out)
+
+
+# Test hook (like the ledger's): when set to a path, a scan that reads a file twice (a sample,
+# then every row) writes that file between the two reads and waits until it is removed (at most
+# 60 s, or CHUJING_TEST_PAUSE_SECONDS), so that a test can change the file in between through
+# the real command.
+PAUSE_ENV = "CHUJING_TEST_PAUSE_BETWEEN_READS"
+PAUSE_SECONDS_ENV = "CHUJING_TEST_PAUSE_SECONDS"
+
+
+def pause_between_reads() -> None:
+    marker = os.environ.get(PAUSE_ENV)
+    if not marker:
+        return
+    import time
+
+    Path(marker).write_text("between the two reads\n")
+    deadline = time.monotonic() + float(os.environ.get(PAUSE_SECONDS_ENV, "60"))
+    while os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def check_unchanged(source: Source, before: tuple | None) -> None:

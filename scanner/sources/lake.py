@@ -23,7 +23,9 @@ from scanner.sources.files import (
     SourceError,
     Stream,
     dataset_batches,
+    display_path,
     kind_of,
+    mask_identifiers,
     open_source,
     parquet_batches,
 )
@@ -73,13 +75,13 @@ def delta_source(path: str, storage_options: dict[str, Any] | None = None) -> La
     try:
         from deltalake import DeltaTable
     except ImportError:
-        raise SourceError(f"{path}: a Delta Lake table: install the lake extra (pip install 'chujing[lake]')") from None
+        raise SourceError(f"{display_path(path)}: a Delta Lake table: install the lake extra (pip install 'chujing[lake]')") from None
     try:
         table = DeltaTable(path, storage_options=storage_options or None)
         files = table.file_uris()
         version = str(table.version())
     except Exception as exc:  # deltalake raises its own error types
-        raise SourceError(f"{path}: not a readable Delta table ({type(exc).__name__})") from None
+        raise SourceError(f"{display_path(path)}: not a readable Delta table ({type(exc).__name__})") from None
     size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
     return LakeSource(path=path.rstrip("/"), kind="delta", size=size, files=files,
                       storage_options=storage_options or {}, version=version)
@@ -89,17 +91,17 @@ def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]
     try:
         import fsspec
     except ImportError:
-        raise SourceError(f"{url}: a URL: install the lake extra (pip install 'chujing[lake]')") from None
+        raise SourceError(f"{display_path(url)}: a URL: install the lake extra (pip install 'chujing[lake]')") from None
     try:
         fs, root = fsspec.core.url_to_fs(url, **storage_options)
     except (ImportError, ValueError) as exc:
-        raise SourceError(f"{url}: no filesystem for this URL ({exc}); install the lake extra") from None
+        raise SourceError(f"{display_path(url)}: no filesystem for this URL ({mask_identifiers(str(exc))}); install the lake extra") from None
     protocol = url.split("://", 1)[0]
     try:
         if any(ch in root for ch in "*?["):
             paths = sorted(fs.glob(root))
             if not paths:
-                raise SourceError(f"{url}: no file matches this pattern")
+                raise SourceError(f"{display_path(url)}: no file matches this pattern")
         elif fs.isdir(root):
             if fs.exists(f"{root.rstrip('/')}/{DELTA_LOG}"):
                 return [delta_source(url, storage_options)]
@@ -107,11 +109,11 @@ def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]
         elif fs.exists(root):
             paths = [root]
         else:
-            raise SourceError(f"{url}: no such object")
+            raise SourceError(f"{display_path(url)}: no such object")
     except SourceError:
         raise
     except Exception as exc:  # network and permission errors from the object store
-        raise SourceError(f"{url}: cannot list ({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''})") from None
+        raise SourceError(f"{display_path(url)}: cannot list ({type(exc).__name__}: {mask_identifiers(str(exc).splitlines()[0][:120]) if str(exc) else ''})") from None
     out = []
     for p in paths:
         kind, compression = kind_of(p)
@@ -122,7 +124,7 @@ def _discover_url(url: str, storage_options: dict[str, Any]) -> list[LakeSource]
         out.append(LakeSource(path=f"{protocol}://{p}", kind=f"remote-{kind}", size=int(info.get("size") or 0),
                               compression=compression, fs=fs, version=version))
     if not out:
-        raise SourceError(f"{url}: no CSV, TSV or Parquet files found there")
+        raise SourceError(f"{display_path(url)}: no CSV, TSV or Parquet files found there")
     return out
 
 
@@ -146,7 +148,7 @@ def open_lake(source: Source, block_size: int) -> Stream:
                 handle.close()
 
         return Stream(batches(), pf.schema_arrow, "parquet", num_rows=pf.metadata.num_rows)
-    raise SourceError(f"{source.path}: remote text is read through a local copy (see local_copy)")
+    raise SourceError(f"{source.display}: remote text is read through a local copy (see local_copy)")
 
 
 @contextmanager
@@ -161,7 +163,7 @@ def local_copy(source: LakeSource) -> Iterator[Source]:
             with source.fs.open(source.path.split("://", 1)[1], "rb") as remote, open(local, "wb") as out:
                 shutil.copyfileobj(remote, out, length=8 << 20)
         except Exception as exc:  # network errors of the object store
-            raise SourceError(f"{source.path}: cannot be fetched ({type(exc).__name__})") from None
+            raise SourceError(f"{source.display}: cannot be fetched ({type(exc).__name__})") from None
         yield Source(path=local, kind="csv", size=os.path.getsize(local), compression=source.compression)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -13,12 +13,18 @@ import pyarrow.csv as pacsv
 
 from scanner.options import ScanOptions
 from scanner.sources import limits
-from scanner.sources.files import Source, open_source
+from scanner.sources.files import Source, column_names, open_source
 
 FULL_SAMPLE_CAP = 200_000
 
 
 SAMPLE_MAX_BYTES = 64 << 20
+
+
+# Classifying costs per value sampled (every detector looks at each): a wide table's sample is
+# bounded by values too, never fewer than SAMPLE_MIN_ROWS rows (2,500 columns: 400 rows each).
+SAMPLE_MAX_VALUES = 1_000_000
+SAMPLE_MIN_ROWS = 200
 
 
 SPREAD_CHUNKS = 8
@@ -35,9 +41,13 @@ def open_input(source: Source, block_size: int):
 
         stream = open_lake(source, block_size)
     if any(pa.types.is_struct(f.type) for f in stream.schema):
-        # Identifiers nested in structs (Parquet groups) are examined as ``parent.child`` columns.
-        stream.schema = flatten_structs(stream.schema.empty_table()).schema
-        stream.batches = (flatten_struct_batch(b) for b in stream.batches)
+        # Identifiers nested in structs (Parquet groups) are examined as ``parent.child`` columns,
+        # named like any column: a field named after a person (an e-mail address as a field
+        # name) is shown masked, and names that meet once flattened are numbered.
+        flat = flatten_structs(stream.schema.empty_table()).schema
+        names = column_names(flat.names)
+        stream.schema = pa.schema([f.with_name(n) for f, n in zip(flat, names, strict=True)])
+        stream.batches = (flatten_struct_batch(b).rename_columns(names) for b in stream.batches)
     return stream
 
 
@@ -59,6 +69,9 @@ class SampleMeta:
     encoding: str | None
     delimiter: str | None
     too_long: dict[str, int] = field(default_factory=dict)  # per column, sampled cells past the cell limit
+    # The whole input when the sample holds every row of it and it is no bigger than one batch
+    # of the count (a small file): it is counted from this table, not read a second time.
+    whole: pa.Table | None = None
 
 
 def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleMeta]:
@@ -66,9 +79,11 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
     stream = open_input(source, options.block_size)
     meta = SampleMeta(stream.schema, stream.format, stream.encoding, stream.delimiter)
     target = FULL_SAMPLE_CAP if options.full else options.sample_rows
+    target = min(target, max(SAMPLE_MIN_ROWS, SAMPLE_MAX_VALUES // max(1, len(stream.schema))))
     batches: list[pa.RecordBatch] = []
     rows = 0
     stride = 1
+    whole = False  # every row of the input is in the sample
     try:
         if options.full:
             # Every row is looked at; what is kept for the decision is thinned evenly so that
@@ -86,19 +101,23 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
                     batches = table.combine_chunks().to_batches()
                     rows = table.num_rows
                     held_bytes = sum(b.nbytes for b in batches)
+            whole = stride == 1
         elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
             batches = [b.rename_columns(stream.schema.names) for b in parquet_spread(source, target)]
         else:
             kept_bytes = 0
+            whole = True
             for batch in stream.batches:
                 batches.append(batch)
                 rows += batch.num_rows
                 kept_bytes += batch.nbytes
                 # Bounded by bytes too: 5,000 rows of very wide or very long values are not small.
                 if rows >= target or kept_bytes >= SAMPLE_MAX_BYTES:
+                    whole = False
                     break
             if source.kind == "csv" and source.compression is None and source.size > options.block_size \
                     and stream.encoding not in ("utf-16",):
+                whole = False
                 batches.extend(csv_spread(source, stream, options))
             if source.kind == "json" and (rows >= target or kept_bytes >= SAMPLE_MAX_BYTES):
                 # Records need not share their fields: ones that appear only past the sample.
@@ -112,6 +131,9 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
     table = pa.Table.from_batches(batches, schema=stream.schema) if batches else stream.schema.empty_table()
     if table.num_rows > target:
         table = table.take(pa.array(np.linspace(0, table.num_rows - 1, target).astype(np.int64)))
+    elif whole and type(source) is Source and table.nbytes <= options.block_size:
+        table = table.combine_chunks()
+        meta.whole = table
     return without_long_cells(table, meta), meta
 
 
@@ -123,6 +145,8 @@ def without_long_cells(table: pa.Table, meta: SampleMeta) -> pa.Table:
         if not (pa.types.is_string(f.type) or pa.types.is_binary(f.type)):
             continue
         column = table.column(i)
+        if column.nbytes <= limit:
+            continue  # no value can be longer than all of them together
         long_ = pc.fill_null(pc.greater(pc.binary_length(column), limit), False)
         n = pc.sum(long_).as_py() or 0
         if n:

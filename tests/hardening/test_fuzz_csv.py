@@ -9,7 +9,11 @@ Two targets:
   without a BOM / GB18030, one and two columns as well as more): every record comes back, with
   its values, or the file is refused with a reason; a record is never silently lost;
 * tables with an unbalanced quote (one, two or more columns): the file is refused, or every
-  record still comes back.
+  record still comes back;
+* folders of small exports (persons shared between files, identifiers formatted or not, with
+  or without a header, CSV and Parquet, some files empty or broken): the scan that reads and
+  classifies them a group at a time and counts them in joined batches finds exactly what the
+  file-by-file scan finds.
 
 ``CHUJING_FUZZ_EXAMPLES`` sets the examples per target (default 120: a few seconds);
 ``CHUJING_FUZZ_RANDOM=1`` explores new inputs instead of the derandomised CI set. For long
@@ -187,3 +191,74 @@ def test_atheris_seeds_run_through_the_target(tmp_path):
 
     for data in seeds().values():
         fuzz_one(data, str(tmp_path))
+
+
+PEOPLE = None
+
+
+def _people():
+    global PEOPLE
+    if PEOPLE is None:
+        import corpus
+
+        PEOPLE = corpus.people(40, seed=23)
+    return PEOPLE
+
+
+@st.composite
+def small_folders(draw):
+    """Up to six small files drawn from one pool of persons, so that files share persons."""
+    files = []
+    for i in range(draw(st.integers(2, 6))):
+        picks = draw(st.lists(st.integers(0, 39), min_size=0, max_size=8))
+        formatted = draw(st.booleans())
+        header = draw(st.booleans())
+        kind = draw(st.sampled_from(["csv", "csv", "parquet", "broken"]))
+        files.append((i, picks, formatted, header, kind))
+    return files
+
+
+def _write_small(folder: str, files) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    people = _people()
+    for i, picks, formatted, header, kind in files:
+        rows = []
+        for k in picks:
+            p = people[k]
+            mobile = f"{p.mobile[:3]}-{p.mobile[3:7]}-{p.mobile[7:]}" if formatted else p.mobile
+            rows.append([p.name, p.resident_id, mobile])
+        names = ["姓名", "身份证号", "手机号"]
+        path = os.path.join(folder, f"part-{i}.{'parquet' if kind == 'parquet' else 'csv'}")
+        if kind == "parquet":
+            pq.write_table(pa.table({n: [r[j] for r in rows] for j, n in enumerate(names)}), path)
+            continue
+        lines = ([",".join(names)] if header else []) + [",".join(r) for r in rows]
+        if kind == "broken" and rows:
+            lines.append("x,y")  # a row with a field too few: the file fails alone
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n" if lines else "")
+
+
+def _summary(report) -> tuple:
+    files = sorted((f.path, f.rows, bool(f.error), tuple((c.name, c.entity) for c in f.columns)) for f in report.files)
+    return files, report.persons.personal, report.persons.sensitive, dict(report.persons.by_entity)
+
+
+# Each example is two whole scans: fewer of them (CHUJING_FUZZ_EXAMPLES raises them too).
+@settings(FUZZ, max_examples=max(5, EXAMPLES // 8))
+@given(files=small_folders())
+def test_small_files_together_count_what_files_alone_count(files):
+    from scanner.engines import local
+
+    folder = tempfile.mkdtemp(prefix="small-", dir=TMP)
+    _write_small(folder, files)
+    together = local.scan([folder])
+    threshold = local.SMALL_FILE_BYTES
+    local.SMALL_FILE_BYTES = -1  # every file on its own: read twice, classified alone
+    try:
+        alone = local.scan([folder])
+    finally:
+        local.SMALL_FILE_BYTES = threshold
+    assert _summary(together) == _summary(alone)

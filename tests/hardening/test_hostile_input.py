@@ -8,12 +8,15 @@ measured and capped (``conftest.run_chujing``):
   identifiers, CR-only line ends, UTF-16 without a BOM) are scanned in one run, each file with
   persons of its own, so the total says whether every one of them was counted;
 * unbalanced quotes in one- and two-column files fail the file, one line, exit status 1;
-* a file truncated between the two reads of a scan is failed, not counted short;
-* identifiers in file, folder and column names are masked in every report, the state and the
-  ledger;
+* a file truncated or appended to between the two reads of a scan is failed, not counted
+  short: through the API (mid-count) and through the real command (between the reads);
+* identifiers in file, folder, column and struct field names, Delta table folders and remote
+  URLs are masked in every report, the state and the ledger;
+* fixed costs: 4 times the columns, or 4 times the small files, may not cost more than
+  ``GROWTH`` times the time (each column and each file used to cost a fixed ~0.1 s);
 * inputs that grew quadratically (a header line of letters or base64, a file of quotes, a
   GB18030 line full of UTF-8-like runs, 20,000 duplicate names, a 7 MB column name, 10,000
-  Parquet row groups under ``--full``) are scanned at two sizes: the bigger run may not take
+  Parquet row groups under ``--full``, a long token in prose) are scanned at two sizes: the bigger run may not take
   more than ``GROWTH`` times the smaller one's time for four times the input;
 * ledger, state and review faults end in one line naming the file and what to do, exit status
   1, and the scan's report is still written.
@@ -28,6 +31,8 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import corpus
@@ -261,6 +266,55 @@ def test_file_changed_between_the_two_reads_is_failed_not_counted_short(tmp_path
     assert f"{victim.name}: {entry['error']}" in report["errors"]
 
 
+def _change_between_reads(path: Path, mode: str) -> None:
+    if mode == "truncate":
+        with open(path, "r+b") as fh:
+            fh.truncate(path.stat().st_size // 2)
+    else:
+        with open(path, "ab") as fh:
+            fh.write("".join(f"{p.name},{p.resident_id},{p.mobile},{p.bank_card},{p.email}\n"
+                             for p in _slice(0, 50)).encode("utf-8"))
+
+
+@pytest.mark.parametrize("mode", ["truncate", "append"])
+def test_file_changed_between_the_reads_of_the_real_command_is_failed(tmp_path, mode):
+    """The real command, paused by its test hook between the sample read and the count read of
+    a file too big to be counted from its sample (more rows than the sample holds)."""
+    from scanner.sources import files
+
+    victim = corpus.write_good(tmp_path, PERSONS * 15, "export.csv")  # 6,000 rows: read twice
+    other = corpus.write_good(tmp_path, _slice(0, 10), "other.csv")  # small: read once
+    marker = tmp_path / "between-reads"
+    changed = []
+
+    def change_when_paused():
+        deadline = time.monotonic() + SECONDS
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if marker.exists():
+            _change_between_reads(victim, mode)
+            changed.append(mode)
+            marker.unlink()
+
+    watcher = threading.Thread(target=change_when_paused)
+    watcher.start()
+    try:
+        run = run_chujing(["scan", victim.name, other.name, "--format", "json", "--quiet"], cwd=tmp_path,
+                          timeout=SECONDS, max_rss_mb=MAX_RSS_MB,
+                          env={files.PAUSE_ENV: str(marker), files.PAUSE_SECONDS_ENV: str(SECONDS)})
+    finally:
+        if not marker.exists():
+            marker.write_text("")  # let the watcher go if the scan never paused
+        watcher.join()
+        marker.unlink(missing_ok=True)
+    _clean(run)
+    assert changed == [mode]
+    entry = run.file(victim.name)
+    assert "changed while it was scanned" in entry["error"], entry
+    assert entry["error"] in _one_line(run, f"{victim.name}: ")
+    assert run.file(other.name)["rows"] == 10 and run.file(other.name)["error"] is None
+
+
 # --- identifiers in names -------------------------------------------------------------------------
 
 def test_identifiers_in_file_folder_and_column_names_are_masked_everywhere(tmp_path):
@@ -296,6 +350,107 @@ def test_identifiers_in_file_folder_and_column_names_are_masked_everywhere(tmp_p
     assert stored.startswith("h:") and "客户" not in stored
 
 
+def test_identifiers_in_delta_struct_hive_and_url_names_are_masked_everywhere(tmp_path):
+    """A Delta table's folder, a struct field (an e-mail address as a field name), a hive
+    partition folder and a remote URL, each named after a person: masked in every report, in
+    the state and in the ledger."""
+    deltalake = pytest.importorskip("deltalake", reason="the lake extra (deltalake) is not installed")
+    pytest.importorskip("fsspec", reason="the lake extra (fsspec) is not installed")
+    a, b, c, d = _slice(320, 4)
+    data = tmp_path / "data"
+    delta = data / f"delta_{a.mobile}"
+    deltalake.write_deltalake(str(delta), pa.table({"证件号码": [p.resident_id for p in _slice(325, 4)]}))
+    pq.write_table(pa.table({"info": pa.array([{b.email: p.mobile, "n": 1} for p in _slice(330, 3)])}),
+                   data / "struct.parquet")
+    hive = data / "hive" / f"客户={c.resident_id}"
+    hive.mkdir(parents=True)
+    pq.write_table(pa.table({"姓名": [p.name for p in _slice(335, 3)]}), hive / "part-0.parquet")
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    (remote / f"{d.mobile}.csv").write_text(corpus.csv_text([corpus.person_row(p) for p in _slice(340, 3)]),
+                                             encoding="utf-8")
+    secrets = [a.mobile, b.email, c.resident_id, d.mobile]
+    key = tmp_path / "ledger.key"
+    outputs = []
+    for fmt in ("json", "md", "html"):
+        out = tmp_path / f"report.{fmt}"
+        outputs.append(out)
+        run = run_chujing(["scan", str(delta), str(data / "struct.parquet"), str(data / "hive"),
+                           f"local://{remote}/", "--format", fmt, "-o", str(out), "--state", "state.db",
+                           "--ledger", "ledger.db", "--ledger-key", str(key), "--record", "--transfer-id", f"T-{fmt}"],
+                          cwd=tmp_path, timeout=SECONDS, max_rss_mb=MAX_RSS_MB)
+        assert run.killed is None and "Traceback" not in run.stderr, run.stderr[-3000:]
+        for secret in secrets:
+            assert secret not in run.stdout and secret not in run.stderr, secret
+    report = json.loads(outputs[0].read_text(encoding="utf-8"))
+    assert all(f["error"] is None for f in report["files"]), [f["error"] for f in report["files"]]
+    # The partition's value is a column of the dataset: its three rows hold one ID, one person.
+    assert report["persons"]["personal"] == 4 + 3 + 1 + 3
+    written = b"".join(p.read_bytes() for p in [*outputs, tmp_path / "state.db", tmp_path / "ledger.db"] if p.exists())
+    written += b"".join(p.read_bytes() for p in tmp_path.glob("*.db-*"))
+    for secret in secrets:
+        assert secret.encode() not in written, secret
+    names = {c["name"] for f in report["files"] for c in f["columns"]}
+    assert any(n.endswith(f"***@{b.email.split('@')[1]}") for n in names), names  # the field, masked
+
+
+# --- fixed costs per column and per file ----------------------------------------------------------
+
+def _wide(path: Path, columns: int, rows: int = 20) -> None:
+    """A table of ``columns`` columns: numbers, words, dates, codes and, one in five, mobiles."""
+    ps = corpus.people(rows, seed=columns)
+    kinds = ["num", "word", "phone", "code", "date"]
+    header = [f"c{i}_{kinds[i % 5]}" for i in range(columns)]
+    cell = {"num": lambda i, r: str(i * 7919 + r * 104729), "word": lambda i, r: ("甲", "乙", "alpha", "beta")[(i + r) % 4],
+            "phone": lambda i, r: ps[r].mobile, "code": lambda i, r: f"X{(i * 31 + r) % 9000 + 1000}",
+            "date": lambda i, r: f"2024-0{1 + (i + r) % 9}-1{(i * r) % 10}"}
+    lines = [",".join(header)] + [",".join(cell[kinds[i % 5]](i, r) for i in range(columns)) for r in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_columns_have_no_large_fixed_cost(tmp_path):
+    """Four times the columns cost at most GROWTH times the time: each detector runs once over
+    all the columns of a table, not once per column (2,500 columns took a minute)."""
+    runs = {}
+    for columns in (1_250, 5_000):
+        _wide(tmp_path / f"wide{columns}.csv", columns)
+        runs[columns] = run_chujing(["scan", f"wide{columns}.csv", "--format", "json", "--quiet"], cwd=tmp_path,
+                                    timeout=SECONDS * 2, max_rss_mb=MAX_RSS_MB)
+    small, big = runs[1_250], runs[5_000]
+    print(f"columns x1 (1,250): {small.seconds:.1f} s, {small.max_rss_mb:.0f} MB; "
+          f"x4 (5,000): {big.seconds:.1f} s, {big.max_rss_mb:.0f} MB")
+    for run in (small, big):
+        assert run.killed is None and "Traceback" not in run.stderr and run.returncode not in (1, 2), run.stderr[-2000:]
+    assert big.seconds < GROWTH * small.seconds, (small.seconds, big.seconds)
+    entry = big.file("wide5000.csv")
+    assert entry["rows"] == 20 and len(entry["columns"]) == 5_000
+    assert sum(c["entity"] == "CN_MOBILE_PHONE" for c in entry["columns"]) == 1_000
+    assert big.json()["persons"]["personal"] == 20  # the same 20 persons in every phone column
+
+
+def test_small_files_have_no_large_fixed_cost(tmp_path):
+    """Four times the small files cost at most GROWTH times the time: small files are read and
+    classified a group at a time and counted in joined batches (each file cost ~0.1 s)."""
+    runs = {}
+    for files in (200, 800):
+        folder = tmp_path / f"f{files}"
+        folder.mkdir()
+        ps = corpus.people(files * 3, seed=files)
+        for i in range(files):
+            corpus.write_good(folder, ps[i * 3: i * 3 + 3], f"part-{i:05d}.csv")
+        runs[files] = run_chujing(["scan", folder.name, "--format", "json", "--quiet"], cwd=tmp_path,
+                                  timeout=SECONDS * 3, max_rss_mb=MAX_RSS_MB)
+    small, big = runs[200], runs[800]
+    print(f"files x1 (200): {small.seconds:.1f} s, {small.max_rss_mb:.0f} MB; "
+          f"x4 (800): {big.seconds:.1f} s, {big.max_rss_mb:.0f} MB")
+    for files, run in runs.items():
+        assert run.killed is None and "Traceback" not in run.stderr and run.returncode not in (1, 2), run.stderr[-2000:]
+        report = run.json()
+        assert len(report["files"]) == files and all(f["rows"] == 3 and f["error"] is None for f in report["files"])
+        assert report["persons"]["personal"] == files * 3
+    assert big.seconds < GROWTH * small.seconds, (small.seconds, big.seconds)
+
+
 # --- linear time --------------------------------------------------------------------------------
 
 def _grow(directory: Path, k: int) -> None:
@@ -310,6 +465,9 @@ def _grow(directory: Path, k: int) -> None:
                                             "中\n".encode("gb18030"))
     (directory / "dup_header.csv").write_text(",".join(["客户"] * (5_000 * k)) + "\n", encoding="utf-8")
     (directory / "long_name.csv").write_bytes(b"n" * (1_750_000 * k) + b",b\n1,2\n")
+    token = "eyJ" + base64.urlsafe_b64encode(os.urandom(30_000 * k)).decode().rstrip("=")
+    (directory / "token_prose.csv").write_text("备注\n" + f"客户来电说明情况，令牌 {token} 已经过期，请协助处理。\n" * 3,
+                                               encoding="utf-8")
     groups = 2_500 * k
     table = pa.table({"id": [f"{i:08d}" for i in range(groups)]})
     pq.write_table(table, directory / "row_groups.parquet", row_group_size=1)
@@ -344,6 +502,7 @@ def test_long_names_are_reported_too_long_and_duplicates_numbered(growth):
     assert len(dup) == len(set(dup)) == 20_000 and dup[:3] == ["客户", "客户.1", "客户.2"]
     assert run.file("row_groups.parquet")["rows"] == 10_000
     assert run.file("gb_line.csv")["error"] is None
+    assert run.file("token_prose.csv")["rows"] == 3
 
 
 def test_cells_past_the_cell_limit_are_reported_and_their_rows_counted(tmp_path):

@@ -79,6 +79,22 @@ def test_scan_with_a_redos_detector_file_is_bounded(tmp_path, persons):
     assert run.file("evil.csv")["rows"] == len(persons)
 
 
+def test_a_redos_detector_in_prose_is_bounded(tmp_path, persons):
+    """The user's pattern also runs on RE2 inside free text (Presidio's recognizers), where a
+    backtracking engine would meet ``aaaa…!`` in every complaint."""
+    pytest.importorskip("detectors.custom", reason="custom detectors (YAML) are not present yet")
+    rows = [[p.name, f"客户{p.name}来电反馈，说明如下：{'a' * 2000}!，请尽快处理，谢谢。"] for p in persons]
+    (tmp_path / "prose.csv").write_text(corpus.csv_text(rows, header=["姓名", "备注"]), encoding="utf-8")
+    yaml_path = _detector_yaml(tmp_path, REDOS)
+    run = run_chujing(["scan", "prose.csv", "--detectors", yaml_path.name, "--format", "json"], cwd=tmp_path,
+                      timeout=60)
+    assert run.killed is None and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.returncode in (0, 10, 20, 30), run.stderr
+    entry = run.file("prose.csv")
+    assert entry["rows"] == len(persons)
+    assert next(c for c in entry["columns"] if c["name"] == "备注")["entity"] in ("FREE_TEXT", None)
+
+
 def test_scan_with_a_refused_pattern_is_a_usage_error(tmp_path, persons):
     pytest.importorskip("detectors.custom", reason="custom detectors (YAML) are not present yet")
     corpus.write_good(tmp_path, persons[:5])

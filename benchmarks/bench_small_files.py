@@ -1,0 +1,106 @@
+"""How fast a folder of many small exports scans, with and without ``--record``.
+
+Writes folders of 2,000 and 20,000 small CSV files (5 persons each: name, resident ID, mobile,
+bank card, e-mail; all files share one header, as a split export does) in a temporary
+directory, then runs the real command on each folder, once plain and once recording into a
+fresh ledger, and prints seconds, files per second and the child's peak RSS. The command's
+start-up (imports) is printed apart, from a scan of a one-file folder, and left out of the
+per-file figure.
+
+    .venv/bin/python benchmarks/bench_small_files.py [--files 2000 20000] [--rows 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+REGIONS = ("110105", "310104", "440305", "510107", "330106", "420111", "120101", "610113")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华红玉梅飞鹏"
+
+
+def _resident_id(rng: random.Random) -> str:
+    body = f"{rng.choice(REGIONS)}{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
+           f"{rng.randint(0, 999):03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def _card(rng: random.Random) -> str:
+    body = "622202" + "".join(str(rng.randint(0, 9)) for _ in range(12))
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
+def write_folder(folder: Path, files: int, rows: int, seed: int = 17) -> None:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    n = 0
+    for i in range(files):
+        lines = ["姓名,身份证号,手机号,银行卡号,电子邮箱"]
+        for _ in range(rows):
+            n += 1
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            lines.append(f"{name},{_resident_id(rng)},1{rng.choice('3589')}{rng.randint(0, 10**9 - 1):09d},"
+                         f"{_card(rng)},user{n:07d}@example.cn")
+        (folder / f"part-{i:05d}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_scan(folder: Path, work: Path, record: bool) -> tuple[float, float, int]:
+    """Seconds, peak RSS (MB) and exit status of one scan in a child process."""
+    args = [sys.executable, "-c", "from scanner.cli import run; run()", "scan", str(folder), "--format", "json",
+            "-o", os.devnull, "--quiet"]
+    if record:
+        ledger = work / f"ledger-{folder.name}-{time.monotonic_ns()}.db"
+        args += ["--ledger", str(ledger), "--ledger-key", str(work / "ledger.key"), "--record",
+                 "--transfer-id", f"bench-{folder.name}"]
+    # /usr/bin/time would need to be installed; the child's own peak is read from wait4.
+    started = time.monotonic()
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 10, 20, 30):
+        sys.exit(f"scan of {folder.name} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, nargs="+", default=[2_000, 20_000])
+    parser.add_argument("--rows", type=int, default=5, help="persons per file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="chujing-small-") as tmp:
+        work = Path(tmp)
+        write_folder(work / "one", 1, args.rows)
+        startup, rss, _ = run_scan(work / "one", work, record=False)
+        print(f"start-up (one file): {startup:.2f} s, peak RSS {rss:.0f} MB")
+        print(f"{'files':>8} {'mode':>9} {'seconds':>8} {'files/s':>8} {'ms/file*':>9} {'peak MB':>8}")
+        for files in args.files:
+            folder = work / f"f{files}"
+            write_folder(folder, files, args.rows, seed=files)
+            plain = None
+            for record in (False, True):
+                seconds, rss, _ = run_scan(folder, work, record)
+                per_file = max(0.0, seconds - startup) / files * 1000
+                print(f"{files:>8} {'--record' if record else 'plain':>9} {seconds:>8.1f} {files / seconds:>8.0f} "
+                      f"{per_file:>9.2f} {rss:>8.0f}", flush=True)
+                if record:
+                    print(f"{'':>8} --record adds {100 * (seconds / plain - 1):.0f}%")
+                plain = seconds
+    print("* start-up left out")
+
+
+if __name__ == "__main__":
+    main()
