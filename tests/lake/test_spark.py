@@ -347,13 +347,15 @@ def test_shared_contacts_conflicts_and_placeholders_same_report(spark, tmp_path,
         rows.append([id_, phone, mail, ""])
     rows += [[ids[10], "", "", "6222021234567890128"], ["", rows[10][1], "chain@corp.cn", ""],
              ["", "", "chain@corp.cn", "6222021234567890128"], [ids[11], "", "chain@corp.cn", ""]]
-    with open(tmp_path / "members.csv", "w", newline="", encoding="utf-8") as fh:
+    data = tmp_path / "data"  # the ledger and its key stay outside the folder scanned
+    data.mkdir()
+    with open(data / "members.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["证件号码", "手机号码", "邮箱", "银行卡号"], *rows])
-    with open(tmp_path / "orders.csv", "w", newline="", encoding="utf-8") as fh:
+    with open(data / "orders.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["订单号", "手机号码"], *[[f"A{i}", r[1]] for i, r in enumerate(rows[:30]) if r[1]]])
     options = dict(scan_date=SCAN_DATE, ledger=str(tmp_path / "ledger.db"), ledger_key_file=str(tmp_path / "key"))
-    local = scan([str(tmp_path)], ScanOptions(**options))
-    distributed = spark_engine.scan_spark([str(tmp_path)], ScanOptions(**options), spark=spark)
+    local = scan([str(data)], ScanOptions(**options))
+    distributed = spark_engine.scan_spark([str(data)], ScanOptions(**options), spark=spark)
     assert_same(local, distributed)
     linking = local.persons.linking
     assert linking["shared_contacts_total"] >= 1 and linking["conflicts"] >= 1 and linking["placeholder_rows"] > 0
