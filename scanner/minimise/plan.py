@@ -64,6 +64,7 @@ from scanner.minimise import deid
 from scanner.options import ScanOptions
 from scanner.persons.keys import (
     SECONDARY_KEY_ENTITIES,
+    add_user_key,
     birth_date_extractors,
     birth_dates_at,
     column_rows,
@@ -521,15 +522,8 @@ class _View:
                 elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
                     secondary[det.entity] = f.values
         for name, index in self.model.key_columns.items():
-            if name in self.dropped:
-                continue
-            text = as_text(batch.column(index))
-            if text is None:
-                continue
-            trimmed = pc.utf8_upper(strip_whitespace(text))
-            trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-            keys[f"user:{name}"] = trimmed
-            flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
+            if name not in self.dropped:
+                add_user_key(keys, flags, name, batch.column(index))
         secondary_keys(keys, secondary)
         return keys, flags
 

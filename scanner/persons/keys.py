@@ -137,17 +137,23 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
                 dates = birth_dates_at(birth_fns[det.entity], values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
     for name, index in key_columns.items():
-        text = as_text(batch.column(index))
-        if text is None:
-            continue
-        trimmed = pc.utf8_upper(strip_whitespace(text))
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-        keys[f"user:{name}"] = trimmed
-        flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
+        add_user_key(keys, flags, name, batch.column(index))
     secondary_keys(keys, secondary)
     if table is not None:
         table.add_batch(batch, keys, flags)
     counter.add_batch(keys, flags, birth_dates=birth, subject=subject, source=source.path)
+
+
+def add_user_key(keys: dict[str, pa.Array], flags: dict[str, np.ndarray], name: str, column: pa.Array) -> None:
+    """A ``--person-key`` column as keys ``user:<name>``: text trimmed and upper-cased; an empty
+    cell is no key; a row holding one is personal."""
+    text = as_text(column)
+    if text is None:
+        return
+    trimmed = pc.utf8_upper(strip_whitespace(text))
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    keys[f"user:{name}"] = trimmed
+    flags["personal"] |= trimmed.is_valid().to_numpy(zero_copy_only=False)
 
 
 def secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) -> None:
