@@ -10,15 +10,17 @@ PIP     = PYTHONWARNINGS=ignore $(BIN)/python -m pip -q --disable-pip-version-ch
 
 .PHONY: demo test install bench lint clean
 
+# The install recipes are quiet (@): a new user sees one line saying what happens, then the demo.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
+	@echo "Installing chujing into $(VENV) (the first time only; a few minutes)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
 
 # Re-install only when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e . 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
-	$(BIN)/python -c "import scanner, detectors, mappings"
-	touch $@
+	@$(PIP) install -e . 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
+	@$(BIN)/python -c "import scanner, detectors, mappings"
+	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test]' 2>&1 | { grep -v -i -E "warning|^\s*$$" || true; }
@@ -29,7 +31,8 @@ install: $(VENV)/.installed
 
 # The demo scan of sample_data/: exit 10/20/30 name the path required, not a failure.
 demo: $(VENV)/.installed
-	$(BIN)/chujing scan sample_data/ --sector automotive --scenario vehicle_rd --ftz beijing --format table; \
+	@echo "$$ chujing scan sample_data/ --sector automotive --scenario vehicle_rd --ftz beijing --format table"
+	@$(BIN)/chujing scan sample_data/ --sector automotive --scenario vehicle_rd --ftz beijing --format table; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -ge 10 ]
 
 test: $(VENV)/.installed-test
