@@ -103,3 +103,22 @@ def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -
             fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def report_language(flag: str | None) -> str:
+    """The language a command writes in: ``--lang``, else ``[report] lang`` of the chujing.toml
+    found here, else the locale (``scan`` merges the whole file; ``plan`` and ``review`` take
+    only this from it)."""
+    if flag:
+        return flag
+    from scanner.config import find_config, load_config
+
+    config_file = find_config(None)
+    if config_file:
+        try:
+            lang = load_config(config_file).report.get("lang")
+        except ValueError as exc:
+            fail(str(exc))
+        if lang:
+            return lang
+    return lang_from_environment()

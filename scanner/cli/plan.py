@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from scanner.cli.common import check_writable, context_options, fail, setup_logging
+from scanner.cli.common import check_writable, context_options, fail, report_language, setup_logging
 from scanner.report.model import EXIT_ERROR, PATH_ORDER
 
 _SCAN_INPUT_OPTIONS = [
@@ -101,13 +101,14 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
             fail(f"{path}: no such file or folder")
     if params.get("output"):
         check_writable(params["output"])
+    lang = report_language(params.get("lang"))  # before the plan's scans: a broken chujing.toml fails first
     options = _options(params)
     try:
         result = plan(paths, options, k=k, search=not no_search, quasi_identifiers=quasi)
     except (PlanError, ValueError, LookupError) as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     fmt = params.get("fmt") or ("table" if (params.get("output") is None and sys.stdout.isatty()) else "json")
-    text = render_plan(result, fmt, lang=params.get("lang") or "en")
+    text = render_plan(result, fmt, lang=lang)
     if params.get("output"):
         try:
             with open(params["output"], "w", encoding="utf-8") as fh:

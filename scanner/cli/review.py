@@ -18,8 +18,8 @@ from typing import Any
 
 import click
 
-from mappings.schema import PATH_NAMES as PATH_LABELS
-from scanner.cli.common import Interrupted, fail
+from scanner.cli.common import Interrupted, fail, report_language
+from scanner.report.labels import candidate_evidence, evidence_text, name, stale_reason, ui
 from scanner.report.model import EXIT_ERROR, SCHEMA
 from scanner.report.text import safe_terminal as _safe_terminal
 from scanner.review.decisions import (
@@ -44,7 +44,7 @@ class ReviewStopped(Exception):
 @dataclass
 class Question:
     kind: str  # column | important | stale
-    why_asked: list[str] = field(default_factory=list)
+    why_asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # label keys and their values
     file: str = ""
     column: dict[str, Any] = field(default_factory=dict)
     candidate: dict[str, Any] = field(default_factory=dict)
@@ -110,100 +110,144 @@ def open_questions(report: dict[str, Any], decisions: Decisions, review_all: boo
             if existing is not None and not (existing.action == "confirm" and existing.entity
                                              and existing.entity != detected):
                 continue
-            reasons = []
+            reasons: list[tuple[str, dict[str, Any]]] = []
             if existing is not None:
-                reasons.append(f"confirmed as {existing.entity} on {existing.when}, now detected as {detected}")
+                reasons.append(("review_why_confirmed_other",
+                                {"entity": existing.entity, "when": existing.when, "detected": detected}))
             if float(c.get("confidence") or 0) < LOW_CONFIDENCE:
-                reasons.append(f"low confidence ({float(c.get('confidence') or 0):.2f})")
+                reasons.append(("review_why_low", {"confidence": f"{float(c.get('confidence') or 0):.2f}"}))
             if _header_only(c.get("evidence") or ""):
-                reasons.append("found from the header alone")
+                reasons.append(("review_why_header", {}))
             if c.get("sensitive"):
-                reasons.append("sensitive, not yet decided")
+                reasons.append(("review_why_sensitive", {}))
             if reasons or review_all:
-                questions.append(Question("column", reasons or ["--all"], file=f["path"], column=c))
+                questions.append(Question("column", reasons or [("review_why_all", {})], file=f["path"], column=c))
     seen_items: set[str] = set()
     for candidate in report.get("important_data") or []:
         seen_items.add(candidate.get("item"))
         if decisions.important(candidate.get("item")) is not None:
             continue
         if candidate.get("status", "unreviewed") == "unreviewed":
-            questions.append(Question("important", ["important-data candidate not yet reviewed"], candidate=candidate))
+            questions.append(Question("important", [("review_why_candidate", {})], candidate=candidate))
     for entry in decisions.stale(seen_columns, seen_items):
-        questions.append(Question("stale", [entry["reason"]], stale=entry))
+        questions.append(Question("stale", [], stale=entry))
     return questions
 
 
 # --- the conversation ---------------------------------------------------------------------------
 
-def _ask(text: str, **kwargs: Any) -> Any:
+def _ask(text: str, lang: str = "en", **kwargs: Any) -> Any:
+    if lang == "zh":
+        kwargs.setdefault("prompt_suffix", "：")
     try:
         return click.prompt(text, **kwargs)
     except click.Abort:
         raise ReviewStopped() from None
 
 
-def _ask_why(required: bool) -> str:
+def _choose(text: str, options: list[str], lang: str) -> str:
+    """One of ``options``, asked again (in ``lang``) until the answer is one."""
+    while True:
+        answer = str(_ask(text, lang, type=str)).strip()
+        if answer in options:
+            return answer
+        click.echo(ui("review_choose", lang, options=", ".join(_t(o) for o in options)))
+
+
+def _ask_why(required: bool, lang: str) -> str:
     if required:
-        return _ask("Why (one line, kept for the auditor)", type=str).strip()
-    return _ask("Why (optional)", default="", show_default=False, type=str).strip()
+        return _ask(ui("review_why_required", lang), lang, type=str).strip()
+    return _ask(ui("review_why_optional", lang), lang, default="", show_default=False, type=str).strip()
 
 
-def _ask_entity(known: list[str]) -> str:
+def _ask_entity(known: list[str], lang: str) -> str:
     """An entity chujing knows (a detector's, or one the report found): asked again until it is."""
     while True:
-        entity = _ask("Entity the column really holds (e.g. CN_PASSPORT)", type=str).strip().upper()
+        entity = _ask(ui("review_entity", lang), lang, type=str).strip().upper()
         if not (entity and entity[0].isalpha() and set(entity) <= _ENTITY_CHARS):
-            click.echo("  an entity name is letters, digits and _ (like CN_RESIDENT_ID)")
+            click.echo(ui("review_entity_shape", lang))
             continue
         if known and entity not in known:
             import difflib
 
             close = difflib.get_close_matches(entity, known, n=3)
-            click.echo(f"  {entity} is not an entity chujing knows"
-                       + (f" (did you mean {', '.join(close)}?)" if close else "")
-                       + "; `chujing detectors` lists them")
+            hint = ui("review_did_you_mean", lang, names=", ".join(close)) if close else ""
+            click.echo(ui("review_entity_unknown", lang, entity=_t(entity), close=hint))
             continue
         return entity
 
 
-def _show_column(q: Question, index: int, total: int) -> None:
+def _entity_words(entity: str | None, lang: str) -> str:
+    """An entity as the reviewer reads it: in Chinese its name with the code typed at the prompts."""
+    if not entity:
+        return "—"
+    if lang != "zh":
+        return _t(entity)
+    named = name("entity", entity, lang)
+    return _t(named if named == entity else f"{named}（{entity}）")
+
+
+def _why_asked(q: Question, lang: str) -> str:
+    words = []
+    for key, values in q.why_asked:
+        if key == "review_why_confirmed_other":
+            values = {**values, "entity": _entity_words(values["entity"], lang),
+                      "detected": _entity_words(values["detected"], lang)}
+        words.append(ui(key, lang, **values))
+    return ("；" if lang == "zh" else "; ").join(words)
+
+
+def _show_column(q: Question, index: int, total: int, lang: str) -> None:
     c = q.column
     detected = _detected(c)
     click.echo("")
-    click.secho(f"[{index}/{total}] column {_t(c['name'])} in {_t(q.file)}", bold=True)
-    facts = [f"{_t(detected)}" + (" (sensitive)" if c.get("sensitive") else "")
-             + (f", {_t(c.get('category'))}" if c.get("category") else ""),
-             f"confidence {float(c.get('confidence') or 0):.2f}, {float(c.get('match_rate') or 0):.0%} of values valid"]
-    click.echo(f"  detected : {facts[0]}; {facts[1]}")
+    click.secho(ui("review_column", lang, i=index, n=total, column=_t(c["name"]), file=_t(q.file)), bold=True)
+    category = c.get("category")
+    facts = (_entity_words(detected, lang) + (ui("review_sensitive", lang) if c.get("sensitive") else "")
+             + (("，" + _t(name("category", category, lang)) if lang == "zh" else f", {_t(category)}")
+                if category else ""))
+    click.echo(ui("review_detected", lang, facts=facts, confidence=f"{float(c.get('confidence') or 0):.2f}",
+                  valid=f"{float(c.get('match_rate') or 0):.0%}"))
     if c.get("evidence"):
-        click.echo(f"  evidence : {_t(c['evidence'])}")
+        click.echo(ui("review_evidence", lang, text=_t(evidence_text(c["evidence"], lang))))
     samples = ", ".join(_t(s) for s in c.get("samples") or [])
-    click.echo(f"  samples  : {samples or '—'}  (masked)")
-    click.echo(f"  asked as : {'; '.join(q.why_asked)}")
+    click.echo(ui("review_samples", lang, text=samples or "—"))
+    click.echo(ui("review_asked", lang, text=_why_asked(q, lang)))
 
 
-def _show_important(q: Question, index: int, total: int) -> None:
+def _show_important(q: Question, index: int, total: int, lang: str) -> None:
     c = q.candidate
     click.echo("")
-    click.secho(f"[{index}/{total}] important-data candidate {_t(c.get('item'))}", bold=True)
+    click.secho(ui("review_candidate", lang, i=index, n=total, item=_t(c.get("item"))), bold=True)
     reason = c.get("reason")
     if isinstance(reason, dict):
-        reason = reason.get("en") or reason.get("zh")
+        reason = reason.get(lang) or reason.get("en") or reason.get("zh")
     if reason:
-        click.echo(f"  reason   : {_t(reason)}")
+        click.echo(ui("review_reason", lang, text=_t(reason)))
     for e in c.get("evidence") or []:
-        click.echo(f"  evidence : {_t(e)}")
+        click.echo(ui("review_evidence", lang, text=_t(candidate_evidence(e, c, lang))))
 
 
-def _show_stale(q: Question, index: int, total: int) -> None:
+def _decision_words(s: dict[str, Any], lang: str) -> str:
+    """A recorded decision's action or status in words, with the entity it names."""
+    action, status = s.get("action"), s.get("status")
+    key = f"action_{action}" if action else status
+    try:
+        words = ui(key, lang) if key else "?"
+    except KeyError:  # a value of a newer chujing: shown as it is
+        words = _t(action or status)
+    return words + (f" {_entity_words(s.get('entity'), lang)}" if s.get("entity") else "")
+
+
+def _show_stale(q: Question, index: int, total: int, lang: str) -> None:
     s = q.stale
-    what = s.get("item") if s.get("kind") == "important" else f"column {s.get('column')} in {s.get('file')}"
+    what = (_t(s.get("item")) if s.get("kind") == "important"
+            else ui("review_stale_column", lang, column=_t(s.get("column")), file=_t(s.get("file"))))
     click.echo("")
-    click.secho(f"[{index}/{total}] stale decision on {_t(what)}", bold=True)
-    click.echo(f"  decided  : {_t(s.get('action') or s.get('status'))}"
-               + (f" {_t(s.get('entity'))}" if s.get("entity") else "")
-               + f" by {_t(s.get('who') or '?')} on {_t(s.get('when') or '?')}: {_t(s.get('why'))}")
-    click.echo(f"  now      : {_t(s.get('reason'))}")
+    click.secho(ui("review_stale", lang, i=index, n=total, what=what), bold=True)
+    click.echo(ui("review_decided", lang, decision=_decision_words(s, lang), who=_t(s.get("who") or "?"),
+                  when=_t(s.get("when") or "?"), why=_t(s.get("why"))))
+    click.echo(ui("review_now", lang, text=_t(stale_reason(s, lang))))
 
 
 def _columns_for(report: dict[str, Any], pattern: str) -> list[str]:
@@ -226,7 +270,7 @@ def _known_entities(report: dict[str, Any] | None = None) -> list[str]:
 
 
 def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, review_all: bool = False,
-               today: _dt.date | None = None) -> tuple[int, int, int]:
+               today: _dt.date | None = None, lang: str = "en") -> tuple[int, int, int]:
     """Ask every open question; record the answers in ``decisions``. Returns (asked, answered, left)."""
     questions = open_questions(report, decisions, review_all)
     if not questions:
@@ -236,16 +280,14 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
     root = scan_root([f["path"] for f in report.get("files") or [] if f.get("path")])
     known = _known_entities(report)
     path = report.get("verdict", {}).get("path", "none")
-    click.echo(f"Verdict: {PATH_LABELS.get(path, (path, path))[1]}; {total} open question(s). "
-               "[q] stops and saves what was decided so far.")
+    click.echo(ui("review_start", lang, path=_t(name("path", path, lang)), n=total))
     if not who:
-        who = _ask("Your name (recorded as who decided)", default=_default_who()).strip()
+        who = _ask(ui("review_who", lang), lang, default=_default_who()).strip()
     answered = 0
     for index, q in enumerate(questions, 1):
         if q.kind == "column":
-            _show_column(q, index, total)
-            choice = _ask("[c]onfirm  [o]verride the entity  [n]ot personal  [s]kip  [q]uit",
-                          type=click.Choice(["c", "o", "n", "s", "q"]), show_choices=False)
+            _show_column(q, index, total, lang)
+            choice = _choose(ui("review_column_choices", lang), ["c", "o", "n", "s", "q"], lang)
             if choice == "q":
                 return total, answered, total - index + 1
             if choice == "s":
@@ -253,37 +295,40 @@ def run_review(report: dict[str, Any], decisions: Decisions, who: str | None, re
             detected = _detected(q.column)
             file_pattern = relative_to_root(q.file, root)
             if choice == "c":
-                decision = ColumnDecision(file_pattern, q.column["name"], "confirm", detected, who, when, _ask_why(False))
+                decision = ColumnDecision(file_pattern, q.column["name"], "confirm", detected, who, when,
+                                          _ask_why(False, lang))
             elif choice == "o":
-                entity = _ask_entity(known)
-                decision = ColumnDecision(file_pattern, q.column["name"], "override", entity, who, when, _ask_why(True))
+                entity = _ask_entity(known, lang)
+                decision = ColumnDecision(file_pattern, q.column["name"], "override", entity, who, when,
+                                          _ask_why(True, lang))
             else:
-                decision = ColumnDecision(file_pattern, q.column["name"], "not_personal", None, who, when, _ask_why(True))
+                decision = ColumnDecision(file_pattern, q.column["name"], "not_personal", None, who, when,
+                                          _ask_why(True, lang))
             decisions.set_column(decision)
         elif q.kind == "important":
-            _show_important(q, index, total)
-            choice = _ask("[c]onfirm it is important data  [d]ismiss  [s]kip  [q]uit",
-                          type=click.Choice(["c", "d", "s", "q"]), show_choices=False)
+            _show_important(q, index, total, lang)
+            choice = _choose(ui("review_candidate_choices", lang), ["c", "d", "s", "q"], lang)
             if choice == "q":
                 return total, answered, total - index + 1
             if choice == "s":
                 continue
             status = "confirmed" if choice == "c" else "dismissed"
-            decisions.set_important(ImportantDecision(q.candidate["item"], status, who, when, _ask_why(status == "dismissed")))
+            decisions.set_important(ImportantDecision(q.candidate["item"], status, who, when,
+                                                      _ask_why(status == "dismissed", lang)))
         else:
-            _show_stale(q, index, total)
+            _show_stale(q, index, total, lang)
             is_column = q.stale.get("kind") == "column"
             options = ["k", "r", "m", "q"] if is_column else ["k", "r", "q"]
-            prompt = "[k]eep  [r]emove  " + ("[m]ove to a renamed column  " if is_column else "") + "[q]uit"
-            choice = _ask(prompt, type=click.Choice(options), show_choices=False)
+            prompt = ui("review_stale_choices", lang, move=ui("review_move", lang) if is_column else "")
+            choice = _choose(prompt, options, lang)
             if choice == "q":
                 return total, answered, total - index + 1
             if choice == "k":
                 continue
             if choice == "m":
                 names = _columns_for(report, q.stale["file"])
-                click.echo("  columns  : " + ", ".join(_t(n) for n in names))
-                new_name = _ask("New column name", type=click.Choice(names), show_choices=False)
+                click.echo(ui("review_columns", lang, names=", ".join(_t(n) for n in names)))
+                new_name = _choose(ui("review_new_column", lang), names, lang)
                 old = q.stale
                 decisions.remove_stale(old)
                 note = f"moved from column '{old['column']}' by {who} on {when}"
@@ -309,7 +354,11 @@ def _default_who() -> str:
 @click.option("--who", default=None, envvar="CHUJING_REVIEWER",
               help="Who decides, recorded with each decision (default: asked; or $CHUJING_REVIEWER).")
 @click.option("--all", "review_all", is_flag=True, help="Ask about every personal column, not only the open questions.")
-def review_command(report_path: str, decisions_path: str | None, who: str | None, review_all: bool) -> None:
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None,
+              help="Language of the questions (default: [report] lang in chujing.toml, else zh under a Chinese "
+                   "locale: LC_ALL, LC_MESSAGES or LANG starting with zh). Answers are the same letters.")
+def review_command(report_path: str, decisions_path: str | None, who: str | None, review_all: bool,
+                   lang: str | None) -> None:
     """Walk a report's open questions and record the decisions for the next scan.
 
     Asks about columns found with low confidence or from their header alone, sensitive
@@ -323,6 +372,7 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
       chujing review report.json --decisions exports/chujing-decisions.yaml --who "Li Wei"
       chujing scan exports/ --sector automotive --decisions exports/chujing-decisions.yaml
     """
+    lang = report_language(lang)
     try:
         with open(report_path, encoding="utf-8") as fh:
             report = json.load(fh)
@@ -346,7 +396,7 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         fail(str(exc))
     before = decisions.dumps()
     try:
-        asked, answered, left = run_review(report, decisions, who, review_all)
+        asked, answered, left = run_review(report, decisions, who, review_all, lang=lang)
     except Interrupted:
         if decisions.dumps() != before:  # Ctrl-C keeps what was decided, as [q] does
             decisions.save(decisions_path)
@@ -359,14 +409,15 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
     if asked == 0:
         n = len(decisions)
-        click.echo(f"Nothing to review: no open question in {report_path}"
-                   + (f" ({n} decision(s) in {decisions_path})." if n else "."))
+        click.echo(ui("review_nothing", lang, report=_t(report_path))
+                   + (ui("review_nothing_decisions", lang, n=n, path=_t(decisions_path)) if n else ui("period", lang)))
         return
     click.echo("")
     left = asked - answered  # skipped (and kept stale) questions stay open too
     if decisions.dumps() == before:
-        click.echo(f"No change to {decisions_path}; {left} question(s) left for later.")
+        click.echo(ui("review_no_change", lang, path=_t(decisions_path), n=left))
         return
     decisions.save(decisions_path)
-    click.echo(f"Saved {len(decisions)} decision(s) in {decisions_path}" + (f"; {left} question(s) left for later." if left else "."))
-    click.echo(f"Apply them: chujing scan ... --decisions {os.fspath(decisions_path)}")
+    click.echo(ui("review_saved", lang, n=len(decisions), path=_t(decisions_path))
+               + (ui("review_left", lang, n=left) if left else ui("period", lang)))
+    click.echo(ui("review_apply", lang, path=_t(os.fspath(decisions_path))))

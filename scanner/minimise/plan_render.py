@@ -10,18 +10,32 @@ import html
 import json
 from typing import Any
 
-from mappings.schema import PATH_NAMES
 from scanner.minimise.plan import LAW, Plan
+from scanner.report.labels import LABELS, name, ui
 
 
 def _path(p: str, lang: str) -> str:
-    zh, en = PATH_NAMES.get(p, (p, p))
-    return f"{zh} ({p})" if lang == "zh" else f"{en} ({p})"
+    """A path by its name; in English with its code too (the code is what flags and scripts use)."""
+    return name("path", p, lang) if lang == "zh" else f"{name('path', p, lang)} ({p})"
 
 
-def _change_text(c: dict[str, Any]) -> str:
-    how = f" → {c['rule']}" if c.get("rule") else ""
-    return f"{c['action']} {c['column']}{how}"
+def _path_cell(p: str, lang: str) -> str:
+    return name("path", p, lang) if lang == "zh" else p
+
+
+def _rule_text(rule: str, lang: str) -> str:
+    kind, _, step = rule.partition(":")
+    key = f"rule_{kind}"
+    if lang != "zh" or key not in LABELS:
+        return rule
+    return ui(key, lang, step=step or "0.1")
+
+
+def _change_text(c: dict[str, Any], lang: str = "en") -> str:
+    action = c["action"]
+    word = ui(f"change_{action}", lang) if action in ("drop", "generalise", "pseudonymise", "mask") else action
+    how = f" → {_rule_text(c['rule'], lang)}" if c.get("rule") else ""
+    return f"{word} {c['column']}{how}"
 
 
 def _file_of(e: dict[str, Any]) -> str:
@@ -29,68 +43,69 @@ def _file_of(e: dict[str, Any]) -> str:
     return ", ".join(files)
 
 
-def _groups(small: dict[str, Any], files: set[str] | None = None) -> str:
+def _groups(small: dict[str, Any], files: set[str] | None = None, lang: str = "en") -> str:
     parts = []
     for file, g in small.items():
         if files is not None and file not in files:
             continue
-        name = file.rsplit("/", 1)[-1]
+        short = file.rsplit("/", 1)[-1]
         if not g.get("computed"):
-            parts.append(f"{name}: not computed")
+            parts.append(ui("plan_not_computed", lang, file=short))
         elif g["groups_below_k"]:
-            parts.append(f"{name}: {g['groups_below_k']:,} of {g['groups']:,} groups < k "
-                         f"({g['persons_in_groups_below_k']:,} persons)")
-    return "; ".join(parts) or "none"
+            parts.append(ui("plan_group_count", lang, file=short, below=f"{g['groups_below_k']:,}",
+                            groups=f"{g['groups']:,}", persons=f"{g['persons_in_groups_below_k']:,}"))
+    return ("；" if lang == "zh" else "; ").join(parts) or ui("plan_none", lang)
 
 
 def sections(plan: Plan, lang: str = "en") -> list[tuple[str, list[str] | None, list[list[str]] | list[str]]]:
-    """(title, table header or None, rows or paragraphs): one structure for text and HTML."""
+    """(title, table header or None, rows or paragraphs): one structure for text and HTML, its
+    words from :mod:`scanner.report.labels`."""
     b = plan.baseline.report
-    zh = lang == "zh"
+    sep = "、" if lang == "zh" else ", "
     out: list[tuple[str, list[str] | None, list]] = []
     intro = [
-        ("当前路径：" if zh else "Path now: ") + _path(b.path, lang) + "; " +
-        (f"个人信息 {b.persons.personal:,} 人，敏感个人信息 {b.persons.sensitive:,} 人" if zh else
-         f"{b.persons.personal:,} persons' personal information, {b.persons.sensitive:,} persons' sensitive"),
-        ("触发的条目：" if zh else "Items triggered: ") + (", ".join(b.verdict.get("items", [])) or "—"),
+        ui("plan_path_now", lang, path=_path(b.path, lang), personal=f"{b.persons.personal:,}",
+           sensitive=f"{b.persons.sensitive:,}"),
+        ui("plan_items", lang, items=", ".join(b.verdict.get("items", [])) or "—"),
     ]
     intro += [LAW["pseudonymised"][lang]]
     intro += [n[lang] for n in plan.notes]
     out.append(("chujing plan", None, intro))
 
-    header = (["修改", "文件", "路径", "个人信息", "敏感", "不再触发", "k 以下的组"] if zh else
-              ["change", "file", "path", "personal", "sensitive", "no longer triggered", "groups below k"])
+    header = [ui(k, lang) for k in ("plan_change", "plan_file", "plan_path", "plan_personal", "plan_sensitive",
+                                    "plan_no_longer", "plan_below_k")]
     rows = []
     for e in plan.entries:
-        rows.append([_change_text(e["changes"][0]), _file_of(e), e["path"], f"{e['persons']['personal']:,}",
-                     f"{e['persons']['sensitive']:,}", ", ".join(e["items_no_longer_triggered"]) or "—",
-                     _groups(e.get("small_groups") or {}, {c.get("file") for c in e["changes"]})])
-    out.append(("每项修改单独的效果" if zh else "Each change alone", header, rows))
+        rows.append([_change_text(e["changes"][0], lang), _file_of(e), _path_cell(e["path"], lang),
+                     f"{e['persons']['personal']:,}", f"{e['persons']['sensitive']:,}",
+                     sep.join(e["items_no_longer_triggered"]) or "—",
+                     _groups(e.get("small_groups") or {}, {c.get("file") for c in e["changes"]}, lang)])
+    out.append((ui("plan_each", lang), header, rows))
 
     for s in plan.sets:
-        title = (f"达到更低路径：{_path(s['target'], lang)}" if zh else f"Reaching a lower path: {_path(s['target'], lang)}")
+        title = ui("plan_reaching", lang, path=_path(s["target"], lang))
         if not s.get("reached"):
             out.append((title, None, [s["why"][lang]]))
             continue
         lead = [
-            (f"{'最小' if s.get('minimal') else ''}修改集合（{len(s['changes'])} 项）→ {_path(s['path'], lang)}；"
-             f"个人信息 {s['persons']['personal']:,} 人，敏感 {s['persons']['sensitive']:,} 人" if zh else
-             f"{'A minimal' if s.get('minimal') else 'A'} set of {len(s['changes'])} change(s) → {_path(s['path'], lang)}: "
-             f"{s['persons']['personal']:,} persons' personal information, {s['persons']['sensitive']:,} sensitive"
-             + (" (leaving out any one of them misses the path)" if s.get("minimal") else " (not proven minimal)")),
-            ("k 以下的组：" if zh else "Groups below k left: ") + _groups(s.get("small_groups") or {}),
+            ui("plan_set_minimal" if s.get("minimal") else "plan_set", lang, n=len(s["changes"]),
+               path=_path(s["path"], lang), personal=f"{s['persons']['personal']:,}",
+               sensitive=f"{s['persons']['sensitive']:,}"),
+            ui("plan_groups_left", lang, groups=_groups(s.get("small_groups") or {}, lang=lang)),
         ]
-        changes = [f"{_change_text(c)} ({c.get('file') or '*'})" for c in s["changes"]]
+        open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+        changes = [f"{_change_text(c, lang)}{open_}{c.get('file') or '*'}{close}" for c in s["changes"]]
         out.append((title, None, lead + changes))
 
     k_rows = []
     for file, g in (plan.baseline.small_groups or {}).items():
         if g.get("computed"):
-            k_rows.append([file, ", ".join(g["quasi_identifiers"]), f"{g['groups']:,}", f"{g['groups_below_k']:,}",
+            k_rows.append([file, sep.join(g["quasi_identifiers"]), f"{g['groups']:,}", f"{g['groups_below_k']:,}",
                            f"{g['persons_in_groups_below_k']:,}"])
     if k_rows:
-        out.append(((f"当前数据中人数少于 k={plan.k} 的组" if zh else f"Groups of fewer than k={plan.k} persons now"),
-                    ["file", "quasi-identifiers", "groups", "groups below k", "persons in them"], k_rows))
+        out.append((ui("plan_groups_now", lang, k=plan.k),
+                    [ui(k, lang) for k in ("plan_file", "plan_quasi", "plan_groups", "plan_below_k", "plan_persons_in")],
+                    k_rows))
     out.append(("", None, [LAW["k"][lang]]))
     return out
 

@@ -17,7 +17,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mappings.schema import PATH_NAMES
-from scanner.report.labels import LABELS, candidate_evidence, evidence_text, name, rule_text, sample_text
+from scanner.report.labels import (
+    LABELS,
+    candidate_evidence,
+    evidence_text,
+    name,
+    rule_text,
+    sample_text,
+    stale_reason,
+)
 from scanner.report.text import fmt_count, triggered_items
 from scanner.version import __version__
 
@@ -329,7 +337,15 @@ def _decided_text(d: dict[str, Any], lang: str) -> str:
     who = d.get("who") or "?"
     when = d.get("when") or "?"
     text = _label("decided_by", lang, who=who, when=when)
-    return esc(text) + (f": {esc(d.get('why'))}" if d.get("why") else "")
+    return esc(text) + (f"{esc(_label('colon', lang))}{esc(d.get('why'))}" if d.get("why") else "")
+
+
+def _entity_of(decision: dict[str, Any], lang: str) -> str:
+    """The entity a decision names (confirmed or overridden to), by its name in ``lang``."""
+    entity = decision.get("entity")
+    if not entity:
+        return ""
+    return f' <span class="mono">{esc(name("entity", entity, lang))}</span>'
 
 
 def _important_section(report: Report, lang: str) -> str:
@@ -516,8 +532,8 @@ def _decisions_section(report: Report, lang: str) -> str:
         for s in stale:
             what = s.get("item") if s.get("kind") == "important" else f"{s.get('file')} › {s.get('column')}"
             rows.append(f'<tr class="unreviewed"><td class="mono">{esc(what)}</td>'
-                        f'<td>{esc(_decision_word(s, lang))}</td>'
-                        f'<td>{esc(s.get("reason") or "")}</td><td>{_decided_text(s, lang)}</td></tr>')
+                        f'<td>{esc(_decision_word(s, lang))}{_entity_of(s, lang)}</td>'
+                        f'<td>{esc(stale_reason(s, lang))}</td><td>{_decided_text(s, lang)}</td></tr>')
         ths = "".join(f"<th>{esc(_label(k, lang))}</th>" for k in ("column", "decision", "reason", "who_why"))
         out.append(f'<table id="stale-table"><thead><tr>{ths}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
     return "\n".join(out)

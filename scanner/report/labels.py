@@ -137,6 +137,95 @@ LABELS.update({  # the terminal and Markdown reports' own
     "persons_by_entity": ("各类数据涉及的人数", "Persons by entity"),
 })
 
+LABELS.update({  # chujing plan
+    "plan_path_now": ("当前路径：{path}；个人信息 {personal} 人，敏感个人信息 {sensitive} 人",
+                      "Path now: {path}; {personal} persons' personal information, {sensitive} persons' sensitive"),
+    "plan_items": ("触发的条目：{items}", "Items triggered: {items}"),
+    "plan_each": ("每项修改单独的效果", "Each change alone"),
+    "plan_change": ("修改", "change"),
+    "plan_file": ("文件", "file"),
+    "plan_path": ("路径", "path"),
+    "plan_personal": ("个人信息", "personal"),
+    "plan_sensitive": ("敏感", "sensitive"),
+    "plan_no_longer": ("不再触发", "no longer triggered"),
+    "plan_below_k": ("少于 k 人的组", "groups below k"),
+    "plan_reaching": ("达到更低路径：{path}", "Reaching a lower path: {path}"),
+    "plan_set_minimal": ("最小修改集合（{n} 项）→ {path}；个人信息 {personal} 人，敏感 {sensitive} 人（少任何一项都达不到该路径）",
+                         "A minimal set of {n} change(s) → {path}: {personal} persons' personal information, "
+                         "{sensitive} sensitive (leaving out any one of them misses the path)"),
+    "plan_set": ("修改集合（{n} 项）→ {path}；个人信息 {personal} 人，敏感 {sensitive} 人（未证明是最小集合）",
+                 "A set of {n} change(s) → {path}: {personal} persons' personal information, {sensitive} sensitive "
+                 "(not proven minimal)"),
+    "plan_groups_left": ("剩余少于 k 人的组：{groups}", "Groups below k left: {groups}"),
+    "plan_groups_now": ("当前数据中人数少于 k={k} 的组", "Groups of fewer than k={k} persons now"),
+    "plan_quasi": ("准标识符", "quasi-identifiers"),
+    "plan_groups": ("组数", "groups"),
+    "plan_persons_in": ("其中人数", "persons in them"),
+    "plan_group_count": ("{file}：{groups} 组中 {below} 组少于 k 人（{persons} 人）",
+                         "{file}: {below} of {groups} groups < k ({persons} persons)"),
+    "plan_not_computed": ("{file}：未计算", "{file}: not computed"),
+    "plan_none": ("无", "none"),
+    "change_drop": ("删除", "drop"),
+    "change_generalise": ("泛化", "generalise"),
+    "change_pseudonymise": ("假名化", "pseudonymise"),
+    "change_mask": ("掩码", "mask"),
+    "rule_year": ("年份", "year"),
+    "rule_month": ("月份", "month"),
+    "rule_city": ("城市", "city"),
+    "rule_province": ("省份", "province"),
+    "rule_grid": ("{step}° 网格", "grid"),
+})
+
+LABELS.update({  # chujing review
+    "review_start": ("结论：{path}；{n} 个待决问题。输入 q 停止，并保存已做的决定。",
+                     "Verdict: {path}; {n} open question(s). [q] stops and saves what was decided so far."),
+    "review_who": ("你的名字（记录为决定人）", "Your name (recorded as who decided)"),
+    "review_column": ("[{i}/{n}] 文件 {file} 中的列 {column}", "[{i}/{n}] column {column} in {file}"),
+    "review_detected": ("  检测结果：{facts}；置信度 {confidence}，{valid} 的值有效",
+                        "  detected : {facts}; confidence {confidence}, {valid} of values valid"),
+    "review_sensitive": ("（敏感）", " (sensitive)"),
+    "review_evidence": ("  依据    ：{text}", "  evidence : {text}"),
+    "review_samples": ("  样例    ：{text}（已脱敏）", "  samples  : {text}  (masked)"),
+    "review_asked": ("  提问原因：{text}", "  asked as : {text}"),
+    "review_reason": ("  理由    ：{text}", "  reason   : {text}"),
+    "review_why_confirmed_other": ("{when} 确认为 {entity}，本次检测为 {detected}",
+                                   "confirmed as {entity} on {when}, now detected as {detected}"),
+    "review_why_low": ("置信度低（{confidence}）", "low confidence ({confidence})"),
+    "review_why_header": ("仅凭表头识别", "found from the header alone"),
+    "review_why_sensitive": ("敏感，尚未决定", "sensitive, not yet decided"),
+    "review_why_all": ("--all", "--all"),
+    "review_why_candidate": ("重要数据候选，尚未评审", "important-data candidate not yet reviewed"),
+    "review_column_choices": ("[c] 确认  [o] 改为其他数据类型  [n] 非个人信息  [s] 跳过  [q] 退出",
+                              "[c]onfirm  [o]verride the entity  [n]ot personal  [s]kip  [q]uit"),
+    "review_why_required": ("理由（一行，留给审计）", "Why (one line, kept for the auditor)"),
+    "review_why_optional": ("理由（可不填）", "Why (optional)"),
+    "review_entity": ("该列实际的数据类型代码（如 CN_PASSPORT）", "Entity the column really holds (e.g. CN_PASSPORT)"),
+    "review_entity_shape": ("  数据类型代码由字母、数字和 _ 组成（如 CN_RESIDENT_ID）",
+                            "  an entity name is letters, digits and _ (like CN_RESIDENT_ID)"),
+    "review_entity_unknown": ("  {entity} 不是 chujing 认识的数据类型{close}；`chujing detectors` 列出全部",
+                              "  {entity} is not an entity chujing knows{close}; `chujing detectors` lists them"),
+    "review_did_you_mean": ("（是否指 {names}？）", " (did you mean {names}?)"),
+    "review_candidate": ("[{i}/{n}] 重要数据候选 {item}", "[{i}/{n}] important-data candidate {item}"),
+    "review_candidate_choices": ("[c] 确认是重要数据  [d] 排除  [s] 跳过  [q] 退出",
+                                 "[c]onfirm it is important data  [d]ismiss  [s]kip  [q]uit"),
+    "review_stale": ("[{i}/{n}] 失效的决定：{what}", "[{i}/{n}] stale decision on {what}"),
+    "review_stale_column": ("文件 {file} 中的列 {column}", "column {column} in {file}"),
+    "review_decided": ("  原决定  ：{decision}（{who} 于 {when}）：{why}", "  decided  : {decision} by {who} on {when}: {why}"),
+    "review_now": ("  现在    ：{text}", "  now      : {text}"),
+    "review_stale_choices": ("[k] 保留  [r] 删除  {move}[q] 退出", "[k]eep  [r]emove  {move}[q]uit"),
+    "review_move": ("[m] 移到改名后的列  ", "[m]ove to a renamed column  "),
+    "review_columns": ("  可选的列：{names}", "  columns  : {names}"),
+    "review_new_column": ("新的列名", "New column name"),
+    "review_choose": ("  请回答其中之一：{options}", "  answer one of: {options}"),
+    "review_nothing": ("无需评审：{report} 中没有待决问题", "Nothing to review: no open question in {report}"),
+    "review_nothing_decisions": ("（{path} 中有 {n} 条决定）。", " ({n} decision(s) in {path})."),
+    "review_no_change": ("{path} 没有变化；{n} 个问题留待以后。", "No change to {path}; {n} question(s) left for later."),
+    "review_saved": ("已在 {path} 中保存 {n} 条决定", "Saved {n} decision(s) in {path}"),
+    "review_left": ("；{n} 个问题留待以后。", "; {n} question(s) left for later."),
+    "review_apply": ("应用这些决定：chujing scan ... --decisions {path}", "Apply them: chujing scan ... --decisions {path}"),
+    "period": ("。", "."),
+})
+
 
 # --- names of the codes -------------------------------------------------------------------------
 
@@ -333,6 +422,21 @@ def sample_text(sample: str, entity: str | None, lang: str) -> str:
         seconds, rate, channels = wav.groups()
         return f"WAV {seconds} 秒，{rate} kHz，" + (f"{channels} 声道" if channels else "单声道")
     return sample
+
+
+def stale_reason(entry: dict[str, Any], lang: str) -> str:
+    """Why a recorded decision matched nothing (``scanner.review.decisions``), in ``lang``: the
+    reason's kind from its first words, the names in it from the entry itself (never parsed)."""
+    reason = str(entry.get("reason") or "")
+    if lang != "zh":
+        return reason
+    if entry.get("kind") == "important":
+        return "本次扫描中没有该条目的候选"
+    if reason.startswith("no column "):
+        return f"匹配的文件中没有列「{entry.get('column')}」：被改名或删除了？"
+    if reason.startswith("no scanned file matches "):
+        return f"没有扫描到的文件匹配「{entry.get('file')}」"
+    return reason
 
 
 def rule_text(rule: str, lang: str) -> str:
