@@ -128,3 +128,48 @@ class ColumnProfile:
         if estimate is not None:
             estimate = min(estimate, self.rows - self.nulls)
         return estimate
+
+
+def profiles_of_files(name: str, values: pa.Array, bounds: np.ndarray) -> list[ColumnProfile]:
+    """One column of many files put end to end (file ``i`` is ``values[bounds[i]:bounds[i + 1]]``,
+    each at least one row): each file's profile, as :meth:`ColumnProfile.add` on its rows alone
+    would make it, with a handful of calls over all the files rather than a handful per file.
+
+    String columns are profiled together (lengths and fingerprints per file); a file with more
+    than ``_SKETCH_K`` distinct values, and other types, are profiled on their own slice.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    t = values.type
+    starts = bounds[:-1]
+    out = [ColumnProfile(name, str(t)) for _ in starts]
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        for i, profile in enumerate(out):
+            profile.add(values.slice(int(starts[i]), int(bounds[i + 1] - starts[i])))
+        return out
+    values = values.cast(pa.string()) if not pa.types.is_string(t) else values
+    valid = values.is_valid().to_numpy(zero_copy_only=False) if values.null_count else np.ones(len(values), bool)
+    nulls = np.add.reduceat(~valid, starts) if values.null_count else np.zeros(len(starts), np.int64)
+    lengths = pc.utf8_length(values).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    big = np.iinfo(np.int64).max
+    lo = np.minimum.reduceat(np.where(valid, lengths, big), starts)
+    hi = np.maximum.reduceat(np.where(valid, lengths, -1), starts)
+    # Distinct values per file: fingerprints sorted within each file, the first of each run.
+    owner = np.repeat(np.arange(len(starts)), np.diff(bounds))[valid]
+    prints = string_fingerprints(values)
+    order = np.lexsort((prints, owner))
+    owner, prints = owner[order], prints[order]
+    first = np.ones(len(prints), bool)
+    first[1:] = (owner[1:] != owner[:-1]) | (prints[1:] != prints[:-1])
+    owner, prints = owner[first], prints[first]
+    ends = np.searchsorted(owner, np.arange(len(starts) + 1))
+    for i, profile in enumerate(out):
+        rows = int(bounds[i + 1] - starts[i])
+        if ends[i + 1] - ends[i] > _SKETCH_K:
+            profile.add(values.slice(int(starts[i]), rows))
+            continue
+        profile.rows, profile.nulls = rows, int(nulls[i])
+        if hi[i] >= 0:
+            profile.min_length, profile.max_length = int(lo[i]), int(hi[i])
+        profile._sketch = prints[ends[i]: ends[i + 1]]
+    return out

@@ -17,17 +17,18 @@ import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 from detectors.classify import ColumnClassification, is_list_like
 from detectors.classify import classify_columns as classify_many
 from mappings import engine
-from scanner.detect.column_profile import ColumnProfile
+from scanner.detect.column_profile import ColumnProfile, profiles_of_files
 from scanner.detect.columns import (
     ColumnPlan,
     apply_column_decisions,
@@ -44,6 +45,7 @@ from scanner.persons.keys import (
     count_batch,
     list_rows,
     shared_matches,
+    text_of,
 )
 from scanner.report.model import ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
@@ -118,7 +120,7 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
             report.errors.append(str(exc))
     # Small files are read and classified a group at a time, and their rows counted in joined
     # batches: a folder of 20,000 small exports costs milliseconds a file, not a tenth of a second.
-    ahead = _SmallFiles(sources, options, detectors) if incremental is None else None
+    ahead = _SmallFiles(sources, options, detectors, decisions) if incremental is None else None
     joined = _JoinedBatches(counter) if ahead is not None else None
     total_bytes = sum(s.size for s in sources)
     for i, source in enumerate(sources):
@@ -353,20 +355,21 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
             prepared = prepare(source, options)
         if prepared.error is not None:
             raise prepared.error
-        before, sample, meta = prepared.before, prepared.sample, prepared.meta
+        before, meta = prepared.before, prepared.meta
         file_report.format = meta.format
         file_report.encoding = meta.encoding
         file_report.delimiter = meta.delimiter
         schema = meta.schema
-        plans, classifications = classify_columns(schema, sample, detectors, options, prepared.classifications)
-        decided = apply_column_decisions(source.path, plans, classifications, detectors, decisions)
-        key_columns = user_key_columns(schema, options.person_keys)
+        plans, classifications, decided, key_columns, table = \
+            prepared.planned or plan_file(source, prepared, detectors, options, decisions)
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
-        table = table_analyzer(schema, sample, classifications, options)
         if meta.whole is None:
             pause_between_reads()
-        _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table,
-                    whole=meta.whole, matches=prepared.matches)
+        if prepared.counted is not None:  # counted with files of its shape (_SmallFiles)
+            profiles = prepared.counted.hand_over(plans, counter, file_report, source, options)
+        else:
+            _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table,
+                        whole=meta.whole, matches=prepared.matches)
         prepared.release()
         lost_digits = lost_digits_read(source)  # numbers Excel rounded, per column
         check_unchanged(source, before)  # a file written to during the scan is not counted short
@@ -412,6 +415,17 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
         if lost_digits.get(f.name):
             file_report.columns[-1].evidence += f"; {lost_digits[f.name]:,} values {LOST_DIGITS}"
     return file_report
+
+
+def plan_file(source: Source, prepared: Prepared, detectors: list[Detector], options: ScanOptions, decisions):
+    """How an input read and classified is counted: its columns' plans, classifications, recorded
+    decisions, ``--person-key`` columns and table analysis."""
+    schema, sample = prepared.meta.schema, prepared.sample
+    plans, classifications = classify_columns(schema, sample, detectors, options, prepared.classifications)
+    decided = apply_column_decisions(source.path, plans, classifications, detectors, decisions)
+    key_columns = user_key_columns(schema, options.person_keys)
+    table = table_analyzer(schema, sample, classifications, options)
+    return plans, classifications, decided, key_columns, table
 
 
 def _changed_since(source: Source, prepared: Prepared | None) -> str | None:
@@ -531,9 +545,12 @@ class Prepared:
     # other files): the count takes them instead of matching again.
     matches: list[dict] | None = None
     error: BaseException | None = None
+    # Planned (:func:`plan_file`) and counted with the files of its shape, ahead of its turn.
+    planned: tuple | None = None
+    counted: Counted | None = None
 
     def release(self) -> None:
-        self.sample = self.matches = self.classifications = None
+        self.sample = self.matches = self.classifications = self.planned = self.counted = None
         if self.meta is not None:
             self.meta.whole = None
 
@@ -556,10 +573,12 @@ GROUP_BYTES = 32 << 20
 class _SmallFiles:
     """Reads and classifies runs of small local files ahead of their turn, together."""
 
-    def __init__(self, sources: list[Source], options: ScanOptions, detectors: list[Detector]):
+    def __init__(self, sources: list[Source], options: ScanOptions, detectors: list[Detector], decisions=None):
         self.sources = sources
         self.options = options
         self.detectors = detectors
+        self.decisions = decisions
+        self.birth_fns = birth_date_extractors()
         self.ready: dict[int, Prepared] = {}
 
     def _small(self, source: Source) -> bool:
@@ -609,7 +628,130 @@ class _SmallFiles:
                         p.classifications, p.matches = [], []
                     p.classifications.append(c)
                     p.matches.append(m)
+        self._count_alike(group, prepared)
         self.ready.update(prepared)
+
+    def _count_alike(self, group: list[int], prepared: dict[int, Prepared]) -> None:
+        """Plan the group's files read whole, and count together the files of one shape (the
+        same columns, types and plans): each detector's pattern then runs once over all their
+        rows, not once per file. Files of a shape of their own are counted together too (alone),
+        and those with a table analysis, list columns or twice-named columns at their turn."""
+        shapes: dict[tuple, list[int]] = {}
+        for i in group:
+            p = prepared[i]
+            if p.classifications is None or p.meta.whole is None or not p.meta.whole.num_rows:
+                continue
+            try:
+                p.planned = plan_file(self.sources[i], p, self.detectors, self.options, self.decisions)
+            except Exception:  # noqa: BLE001 - planned again, and reported, at the file's turn
+                continue
+            plans, _, _, key_columns, table = p.planned
+            schema = p.meta.schema
+            if table is not None or len(set(schema.names)) < len(schema.names) or \
+                    any(is_list_like(schema.field(plan.index).type) for plan in plans):
+                continue
+            shape = (tuple((f.name, str(f.type)) for f in schema), tuple(key_columns.items()),
+                     tuple((plan.index, plan.classification.entity, plan.classification.row_rule,
+                            tuple(d.entity for d in plan.detectors)) for plan in plans))
+            shapes.setdefault(shape, []).append(i)
+        for members in shapes.values():
+            try:
+                counted = count_together([self.sources[i] for i in members], [prepared[i] for i in members],
+                                         self.options, self.birth_fns)
+            except Exception as exc:  # noqa: BLE001 - each file is then counted on its own, at its turn
+                log.debug("files of one shape counted one by one: %s", type(exc).__name__)
+                continue
+            for i, c in zip(members, counted, strict=True):
+                prepared[i].counted = c
+                prepared[i].matches = None  # their count needs them no more
+
+
+@dataclass
+class Counted:
+    """One file's share of the files of its shape counted together: its rows, its columns'
+    profiles, each plan's (non-empty, valid) rows, and what its turn hands to the counter."""
+
+    rows: int
+    nbytes: int
+    profiles: dict[str, ColumnProfile]
+    plan_rows: list[tuple[int, int]]
+    keys: dict[str, pa.Array] | None = None  # None: the file has no column to count
+    flags: dict[str, np.ndarray] | None = None
+    birth: pa.Array | None = None
+
+    def hand_over(self, plans: list[ColumnPlan], counter, file_report: FileReport, source: Source,
+                  options: ScanOptions) -> dict[str, ColumnProfile]:
+        """What :func:`_count_whole` does for the file, from its share: its rows to the counter."""
+        file_report.rows = self.rows
+        for plan, (non_null, valid) in zip(plans, self.plan_rows, strict=True):
+            plan.non_null_rows += non_null
+            plan.valid_rows += valid
+        if self.keys is not None:
+            counter.add_batch(self.keys, self.flags, birth_dates=self.birth, subject=file_report.subject,
+                              source=source.path)
+        if options.progress:
+            options.progress({"event": "rows", "path": source.path, "rows": self.rows, "bytes": self.nbytes})
+        return self.profiles
+
+
+class _Capture:
+    """Stands in for the person counter while files of one shape are counted together."""
+
+    keys: dict[str, pa.Array]
+    flags: dict[str, np.ndarray]
+    birth: pa.Array | None
+
+    def add_batch(self, keys, flags, birth_dates=None, subject=None, source="") -> None:
+        self.keys, self.flags, self.birth = keys, flags, birth_dates
+
+
+def count_together(sources: list[Source], members: list[Prepared], options: ScanOptions, birth_fns) -> list[Counted]:
+    """Files of one shape, read whole and planned alike, counted as one table; each file's share
+    of it (every step is row by row: a file's share is what counting it alone gives)."""
+    tables = [m.meta.whole for m in members]
+    bounds = np.zeros(len(tables) + 1, np.int64)
+    bounds[1:] = np.cumsum([t.num_rows for t in tables])
+    starts = bounds[:-1]
+    whole = pa.concat_tables(tables).combine_chunks()
+    plans = [replace(plan, valid_rows=0, non_null_rows=0) for plan in members[0].planned[0]]
+    key_columns = members[0].planned[3]
+    plan_rows: list[tuple[np.ndarray, np.ndarray]] = []
+    capture = _Capture()
+    counting = bool(plans or key_columns)
+    if counting:
+        batch = whole.to_batches()[0]
+        results = [column_rows(plan, batch.column(plan.index), options.full) for plan in plans]
+        for plan, (non_null, valid, found) in zip(plans, results, strict=True):
+            present = _present_rows(batch.column(plan.index))
+            claimed = np.zeros(len(present), bool)
+            for f in found:
+                claimed |= f.rows
+            if int(present.sum()) != non_null or int(claimed.sum()) != valid:
+                raise RuntimeError("rows of a plan not counted as column_rows counts them")
+            plan_rows.append((np.add.reduceat(present.astype(np.int64), starts),
+                              np.add.reduceat(claimed.astype(np.int64), starts)))
+        count_batch(batch, batch.num_rows, plans, results, key_columns, birth_fns, None, sources[0], capture, None)
+    profiles = {f.name: profiles_of_files(f.name, whole.column(k), bounds) for k, f in enumerate(whole.schema)}
+    out = []
+    for i, table in enumerate(tables):
+        a, n = int(starts[i]), table.num_rows
+        c = Counted(rows=n, nbytes=table.nbytes, profiles={name: ps[i] for name, ps in profiles.items()},
+                    plan_rows=[(int(non_null[i]), int(valid[i])) for non_null, valid in plan_rows])
+        if counting:
+            c.keys = {name: values.slice(a, n) for name, values in capture.keys.items()}
+            c.flags = {name: values[a: a + n] for name, values in capture.flags.items()}
+            c.birth = capture.birth.slice(a, n) if capture.birth is not None else None
+        out.append(c)
+    return out
+
+
+def _present_rows(column: pa.Array) -> np.ndarray:
+    """The rows :func:`~scanner.persons.keys.column_rows` counts as non-empty."""
+    text = text_of(column)
+    if text is None:
+        return column.is_valid().to_numpy(zero_copy_only=False)
+    trimmed = strip_whitespace(text)
+    return pc.and_(pc.is_valid(trimmed), pc.not_equal(trimmed, "")).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 class _JoinedBatches:
