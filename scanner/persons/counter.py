@@ -1180,7 +1180,7 @@ def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """The distinct values (sorted), a position holding each, and each value's index among
     them: ``np.unique(values, return_index=True, return_inverse=True)`` through one unstable
     sort (the position is *a* holder, not the first: any holder will do for the counter)."""
-    order = np.argsort(values)
+    order = _argsort(values)
     ordered = values[order]
     start = np.empty(len(values), bool)
     start[:1] = True
@@ -1188,6 +1188,29 @@ def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     inverse = np.empty(len(values), np.int32)
     inverse[order] = np.cumsum(start) - 1
     return ordered[start], order[start], inverse
+
+
+def _argsort(values: np.ndarray) -> np.ndarray:
+    """An order that sorts ``values``: for uint64, through numpy's vectorised sort of plain
+    integers (several times faster than ``np.argsort`` here) on each value packed with its
+    position, in one pass when the values leave room for the position bits, else in two
+    (low 32 bits, then high, each pass keeping the order of the one before: a radix sort).
+
+    >>> v = np.array([10**18 - 1, 5, 10**17, 5, 0], np.uint64)
+    >>> _argsort(v).tolist(), _argsort(v[1:4]).tolist()
+    ([4, 1, 3, 2, 0], [0, 2, 1])
+    """
+    n = len(values)
+    if values.dtype != np.uint64 or n < 2 or n >= 1 << 31:
+        return np.argsort(values)
+    bits = np.uint64((n - 1).bit_length())
+    position = np.arange(n, dtype=np.uint64)
+    low_bits = np.uint64((1 << int(bits)) - 1)
+    if int(values.max()) >> (64 - int(bits)) == 0:
+        return (np.sort((values << bits) | position) & low_bits).astype(np.int64)
+    order = (np.sort(((values & np.uint64(0xFFFFFFFF)) << bits) | position) & low_bits).astype(np.int64)
+    high = (values >> np.uint64(32))[order]
+    return order[(np.sort((high << bits) | position) & low_bits).astype(np.int64)]
 
 
 def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
