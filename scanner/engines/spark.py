@@ -279,6 +279,11 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
             raise SparkScanError(_task_failure(exc)) from None
         summaries = {r["file"]: pickle.loads(r["blob"]) for r in collected}
         file_reports = [summaries[i]["report"] for i in range(len(sources))]
+        if options.progress:  # for schedulers, as the local engine: each file, once its task has read it
+            for i, (source, file_report) in enumerate(zip(sources, file_reports, strict=True)):
+                options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
+                                  "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
+                                  "cached": False, "rescan": False})
         rows = scanned.where(F.col("kind") == _ROW).select(
             "file", "row", F.col("flags").cast("int").alias("flags"), "entities", "keys", "kinds", "masks")
         stats.scan_seconds = time.monotonic() - started

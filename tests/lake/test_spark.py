@@ -156,8 +156,36 @@ def test_linked_across_files_same_report(spark, linked_files, monkeypatch, polic
     assert distributed.persons.minors > 0
 
 
+def _file_log_lines(run) -> list[dict]:
+    """The ``--log-json`` lines a scan writes about its files (the CLI's JsonLinesProgress on
+    the ``chujing`` logger), without their time."""
+    import json
+    import logging
+
+    from scanner.cli.progress import JsonLinesProgress
+    from scanner.logs import JsonLogFormatter
+
+    lines: list[dict] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonLogFormatter().format(record)))
+
+    logger = logging.getLogger("chujing")
+    handler, level = Keep(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        run(JsonLinesProgress())
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return [{k: v for k, v in line.items() if k != "time"} for line in lines if "file" in line]
+
+
 def test_failed_and_missing_inputs_reported_alike(spark, tmp_path):
-    """A file that fails half-way is reported with the same reason; its earlier rows still count."""
+    """A file that fails half-way is reported with the same reason; its earlier rows still count.
+    ``--log-json`` names each file and its status alike from either engine."""
     good = tmp_path / "ok.csv"
     good.write_text("手机号\n" + "".join(f"1380013{i:04d}\n" for i in range(40)), encoding="utf-8")
     ragged = tmp_path / "ragged.csv"
@@ -165,10 +193,18 @@ def test_failed_and_missing_inputs_reported_alike(spark, tmp_path):
                       encoding="utf-8")
     paths = [str(good), str(ragged), str(tmp_path / "missing.csv")]
     options = dict(scan_date=SCAN_DATE)
-    local = scan(paths, ScanOptions(**options))
-    distributed = spark_engine.scan_spark(paths, ScanOptions(**options), spark=spark)
+    reports = {}
+    local_lines = _file_log_lines(lambda progress: reports.setdefault(
+        "local", scan(paths, ScanOptions(**options, progress=progress))))
+    spark_lines = _file_log_lines(lambda progress: reports.setdefault(
+        "spark", spark_engine.scan_spark(paths, ScanOptions(**options, progress=progress), spark=spark)))
+    local, distributed = reports["local"], reports["spark"]
     assert_same(local, distributed)
     assert len(distributed.errors) == 2
+    assert spark_lines == local_lines
+    assert [(line["file"].rsplit("/", 1)[-1], line["status"]) for line in spark_lines] == \
+        [("ok.csv", "scanned"), ("ragged.csv", "scanned")]
+    assert all(line["total"] == 2 and line["bytes"] > 0 for line in spark_lines)
 
 
 def test_nothing_to_scan_needs_no_spark():
