@@ -100,7 +100,7 @@ def say_what_was_not_read(report: Report) -> Report:
 
 def file_of(source: Source) -> str:
     """The file a source reads: a sheet's workbook (``file.xlsx#sheet`` names the sheet)."""
-    return source.files[0] if source.kind == "excel" and source.files else source.path
+    return source.reader.file_of(source)
 
 
 def _infer_modality(report: Report, entities: set[str]) -> str | None:

@@ -171,20 +171,8 @@ def test_the_walk_sees_our_modules(imports):
     assert any(imports.edges[m] for m in MODULES)
 
 
-# The one circle left: discovery and open_source (scanner.sources.files) dispatch on Source.kind
-# to the Excel and JSON readers, which take Source, Stream and the column naming from files. One
-# reader class per format behind one interface (sources/) removes it; the test then passes and,
-# strict, fails until this mark goes.
-KNOWN_CIRCLE = ["scanner.sources.excel", "scanner.sources.files", "scanner.sources.json_records"]
-
-
-@pytest.mark.xfail(strict=True, reason="scanner.sources.files <-> excel/json_records (see KNOWN_CIRCLE)")
 def test_no_import_circle(imports):
     assert imports.cycles() == []
-
-
-def test_no_import_circle_but_the_known_one(imports):
-    assert [c for c in imports.cycles() if c != KNOWN_CIRCLE] == []
 
 
 def test_no_private_name_crosses_a_module(imports):
@@ -201,3 +189,23 @@ def test_lower_layers_never_import_higher(imports, package, forbidden):
 
 def test_spark_submit_does_not_import_the_cli(imports):
     assert imports.reaches("scanner.engines.spark_submit", "scanner.cli") is None
+
+
+def test_no_code_dispatches_on_a_source_kind():
+    """What a source's format does is asked of its reader (``source.reader``): no module compares
+    ``Source.kind`` (a word for messages and stored state) or a source's type."""
+    offenders = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.Compare):
+                continue
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Attribute) and side.attr == "kind":
+                    target = ast.unparse(side.value).lower()
+                elif isinstance(side, ast.Call) and ast.unparse(side.func) == "type" and side.args:
+                    target = ast.unparse(side.args[0]).lower()
+                else:
+                    continue
+                if "source" in target:
+                    offenders.append(f"{module}:{node.lineno}: {ast.unparse(node)}")
+    assert offenders == []

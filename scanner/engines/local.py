@@ -50,17 +50,19 @@ from scanner.persons.keys import (
 from scanner.report.model import ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
 from scanner.sources import limits
-from scanner.sources.excel import LOST_DIGITS, lost_digits_read
+from scanner.sources.excel import LOST_DIGITS
 from scanner.sources.files import (
     Source,
     SourceError,
     check_unchanged,
     describe_read_error,
     discover,
+    discover_lake,
     display_path,
     file_state,
     pause_between_reads,
 )
+from scanner.sources.lake import delta_source
 from scanner.sources.sample import SampleMeta, open_input, read_sample
 from scanner.verdict import conclude, file_of
 
@@ -156,8 +158,6 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
 def discover_inputs(report: Report, paths: Iterable[str | os.PathLike], options: ScanOptions) -> list[Source]:
     """Every input (lake URLs and Delta tables, files, folders, globs); the ones that cannot be
     scanned at all go into the report as one-line errors."""
-    from scanner.sources.lake import delta_source, discover_lake
-
     paths = [os.fspath(p) for p in paths]
     lake_sources, errors, local_paths = discover_lake(paths, options.storage_options)
     skipped: list[dict[str, str]] = report.extra.setdefault("skipped", [])  # files in the folders not read
@@ -210,10 +210,8 @@ class _Incremental:
     def scan_source(self, source: Source, options: ScanOptions, detectors: list[Detector], decisions) -> FileReport:
         signature = hashlib.blake2b(json.dumps([self._options_signature, subject_for(source, options),
                                                 _decisions_signature(decisions)]).encode(), digest_size=16).hexdigest()
-        from scanner.sources.lake import lake_fingerprint
-
         try:
-            fp = lake_fingerprint(source) or self._state_mod.fingerprint(file_of(source))
+            fp = source.reader.content_version(source) or self._state_mod.fingerprint(file_of(source))
         except OSError:
             fp = None
         if fp is not None and not options.rescan and self.state is not None:
@@ -325,12 +323,10 @@ def scan_input(source: Source, options: ScanOptions, detectors: list[Detector], 
     ``counter`` is anything with ``add_batch(keys, flags, birth_dates=, subject=, source=)``: a
     :class:`~scanner.persons.counter.PersonCounter`, or the Spark engine's hashing sink.
     ``prepared``: the input already read and classified with others (:class:`_SmallFiles`)."""
-    if source.kind != "remote-csv":
+    if not source.reader.copy_first:
         return scan_source(source, options, detectors, counter, decisions, prepared=prepared)
-    from scanner.sources.lake import local_copy
-
     try:
-        with local_copy(source) as local:
+        with source.reader.local_copy(source) as local:
             file_report = scan_source(local, options, detectors, counter, decisions, subject_of=source)
     except SourceError as exc:
         return FileReport(path=source.display, size_bytes=source.size, error=str(exc).split(": ", 1)[-1])
@@ -371,7 +367,7 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
             _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table,
                         whole=meta.whole, matches=prepared.matches)
         prepared.release()
-        lost_digits = lost_digits_read(source)  # numbers Excel rounded, per column
+        lost_digits = source.reader.lost_digits(source)  # numbers Excel rounded, per column
         check_unchanged(source, before)  # a file written to during the scan is not counted short
         if table is not None:
             file_report.tables = table.finish()
@@ -582,7 +578,7 @@ class _SmallFiles:
         self.ready: dict[int, Prepared] = {}
 
     def _small(self, source: Source) -> bool:
-        return type(source) is Source and source.kind in ("csv", "parquet") and source.size <= SMALL_FILE_BYTES
+        return source.reader.grouped and source.size <= SMALL_FILE_BYTES
 
     def take(self, i: int) -> Prepared | None:
         if i not in self.ready:

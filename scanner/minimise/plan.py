@@ -234,7 +234,7 @@ class Engine:
         options = self.options
         fr = FileReport(path=source.display, size_bytes=source.size, subject=pl.subject_for(source, options))
         m = _FileModel(source=source, report=fr)
-        if source.kind == "remote-csv":
+        if source.reader.copy_first:
             fr.error = "remote text files are not planned: copy the file here first"
             return m
         try:

@@ -356,7 +356,7 @@ def _hash_in_background(path: str) -> tuple[threading.Thread, dict[str, str]]:
 def redact_file(source: Source, target: Path, changes: list[Change], entities: dict[str, str | None],
                 detectors: dict[str, Any], pseudonymiser: deid.Pseudonymiser | None, block_size: int) -> FileResult:
     result = FileResult(input=source.display, compression=source.compression)
-    if source.kind not in ("csv", "parquet"):
+    if source.reader.redacted_as is None:
         raise RedactError(f"{source.kind} inputs are not redacted (CSV, TSV and Parquet are)")
     stream = open_source(source, block_size=block_size)
     result.format, result.encoding, result.delimiter = stream.format, stream.encoding, stream.delimiter
@@ -367,7 +367,7 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     hasher, box = _hash_in_background(source.path)
-    if source.kind == "parquet":
+    if source.reader.redacted_as == "parquet":
         out = _ParquetOut(partial, out_schema, _parquet_compression(source.path))
     else:
         out = _CsvOut(partial, out_schema, stream.encoding, stream.delimiter, source.compression)

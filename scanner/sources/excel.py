@@ -34,7 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scanner.sources import limits
-from scanner.sources.files import Source, SourceError, Stream, column_names, display_path, identifier_cells
+from scanner.sources.base import DEFAULT_BLOCK_SIZE, Reader, Source, SourceError, Stream
+from scanner.sources.names import column_names, display_path, identifier_cells
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = {".xlsx", ".xlsm", ".ods"}
@@ -59,8 +60,37 @@ def is_lock_file(name: str) -> bool:
     return os.path.basename(name).startswith("~$")
 
 
+class ExcelReader(Reader):
+    """A workbook: one source per sheet (``file.xlsx#sheet``), whose ``files`` is the workbook."""
+
+    kind = "excel"
+    suffixes = frozenset(EXCEL_SUFFIXES)
+    read_types = ".xlsx .xlsm .xls .xlsb .ods"
+
+    def claims(self, path: str, suffix: str, compression: str | None) -> bool:
+        return super().claims(path, suffix, compression) and not is_lock_file(path)
+
+    def sources(self, path: str, size: int, compression: str | None) -> tuple[list[Source], list[tuple[str, str]]]:
+        return workbook_sheets(path, size)
+
+    def open(self, source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
+        return open_excel(source)
+
+    def lost_digits(self, source: Source) -> dict[str, int]:
+        return lost_digits_read(source)
+
+    def local_files(self, source: Source) -> list[str]:
+        return list(source.files)
+
+    def file_of(self, source: Source) -> str:
+        return source.files[0] if source.files else source.path
+
+
+EXCEL = ExcelReader()
+
+
 def sheet_source(path: str, sheet: str, size: int) -> Source:
-    return Source(path=f"{path}#{sheet}", kind="excel", size=size, files=[path])
+    return Source(path=f"{path}#{sheet}", reader=EXCEL, size=size, files=[path])
 
 
 def _location(source: Source) -> tuple[str, str]:
@@ -182,8 +212,8 @@ _LOST: dict[str, dict[str, int]] = {}
 
 def lost_digits_read(source: Source) -> dict[str, int]:
     """Per column, the values of the latest read of ``source`` (a sheet) whose digits Excel had
-    rounded away (see :data:`LOST_DIGITS`); empty for any other source."""
-    return dict(_LOST.get(source.path, {})) if source.kind == "excel" else {}
+    rounded away (see :data:`LOST_DIGITS`)."""
+    return dict(_LOST.get(source.path, {}))
 
 
 def forget_held_sheet() -> None:

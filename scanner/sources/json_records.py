@@ -30,17 +30,35 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from scanner.sources import limits
-from scanner.sources.files import (
-    Source,
-    SourceError,
-    Stream,
-    column_names,
-    detect_encoding,
-    mask_identifiers,
-    open_binary,
-)
+from scanner.sources.base import DEFAULT_BLOCK_SIZE, Reader, Source, SourceError, Stream
+from scanner.sources.delimited import detect_encoding
+from scanner.sources.names import column_names, mask_identifiers
+from scanner.sources.opening import open_binary
 
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+
+
+class JsonReader(Reader):
+    """JSON Lines, or JSON holding an array of records; plain or compressed."""
+
+    kind = "json"
+    suffixes = frozenset(JSON_SUFFIXES)
+    compressed = True
+    read_types = ".json .jsonl .ndjson"
+
+    def not_an_export(self, path: str) -> str | None:
+        made_by = chujing_output(path)
+        return f"a {made_by} written by chujing, not an export" if made_by else None
+
+    def open(self, source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
+        return open_json(source)
+
+    def more_sample(self, source: Source, stream: Stream, block_size: int, stopped: bool) -> list[pa.RecordBatch] | None:
+        # Records need not share their fields: ones that appear only past the sample.
+        return late_field_rows(source, stream.schema) if stopped else None
+
+
+JSON = JsonReader()
 READ_BYTES = 4 << 20
 
 # Outside strings (each string is taken whole, escapes included), a number or true/false is

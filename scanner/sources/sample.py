@@ -3,13 +3,11 @@ with nested (struct) columns flattened to ``parent.child``."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from scanner.options import ScanOptions
 from scanner.sources import limits
@@ -27,19 +25,9 @@ SAMPLE_MAX_VALUES = 1_000_000
 SAMPLE_MIN_ROWS = 200
 
 
-SPREAD_CHUNKS = 8
-
-
-SPREAD_CHUNK_BYTES = 256 * 1024
-
-
 def open_input(source: Source, block_size: int):
-    if type(source) is Source:
-        stream = open_source(source, block_size=block_size)
-    else:
-        from scanner.sources.lake import open_lake
-
-        stream = open_lake(source, block_size)
+    """The input's batches (:func:`~scanner.sources.files.open_source`), nested columns flattened."""
+    stream = open_source(source, block_size=block_size)
     if any(pa.types.is_struct(f.type) for f in stream.schema):
         # Identifiers nested in structs (Parquet groups) are examined as ``parent.child`` columns,
         # named like any column: a field named after a person (an e-mail address as a field
@@ -102,8 +90,8 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
                     rows = table.num_rows
                     held_bytes = sum(b.nbytes for b in batches)
             whole = stride == 1
-        elif source.kind == "parquet" and stream.num_rows and stream.num_rows > target:
-            batches = [b.rename_columns(stream.schema.names) for b in parquet_spread(source, target)]
+        elif (spread := source.reader.spread_sample(source, stream, target)) is not None:
+            batches = [b.rename_columns(stream.schema.names) for b in spread]
         else:
             kept_bytes = 0
             whole = True
@@ -115,15 +103,10 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
                 if rows >= target or kept_bytes >= SAMPLE_MAX_BYTES:
                     whole = False
                     break
-            if source.kind == "csv" and source.compression is None and source.size > options.block_size \
-                    and stream.encoding not in ("utf-16",):
+            more = source.reader.more_sample(source, stream, options.block_size, stopped=not whole)
+            if more is not None:  # rows from further on, or fields the first rows lack
                 whole = False
-                batches.extend(csv_spread(source, stream, options))
-            if source.kind == "json" and (rows >= target or kept_bytes >= SAMPLE_MAX_BYTES):
-                # Records need not share their fields: ones that appear only past the sample.
-                from scanner.sources.json_records import late_field_rows
-
-                batches.extend(late_field_rows(source, stream.schema))
+                batches.extend(more)
     finally:
         close = getattr(stream.batches, "close", None)
         if close:
@@ -131,7 +114,7 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
     table = pa.Table.from_batches(batches, schema=stream.schema) if batches else stream.schema.empty_table()
     if table.num_rows > target:
         table = table.take(pa.array(np.linspace(0, table.num_rows - 1, target).astype(np.int64)))
-    elif whole and type(source) is Source and table.nbytes <= options.block_size:
+    elif whole and source.reader.counted_from_sample and table.nbytes <= options.block_size:
         table = table.combine_chunks()
         meta.whole = table
     return without_long_cells(table, meta), meta
@@ -153,52 +136,3 @@ def without_long_cells(table: pa.Table, meta: SampleMeta) -> pa.Table:
             meta.too_long[f.name] = n
             table = table.set_column(i, f, pc.if_else(long_, pa.scalar(None, f.type), column))
     return table
-
-
-def parquet_spread(source: Source, target: int) -> list[pa.RecordBatch]:
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(source.path, pre_buffer=False)
-    groups = pf.num_row_groups
-    picks = sorted(set(np.linspace(0, groups - 1, min(groups, 8)).astype(int).tolist()))
-    per_group = max(1, target // len(picks))
-    out = []
-    for g in picks:
-        for batch in pf.iter_batches(batch_size=per_group, row_groups=[g]):
-            out.append(batch)
-            break
-    pf.close()
-    return out
-
-
-def csv_spread(source: Source, stream, options: ScanOptions) -> list[pa.RecordBatch]:
-    """Rows from evenly spaced chunks of an uncompressed text file, read by seeking.
-
-    Each chunk is cut to whole lines and parsed with the file's header; a chunk that does not
-    parse (a quoted newline straddling the cut) is skipped. Costs a few MB of reading.
-    """
-    out: list[pa.RecordBatch] = []
-    names = stream.schema.names
-    encoding = stream.encoding or "utf-8"
-    with open(source.path, "rb") as f:
-        for k in range(1, SPREAD_CHUNKS + 1):
-            offset = int(source.size * k / (SPREAD_CHUNKS + 1))
-            f.seek(offset)
-            chunk = f.read(SPREAD_CHUNK_BYTES)
-            first, last = chunk.find(b"\n"), chunk.rfind(b"\n")
-            if first < 0 or last <= first:
-                continue
-            body = chunk[first + 1: last + 1]
-            try:
-                text = body.decode(encoding.replace("utf-8-sig", "utf-8"))
-                table = pacsv.read_csv(
-                    io.BytesIO(text.encode("utf-8")),
-                    read_options=pacsv.ReadOptions(column_names=names),
-                    parse_options=pacsv.ParseOptions(delimiter=stream.delimiter or ","),
-                    convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                         strings_can_be_null=True),
-                )
-            except (pa.ArrowInvalid, UnicodeDecodeError):
-                continue
-            out.extend(table.to_batches())
-    return out
