@@ -63,9 +63,7 @@ from scanner.engines import local as pl
 from scanner.minimise import deid
 from scanner.options import ScanOptions
 from scanner.persons.keys import (
-    SECONDARY_KEY_ENTITIES,
     add_user_key,
-    birth_date_extractors,
     birth_dates_at,
     column_rows,
     flag_rows,
@@ -85,7 +83,8 @@ MAX_GROUP_PAIRS = 2_000_000
 SCENARIOS_PER_PASS = 16  # person counters alive at once
 CACHE_BYTES = 256 << 20  # per-batch findings kept between passes (small exports are read once)  # distinct (quasi-identifiers, person) pairs kept per file and scenario
 QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
-PSEUDONYMISABLE = set(SECONDARY_KEY_ENTITIES) | {"PERSON_NAME"}
+# Besides person keys and vehicle or device keys (a detector's ``thing_key``), names are pseudonymised.
+PSEUDONYMISABLE = {"PERSON_NAME"}
 ACTIONS = ("drop", "generalise", "pseudonymise", "mask")
 
 LAW = {
@@ -379,7 +378,6 @@ class Engine:
             yield from cached
             return
         stream = open_input(m.source, self.options.block_size)
-        birth_fns = birth_date_extractors()
         keep: list | None = []
         size = 0
         try:
@@ -387,7 +385,7 @@ class Engine:
                 if profiles is not None:
                     profile_batch(profiles, batch)
                 results = [column_rows(p, batch.column(p.index), self.options.full) for p in m.plans]
-                birth = _births(results, birth_fns)
+                birth = _births(results)
                 person = _Lazy(lambda batch=batch, results=results: _person_of_rows(batch, m, results))
                 item = (batch, results, birth, person)
                 if keep is not None:
@@ -519,7 +517,7 @@ class _View:
                         ns = f"{det.entity}#{suffix}"
                         suffix += 1
                     keys[ns] = f.keys
-                elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+                elif det.thing_key is not None and det.entity not in secondary:
                     secondary[det.entity] = f.values
         for name, index in self.model.key_columns.items():
             if name not in self.dropped:
@@ -528,15 +526,15 @@ class _View:
         return keys, flags
 
 
-def _births(results, birth_fns) -> pa.Array | None:
+def _births(results) -> pa.Array | None:
     """Birth dates of the rows from the columns as they are (a child stays a child)."""
     birth = None
     for _, _, found in results:
         for f in found:
-            if f.values is None or f.detector.entity not in birth_fns:
+            if f.values is None or f.detector.birth_dates is None:
                 continue
             values = f.keys if f.keys is not None else f.values
-            dates = birth_dates_at(birth_fns[f.detector.entity], values)
+            dates = birth_dates_at(f.detector.birth_dates, values)
             birth = dates if birth is None else pc.coalesce(birth, dates)
     return birth
 
@@ -688,7 +686,7 @@ def single_changes(engine: Engine) -> list[Change]:
         if rule:
             out.append(Change("generalise", column, file, rule))
         det = engine.by_entity.get(entity or "")
-        if det is not None and (det.person_key or entity in PSEUDONYMISABLE):
+        if det is not None and (det.person_key or det.thing_key is not None or entity in PSEUDONYMISABLE):
             out.append(Change("pseudonymise", column, file))
     return out
 

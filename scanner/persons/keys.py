@@ -20,23 +20,28 @@ from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
 from scanner.sources.files import Source
 
 # Which values carry a birth date, and which identify a vehicle or a device rather than a
-# person, are facts of the detectors (``Detector.birth_dates``, ``Detector.thing_key``): these
-# are the built-ins' entities that have them, in the registry's order.
-BIRTH_ENTITIES = tuple(d.entity for d in builtin_detectors() if d.birth_dates is not None)
-# Keys that hold their holder's birth date: the person counter reads it from the key itself
-# (its fixed-width form, by integer arithmetic), so it is not parsed a second time here.
-BIRTH_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
-
-
+# person, are facts of each detector (``Detector.birth_dates``, ``birth_date_in_key``,
+# ``thing_key``), read from the detector that classified the column: the scan's own registry,
+# a user's YAML or entry-point detectors included (one named like a built-in replaces it, facts
+# and all).
+#
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
 # them would merge people and undercount), but a row with no person key and a VIN is the
 # vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
-# person of its own. Rows that have a person key are never linked through them.
-SECONDARY_KEY_ENTITIES = tuple(d.entity for d in builtin_detectors() if d.thing_key is not None)
+# person of its own. Rows that have a person key are never linked through them. A key that holds
+# its holder's birth date (``birth_date_in_key``) is read by the person counter from the key
+# itself (its fixed-width form, by integer arithmetic), so it is not parsed a second time here.
+
+
+def keeps_values(det: Detector) -> bool:
+    """Whether a detector's values are kept beyond its rows: they become person keys, vehicle or
+    device keys, or birth dates (so every row is validated, never taken on the column's word)."""
+    return det.person_key or det.thing_key is not None or det.birth_dates is not None
 
 
 def birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
-    """Birth dates from the values of each built-in detector whose values carry one."""
+    """Birth dates from the values of each built-in detector whose values carry one (what the
+    scan's rows are read with is each column's own detector's ``birth_dates``)."""
     return {d.entity: d.birth_dates for d in builtin_detectors() if d.birth_dates is not None}
 
 
@@ -99,7 +104,7 @@ def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool,
             ok &= ~claimed
         claimed |= ok
         found = EntityRows(det, ok)
-        if ok.any() and (det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES):
+        if ok.any() and keeps_values(det):
             selected = normalised if ok.all() else normalised.filter(pa.array(ok))
             found.values = scatter(selected, ok)
             if det.person_key:
@@ -110,7 +115,10 @@ def column_rows(plan: ColumnPlan, column: pa.Array, validate_all: bool,
 
 def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results, key_columns: dict[str, int],
                  birth_fns, subject, source: Source, counter, table) -> None:
-    """Turn one batch's column results into person keys and row flags, and count them."""
+    """Turn one batch's column results into person keys and row flags, and count them.
+
+    Birth dates are read with each column's detector's own ``birth_dates`` (``birth_fns`` is
+    no longer consulted: it named the built-ins' only)."""
     keys: dict[str, pa.Array] = {}
     secondary: dict[str, pa.Array] = {}
     flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
@@ -131,10 +139,10 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
                     ns = f"{det.entity}#{suffix}"
                     suffix += 1
                 keys[ns] = values = f.keys
-            elif det.entity in SECONDARY_KEY_ENTITIES and det.entity not in secondary:
+            elif det.thing_key is not None and det.entity not in secondary:
                 secondary[det.entity] = values
-            if det.entity in birth_fns and not (f.keys is not None and det.entity in BIRTH_IN_KEY):
-                dates = birth_dates_at(birth_fns[det.entity], values)
+            if det.birth_dates is not None and not (f.keys is not None and det.birth_date_in_key):
+                dates = birth_dates_at(det.birth_dates, values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
     for name, index in key_columns.items():
         add_user_key(keys, flags, name, batch.column(index))
@@ -157,6 +165,8 @@ def add_user_key(keys: dict[str, pa.Array], flags: dict[str, np.ndarray], name: 
 
 
 def secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) -> None:
+    """Rows without a person key grouped by the vehicle or device keys of ``secondary``
+    (entity → values, from detectors with a ``thing_key``)."""
     if not secondary:
         return
     n = len(next(iter(secondary.values())))
@@ -166,9 +176,8 @@ def secondary_keys(keys: dict[str, pa.Array], secondary: dict[str, pa.Array]) ->
     if keyed.all():
         return
     keyless = pa.array(~keyed)
-    for entity in SECONDARY_KEY_ENTITIES:
-        if entity in secondary:
-            keys[f"keyless_by:{entity}"] = pc.if_else(keyless, secondary[entity], pa.scalar(None, pa.string()))
+    for entity, values in secondary.items():
+        keys[f"keyless_by:{entity}"] = pc.if_else(keyless, values, pa.scalar(None, pa.string()))
 
 
 def checked_by_value(plan: ColumnPlan, det: Detector, validate_all: bool) -> bool:
@@ -176,7 +185,7 @@ def checked_by_value(plan: ColumnPlan, det: Detector, validate_all: bool) -> boo
     if plan.classification.entity == FREE_TEXT or plan.classification.row_rule == NON_NULL or det.pattern is None:
         return False
     by_value = validate_all or len(plan.detectors) > 1
-    return by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES
+    return by_value or keeps_values(det)
 
 
 def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, validate_all: bool = False,
@@ -204,7 +213,7 @@ def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, valida
             yield det, ok, normalised
         elif plan.classification.row_rule == NON_NULL or det.pattern is None:
             yield det, present.copy(), det.normalise(trimmed)
-        elif not (by_value or det.person_key or det.entity in SECONDARY_KEY_ENTITIES or det.entity in BIRTH_ENTITIES):
+        elif not (by_value or keeps_values(det)):
             yield det, present.copy(), trimmed
         else:
             parts = matches.parts(det.entity) if matches is not None else None
