@@ -474,10 +474,11 @@ def analyze_table(schema: pa.Schema, sample: pa.Table, classifications: dict[str
                   options: Any) -> TableAnalyzer | None:
     """The table-level analysis of one file, or None when it has nothing to look at."""
     user_keys = list(getattr(options, "person_keys", []) or [])
-    detectors = by_entity(getattr(options, "detectors", None))
+    coords = _coordinates(classifications)
+    # The detectors are looked up only for a table with coordinates (most tables have none).
+    detectors = by_entity(getattr(options, "detectors", None)) if coords is not None else {}
     analyzer = TableAnalyzer()
     plan = _trajectory_plan(schema, sample, classifications, user_keys, detectors)
-    coords = _coordinates(classifications)
     if plan is not None:
         analyzer.coords, analyzer.key, analyzer.key_kind, analyzer.time_column, analyzer.evidence = plan
         analyzer.trajectory = True

@@ -6,8 +6,9 @@ gives its tables as pandas DataFrames for notebooks.
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from mappings.schema import PATHS
@@ -49,7 +50,13 @@ class ColumnReport:
     decision: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # What ``asdict`` gives, without its generic walk of every field (a report of 20,000
+        # files has 100,000 columns): scalars as they are, containers copied.
+        d = {name: getattr(self, name) for name in _COLUMN_FIELDS}
+        d["entities"], d["samples"] = list(self.entities), list(self.samples)  # strings
+        if self.decision is not None:
+            d["decision"] = copy.deepcopy(self.decision)
+        return d
 
 
 @dataclass
@@ -66,9 +73,14 @@ class FileReport:
     tables: list[dict[str, Any]] = field(default_factory=list)  # table-level findings (trajectories)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {name: getattr(self, name) for name in _FILE_FIELDS}
         d["columns"] = [c.to_dict() for c in self.columns]
+        d["tables"] = copy.deepcopy(self.tables)
         return d
+
+
+_COLUMN_FIELDS = tuple(f.name for f in fields(ColumnReport))
+_FILE_FIELDS = tuple(f.name for f in fields(FileReport))
 
 
 @dataclass
