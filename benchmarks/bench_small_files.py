@@ -1,13 +1,14 @@
 """How fast a folder of many small exports scans, with and without ``--record``.
 
-Writes folders of 2,000 and 20,000 small CSV files (5 persons each: name, resident ID, mobile,
-bank card, e-mail; all files share one header, as a split export does) in a temporary
-directory, then runs the real command on each folder, once plain and once recording into a
-fresh ledger, and prints seconds, files per second and the child's peak RSS. The command's
-start-up (imports) is printed apart, from a scan of a one-file folder, and left out of the
-per-file figure.
+Writes folders of 2,000 and 20,000 small CSV files, and as many small Parquet files (5 persons
+each: name, resident ID, mobile, bank card, e-mail; all files share one header, as a split
+export does) in a temporary directory, then runs the real command on each folder, once plain
+and once recording into a fresh ledger, and prints files, seconds, milliseconds a file, files
+per second and the child's peak RSS, with the load average at the start of each run (other
+work on the machine slows every figure). The command's start-up (imports) is printed apart,
+from a scan of a one-file folder; ``ms/file`` counts it, ``ms/file*`` leaves it out.
 
-    .venv/bin/python benchmarks/bench_small_files.py [--files 2000 20000] [--rows 5]
+    .venv/bin/python benchmarks/bench_small_files.py [--files 2000 20000] [--rows 5] [--kinds csv parquet]
 """
 
 from __future__ import annotations
@@ -43,17 +44,28 @@ def _card(rng: random.Random) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def write_folder(folder: Path, files: int, rows: int, seed: int = 17) -> None:
+HEADER = ["姓名", "身份证号", "手机号", "银行卡号", "电子邮箱"]
+
+
+def write_folder(folder: Path, files: int, rows: int, seed: int = 17, kind: str = "csv") -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True)
     n = 0
     for i in range(files):
-        lines = ["姓名,身份证号,手机号,银行卡号,电子邮箱"]
+        records = []
         for _ in range(rows):
             n += 1
             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-            lines.append(f"{name},{_resident_id(rng)},1{rng.choice('3589')}{rng.randint(0, 10**9 - 1):09d},"
-                         f"{_card(rng)},user{n:07d}@example.cn")
+            records.append([name, _resident_id(rng), f"1{rng.choice('3589')}{rng.randint(0, 10**9 - 1):09d}",
+                            _card(rng), f"user{n:07d}@example.cn"])
+        if kind == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.table({h: [r[k] for r in records] for k, h in enumerate(HEADER)})
+            pq.write_table(table, folder / f"part-{i:05d}.parquet")
+            continue
+        lines = [",".join(HEADER)] + [",".join(r) for r in records]
         (folder / f"part-{i:05d}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -80,25 +92,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--rows", type=int, default=5, help="persons per file")
+    parser.add_argument("--kinds", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="chujing-small-") as tmp:
         work = Path(tmp)
         write_folder(work / "one", 1, args.rows)
+        load = os.getloadavg()[0]
         startup, rss, _ = run_scan(work / "one", work, record=False)
-        print(f"start-up (one file): {startup:.2f} s, peak RSS {rss:.0f} MB")
-        print(f"{'files':>8} {'mode':>9} {'seconds':>8} {'files/s':>8} {'ms/file*':>9} {'peak MB':>8}")
-        for files in args.files:
-            folder = work / f"f{files}"
-            write_folder(folder, files, args.rows, seed=files)
-            plain = None
-            for record in (False, True):
-                seconds, rss, _ = run_scan(folder, work, record)
-                per_file = max(0.0, seconds - startup) / files * 1000
-                print(f"{files:>8} {'--record' if record else 'plain':>9} {seconds:>8.1f} {files / seconds:>8.0f} "
-                      f"{per_file:>9.2f} {rss:>8.0f}", flush=True)
-                if record:
-                    print(f"{'':>8} --record adds {100 * (seconds / plain - 1):.0f}%")
-                plain = seconds
+        print(f"start-up (one file): {startup:.2f} s, peak RSS {rss:.0f} MB (load {load:.1f})")
+        print(f"{'kind':>8} {'files':>7} {'mode':>9} {'seconds':>8} {'ms/file':>8} {'ms/file*':>9} {'files/s':>8} "
+              f"{'peak MB':>8} {'load':>5}")
+        for kind in args.kinds:
+            for files in args.files:
+                folder = work / f"{kind}{files}"
+                write_folder(folder, files, args.rows, seed=files, kind=kind)
+                plain = None
+                for record in (False, True):
+                    load = os.getloadavg()[0]
+                    seconds, rss, _ = run_scan(folder, work, record)
+                    per_file = max(0.0, seconds - startup) / files * 1000
+                    print(f"{kind:>8} {files:>7} {'--record' if record else 'plain':>9} {seconds:>8.1f} "
+                          f"{seconds / files * 1000:>8.2f} {per_file:>9.2f} {files / seconds:>8.0f} {rss:>8.0f} "
+                          f"{load:>5.1f}", flush=True)
+                    if record:
+                        print(f"{'':>8} {'':>7} --record adds {100 * (seconds / plain - 1):.0f}%")
+                    plain = seconds
     print("* start-up left out")
 
 
