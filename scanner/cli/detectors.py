@@ -42,11 +42,27 @@ def detectors_command(fmt: str, detector_files: tuple[str, ...]) -> None:
     if fmt == "json":
         click.echo(json.dumps({"detectors": rows}, ensure_ascii=False, indent=2))
         return
-    width = max(len(r["entity"]) for r in rows)
-    cat_width = max(len(r["category"]) for r in rows)
-    click.echo(f"{'entity'.ljust(width)}  sensitive  {'category'.ljust(cat_width)}  person key  description")
-    for r in rows:
-        click.echo(f"{r['entity'].ljust(width)}  {('yes' if r['sensitive'] else 'no').ljust(9)}  "
-                   f"{r['category'].ljust(cat_width)}  {('yes' if r['person_key'] else 'no').ljust(10)}  {r['description']}")
-    click.echo(f"\n{len(rows)} detectors. Sensitive entities make a person's data sensitive (PIPL Art 28); "
-               "add your own with --detectors FILE (see detectors/README.md).")
+    # aligned columns that fit the terminal; on a narrow one, each description under its entity
+    from scanner.report.terminal import Canvas, terminal_width
+    from scanner.report.text import display_width, pad
+
+    table = [[r["entity"], "yes" if r["sensitive"] else "no", r["category"], "yes" if r["person_key"] else "no",
+              r["description"]] for r in rows]
+    headers = ["entity", "sensitive", "category", "person key", "description"]
+    width = terminal_width()
+    natural = sum(max(display_width(str(row[i])) for row in [headers, *table]) + 2 for i in range(len(headers)))
+    canvas = Canvas(width)
+    widths = [max(display_width(str(row[i])) for row in [headers, *table]) for i in range(4)]
+    if width is None or natural <= width or sum(w + 2 for w in widths) > width:
+        canvas.table(headers, table, keep=(0,), wrap=(1, 2, 3, 4))
+    else:
+        canvas.line("  ".join(pad(h, w) for h, w in zip(headers, widths, strict=False)))
+        canvas.line("    description")
+        canvas.line("─" * width)
+        for row in table:
+            canvas.line("  ".join(pad(str(v), w) for v, w in zip(row, widths, strict=False)))
+            canvas.paragraph(row[4], indent=4, hanging=0)
+    canvas.line()
+    canvas.paragraph(f"{len(rows)} detectors. Sensitive entities make a person's data sensitive (PIPL Art 28); "
+                     "add your own with --detectors FILE (see detectors/README.md).", hanging=0)
+    click.echo(canvas.text(), nl=False)

@@ -108,7 +108,12 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
     except (PlanError, ValueError, LookupError) as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     fmt = params.get("fmt") or ("table" if (params.get("output") is None and sys.stdout.isatty()) else "json")
-    text = render_plan(result, fmt, lang=lang)
+    if fmt == "table" and not params.get("output"):
+        from scanner.report.terminal import terminal_width
+
+        text = render_plan(result, fmt, lang=lang, width=terminal_width())
+    else:
+        text = render_plan(result, fmt, lang=lang)
     if params.get("output"):
         try:
             with open(params["output"], "w", encoding="utf-8") as fh:

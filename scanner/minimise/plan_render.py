@@ -110,12 +110,32 @@ def sections(plan: Plan, lang: str = "en") -> list[tuple[str, list[str] | None, 
     return out
 
 
-def render_plan(plan: Plan, fmt: str = "table", lang: str = "en") -> str:
+def render_plan(plan: Plan, fmt: str = "table", lang: str = "en", width: int | None = None) -> str:
+    """The plan in ``fmt``; a ``table`` fits ``width`` columns (a terminal's; ``None``: unbounded)."""
     if fmt == "json":
         return json.dumps(plan.report_dict(), ensure_ascii=False, indent=2, default=str)
     if fmt == "html":
         return _html(plan, lang)
+    if fmt == "table":
+        return _terminal(plan, lang, width)
     return _markdown(plan, lang)
+
+
+def _terminal(plan: Plan, lang: str, width: int | None) -> str:
+    """Headings, prose wrapped to the terminal and tables whose cells wrap in their columns."""
+    from scanner.report.terminal import Canvas
+
+    canvas = Canvas(width)
+    for title, header, body in sections(plan, lang):
+        if title:
+            canvas.paragraph(title.upper() if title == "chujing plan" else title, hanging=0)
+        if header is None:
+            for paragraph in body:
+                canvas.paragraph(str(paragraph), indent=2)
+        else:
+            canvas.table(header, body, indent=2, right=(3, 4))
+        canvas.line()
+    return canvas.text()
 
 
 def _markdown(plan: Plan, lang: str) -> str:

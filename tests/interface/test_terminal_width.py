@@ -111,6 +111,53 @@ def test_rules_list_is_aligned_and_fits(columns):
                    and "sensitive < 10000" in line for line in rows)
 
 
+@pytest.mark.parametrize("columns", [80, 200])
+def test_detectors_list_fits_with_every_description_whole(columns):
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["detectors"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(width(line) <= columns for line in lines), max(lines, key=width)
+    listed = json.loads(CliRunner().invoke(main, ["detectors", "--format", "json"]).output)["detectors"]
+    flat = squeeze(result.output)
+    for row in listed:  # every entity on a line of its own with its facts, its description whole
+        assert any(line.startswith(row["entity"] + " ") and row["category"] in line for line in lines), row["entity"]
+        assert squeeze(row["description"]) in flat, row["entity"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("columns", [80, 200])
+def test_the_plan_fits_the_terminal_and_cuts_nothing(export, columns, lang):
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    args = ["plan", str(export / "owners_gb18030.csv"), *CONTEXT, "--format", "table", "--lang", lang, "--no-search",
+            "-q"]
+    result = CliRunner().invoke(main, args, env={"COLUMNS": str(columns), "LANG": "C.UTF-8"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    too_wide = [line for line in lines if width(line) > columns]
+    assert not too_wide, f"{len(too_wide)} line(s) wider than {columns} columns: {too_wide[:3]}"
+    assert "…" not in result.output
+    md = CliRunner().invoke(main, [*args[:-4], "--format", "md", "--lang", lang, "--no-search", "-q"],
+                            env={"LANG": "C.UTF-8"}).output
+    # every sentence whole; every character of the tables' cells drawn (a cell wraps in its
+    # column, between the lines of its neighbours, but loses nothing)
+    from collections import Counter
+
+    flat = squeeze(result.output)
+    prose = [line.lstrip("-# ").strip() for line in md.splitlines() if line and not line.startswith("|")]
+    missing = [p for p in prose if squeeze(p).lower() not in flat.lower()]
+    assert not missing, missing[:3]
+    cells = "".join(line for line in md.splitlines() if line.startswith("| ") and not line.startswith("|---"))
+    lost = Counter(squeeze(cells.replace("|", ""))) - Counter(flat)
+    assert not lost, lost
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 def _in_pty(args: list[str], cwd: Path, columns: int = 120) -> tuple[int, str, str]:
