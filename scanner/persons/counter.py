@@ -76,6 +76,7 @@ from scanner.persons.linking import (
     mask_keys,
     normal_not_keys,
     placeholder_mask,
+    sort_order,
 )
 
 __all__ = [
@@ -764,15 +765,25 @@ class PersonCounter:
             self._row_root = row_root
         return row_root
 
-    def _quick_counts(self, row_root: np.ndarray) -> tuple[int, int]:
-        """Distinct persons and sensitive persons of a labelling of the rows."""
-        mark = np.zeros(self._label_count(), bool)
-        mark[row_root[row_root >= 0]] = True
+    def _quick_counts(self, node_label: np.ndarray | None = None) -> tuple[int, int]:
+        """Distinct persons and sensitive persons when each label's person is
+        ``node_label[root]`` (the linking's labels by default), from one array per label:
+        keyed rows were given labels in row order, so no labelling of every row is made."""
+        node_label = self._link().label if node_label is None else node_label
+        flags = self._row_flags()
+        keyed = (flags & _KEYED) != 0
+        person = node_label[self._parent[:self._labels]]
+        mark = np.zeros(max(self._labels, 1), bool)
+        mark[person] = True
         personal = int(mark.sum())
         mark[:] = False
-        sensitive = row_root[((self._row_flags() & (SENSITIVE | MINOR)) != 0) & (row_root >= 0)]
-        mark[sensitive] = True
-        return personal, int(mark.sum())
+        mark[person[(flags[keyed] & (SENSITIVE | MINOR)) != 0]] = True
+        sensitive = int(mark.sum())
+        if self.keyless_policy == EACH_ROW_IS_A_PERSON:  # each keyless row a person of its own
+            alone = flags[~keyed]
+            personal += len(alone)
+            sensitive += int(np.count_nonzero(alone & (SENSITIVE | MINOR)))
+        return personal, sensitive
 
     def linking_report(self) -> dict[str, Any]:
         """How contacts linked the rows: see :class:`PersonCounts`'s ``linking``."""
@@ -784,9 +795,9 @@ class PersonCounter:
         return linking_summary(
             max_identities=self.max_identities, contact_merges=link.contact_merges, conflicts=link.conflicts,
             shared=shared, placeholders=self._placeholders, placeholder_rows=self._placeholder_rows,
-            user_not_keys=len(self.not_keys), strict=self._quick_counts(self._row_roots()),
-            lenient=self._quick_counts(self._row_roots(link.lenient_label)),
-            apart=self._quick_counts(self._row_roots(np.arange(self._labels, dtype=np.int32))))
+            user_not_keys=len(self.not_keys), strict=self._quick_counts(),
+            lenient=self._quick_counts(link.lenient_label),
+            apart=self._quick_counts(np.arange(self._labels, dtype=np.int32)))
 
     def _contact_values(self, codes: np.ndarray) -> dict[int, tuple[str, str]]:
         """Namespace and masked value of some contact codes."""
@@ -816,7 +827,10 @@ class PersonCounter:
         return np.repeat(codes, sizes)
 
     def _row_flags(self) -> np.ndarray:
-        return _cat(self._flags, np.uint8)
+        """The flags of every counted row (joined once, then kept joined)."""
+        if len(self._flags) != 1:
+            self._flags = [_cat(self._flags, np.uint8)]
+        return self._flags[0]
 
     def _row_entities(self) -> Mapping[str, np.ndarray]:
         """Per entity, a bool per counted row: the row holds it (made when asked for)."""
@@ -1180,7 +1194,7 @@ def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """The distinct values (sorted), a position holding each, and each value's index among
     them: ``np.unique(values, return_index=True, return_inverse=True)`` through one unstable
     sort (the position is *a* holder, not the first: any holder will do for the counter)."""
-    order = _argsort(values)
+    order = sort_order(values)
     ordered = values[order]
     start = np.empty(len(values), bool)
     start[:1] = True
@@ -1188,29 +1202,6 @@ def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     inverse = np.empty(len(values), np.int32)
     inverse[order] = np.cumsum(start) - 1
     return ordered[start], order[start], inverse
-
-
-def _argsort(values: np.ndarray) -> np.ndarray:
-    """An order that sorts ``values``: for uint64, through numpy's vectorised sort of plain
-    integers (several times faster than ``np.argsort`` here) on each value packed with its
-    position, in one pass when the values leave room for the position bits, else in two
-    (low 32 bits, then high, each pass keeping the order of the one before: a radix sort).
-
-    >>> v = np.array([10**18 - 1, 5, 10**17, 5, 0], np.uint64)
-    >>> _argsort(v).tolist(), _argsort(v[1:4]).tolist()
-    ([4, 1, 3, 2, 0], [0, 2, 1])
-    """
-    n = len(values)
-    if values.dtype != np.uint64 or n < 2 or n >= 1 << 31:
-        return np.argsort(values)
-    bits = np.uint64((n - 1).bit_length())
-    position = np.arange(n, dtype=np.uint64)
-    low_bits = np.uint64((1 << int(bits)) - 1)
-    if int(values.max()) >> (64 - int(bits)) == 0:
-        return (np.sort((values << bits) | position) & low_bits).astype(np.int64)
-    order = (np.sort(((values & np.uint64(0xFFFFFFFF)) << bits) | position) & low_bits).astype(np.int64)
-    high = (values >> np.uint64(32))[order]
-    return order[(np.sort((high << bits) | position) & low_bits).astype(np.int64)]
 
 
 def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:

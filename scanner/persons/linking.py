@@ -48,6 +48,7 @@ __all__ = [
     "mask_key",
     "mask_keys",
     "placeholder_mask",
+    "sort_order",
 ]
 
 # A contact held by more than this many distinct identities is shared and links nothing.
@@ -214,13 +215,20 @@ def link_contacts(id_root: np.ndarray, has_identity: np.ndarray, ns_node: np.nda
     out = Linking(label=label, lenient_label=label, piece_label=label)
     if not len(c_node):
         return out
-    node = id_root[c_node].astype(np.int64)
-    rows = np.ones(len(node), np.int64) if c_rows is None else np.asarray(c_rows, np.int64)
     codes, code = distinct(c_code, return_inverse=True)
     n_codes = len(codes)
-    rows_of = np.bincount(code, weights=rows, minlength=n_codes).astype(np.int64)
-    pair = distinct(code * n + node)
+    # Holdings are many (a row per contact held by several): temporaries are made one at a time.
+    if c_rows is None:
+        rows_of = np.bincount(code, minlength=n_codes).astype(np.int64)
+    else:
+        rows_of = np.bincount(code, weights=np.asarray(c_rows, np.float64), minlength=n_codes).astype(np.int64)
+    pair = code
+    del code
+    pair *= n
+    pair += id_root[c_node]
+    pair = distinct(pair)
     p_code, p_node = pair // n, pair % n
+    del pair
     holders = np.bincount(p_code, minlength=n_codes)
     identities = np.bincount(p_code[has_identity[p_node]], minlength=n_codes)
     shared = identities > max_identities
@@ -314,7 +322,7 @@ def distinct(values: np.ndarray, return_inverse: bool = False):
         keep[0] = True
         np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
         return ordered[keep]
-    order = np.argsort(values)
+    order = sort_order(values)
     ordered = values[order]
     start = np.empty(len(ordered), bool)
     start[0] = True
@@ -322,6 +330,29 @@ def distinct(values: np.ndarray, return_inverse: bool = False):
     inverse = np.empty(len(values), np.int64)
     inverse[order] = np.cumsum(start) - 1
     return ordered[start], inverse
+
+
+def sort_order(values: np.ndarray) -> np.ndarray:
+    """An order that sorts ``values``. Unsigned (or non-negative) integers that leave room for
+    their position's bits (phones, labels, codes) are packed with their position and sorted by
+    numpy's vectorised sort of plain integers, about twice as fast as ``np.argsort`` here;
+    other values (18-digit IDs: a two-pass radix of that kind measured no faster) by
+    ``np.argsort``.
+
+    >>> v = np.array([10**18 - 1, 5, 10**17, 5, 0], np.uint64)
+    >>> sort_order(v).tolist(), sort_order(v[1:4]).tolist()
+    ([4, 1, 3, 2, 0], [0, 2, 1])
+    """
+    n = len(values)
+    if values.dtype == np.int64 and n and values.min() >= 0:
+        values = values.view(np.uint64)
+    if values.dtype != np.uint64 or n < 2:
+        return np.argsort(values)
+    bits = (n - 1).bit_length()
+    if int(values.max()) >> (64 - bits):
+        return np.argsort(values)
+    packed = np.sort((values << np.uint64(bits)) | np.arange(n, dtype=np.uint64))
+    return (packed & np.uint64((1 << bits) - 1)).astype(np.int64)
 
 
 def components(n_nodes: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
