@@ -95,14 +95,22 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    cells = [[_cell(c) for c in row] for row in [header, *rows]]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+def _table(rows: list[list[Any]], header: list[str], indent: int = 0) -> str:
+    """Aligned columns that fit the terminal (cells wrap in their columns; the first never)."""
+    from scanner.report.terminal import Canvas, terminal_width
 
-    def line(row: list[str]) -> str:
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
+    canvas = Canvas(terminal_width())
+    canvas.table(header, [[_cell(c) for c in row] for row in rows], indent=indent, keep=(0,))
+    return canvas.text().rstrip("\n")
 
-    return "\n".join([line(cells[0]), line(["-" * w for w in widths]), *(line(r) for r in cells[1:])])
+
+def _prose(text: str, indent: int = 0) -> str:
+    """A sentence wrapped to the terminal."""
+    from scanner.report.terminal import Canvas, terminal_width
+
+    canvas = Canvas(terminal_width())
+    canvas.paragraph(text, indent=indent)
+    return canvas.text().rstrip("\n")
 
 
 def _cell(value: Any) -> str:
@@ -159,18 +167,18 @@ def status_command(ctx: click.Context, ledger_path: str | None, ledger_key: str 
     blocks.append(("all contexts (national baseline)", status["all_contexts"]))
     for title, c in blocks:
         click.echo("")
-        click.echo(f"{title}: {c['transfers']} transfer(s), {c['personal']:,} persons, "
-                   f"{c['sensitive']:,} with sensitive information, {c['minors']:,} under 14")
+        click.echo(_prose(f"{title}: {c['transfers']} transfer(s), {c['personal']:,} persons, "
+                          f"{c['sensitive']:,} with sensitive information, {c['minors']:,} under 14"))
         for role, counts in sorted(c["by_subject"].items()):
             click.echo(f"  subject {role}: {counts['personal']:,} persons, {counts['sensitive']:,} sensitive")
         if c["items"]:
             rows = [[i["item"], i["measure"], i["count"], i["threshold"], i["headroom"], i["path"],
                      "yes" if i["triggered"] else "no"] for i in c["items"]]
-            click.echo(_indent(_table(rows, ["item", "counts", "count", "threshold", "headroom", "path", "reached"])))
+            click.echo(_table(rows, ["item", "counts", "count", "threshold", "headroom", "path", "reached"], indent=2))
         if c.get("note"):
             click.echo(f"  note: {c['note']}")
     click.echo("")
-    click.echo(HEADROOM)
+    click.echo(_prose(HEADROOM))
     click.echo(f"{status['exempt_transfers']} exempt transfer(s) not counted; "
                f"{status['removed_transfers']} removed.")
 
@@ -178,10 +186,6 @@ def status_command(ctx: click.Context, ledger_path: str | None, ledger_key: str 
 # What headroom means, here as in every report (mappings.schema.Clause.headroom).
 HEADROOM = ("headroom: persons that can still be added this year before the item's judgement changes "
             "(it is reached, or its next threshold is); counts: the persons it counts (personal or sensitive)")
-
-
-def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
 
 
 @ledger_group.command("list")
@@ -233,20 +237,21 @@ def show_command(ctx: click.Context, ledger_path: str | None, ledger_key: str | 
                        ("ruleset", "ruleset"), ("sector", "sector"), ("scenario", "scenario"), ("subject", "subject")):
         click.echo(f"  {label:<10} {_cell(t[key])}")
     counts = t["counts"]
-    click.echo(f"  persons    {counts.get('personal', 0):,} ({counts.get('sensitive', 0):,} sensitive, "
-               f"{counts.get('minors', 0):,} under 14, {counts.get('keyless_rows', 0):,} rows without a key: "
-               f"{counts.get('keyless_policy')})")
+    click.echo(_prose(f"persons    {counts.get('personal', 0):,} ({counts.get('sensitive', 0):,} sensitive, "
+                      f"{counts.get('minors', 0):,} under 14, {counts.get('keyless_rows', 0):,} rows without a key: "
+                      f"{counts.get('keyless_policy')})", indent=2))
     for entity, n in sorted(counts.get("by_entity", {}).items()):
         click.echo(f"    {entity:<28} {n:,}")
     if t["removed_at"]:
         click.echo(f"  REMOVED    {t['removed_at']}: {_cell(t['removed_reason'])}")
     if t["files"]:
         click.echo("")
-        click.echo(_indent(_table([[f["path"], f["size"], f["rows"], f["fingerprint"]] for f in t["files"]],
-                                  ["file", "bytes", "rows", "fingerprint"])))
+        click.echo(_table([[f["path"], f["size"], f["rows"], f["fingerprint"]] for f in t["files"]],
+                          ["file", "bytes", "rows", "fingerprint"], indent=2))
     click.echo("")
     for entry in t["log"]:
-        click.echo(f"  {entry['at']}  {entry['action']}  {json.dumps(entry['detail'], ensure_ascii=False)}")
+        click.echo(_prose(f"{entry['at']}  {entry['action']}  {json.dumps(entry['detail'], ensure_ascii=False)}",
+                          indent=2))
 
 
 @ledger_group.command("remove")

@@ -143,3 +143,27 @@ def test_dismissing_a_candidate_records_who_and_why(env):
     (candidate,) = [c for c in report["important_data"] if c["item"] == "automotive.3"]
     assert candidate["status"] == "dismissed"
     assert candidate["decision"]["who"] == "Li Wei" and candidate["decision"]["why"] == "stations on a public map"
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_ledger_tables_fit_the_terminal(env, monkeypatch, columns):
+    import re
+    import unicodedata
+
+    monkeypatch.setenv("CHUJING_LEDGER", str(env / "l.db"))
+    scan_report(env, "--record", "--transfer-id", "T-2026-members-export", "--recipient", "Acme GmbH Marketing")
+    for args in (["status"], ["list"], ["show", "T-2026-members-export"]):
+        result = CliRunner().invoke(main, ["ledger", *args], env={"COLUMNS": str(columns)})
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        wide = [line for line in lines
+                if sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) > columns]
+        assert not wide, wide[:2]
+        flat = re.sub(r"\s+", "", result.output)
+        if args != ["status"]:
+            assert "T-2026-members-export" in flat
+        else:
+            assert re.sub(r"\s+", "", HEADROOM) in flat
+
+
+from scanner.cli.ledger import HEADROOM  # noqa: E402
