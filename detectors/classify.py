@@ -325,19 +325,26 @@ def classify_columns(columns: Sequence[tuple[str, pa.Array]], detectors: list[De
     if pending:
         hits = header_hits([p.name for _, p in pending], detectors)
         column_of = {d.entity: j for j, d in enumerate(detectors)}
+        # Per detector list: its entities and their columns of ``hits`` (a folder of small files
+        # has thousands of columns, each looked up in one call rather than once per detector).
+        lookup: dict[int, tuple[list[str], np.ndarray]] = {}
+        orders: dict[tuple, list[Detector]] = {}  # _ordered, per detector list and header hits
         chunk: list[tuple[int, _Pending, np.ndarray]] = []
         size = rows = 0
         for k, (i, item) in enumerate(pending):
-            row = hits[k]
-            item_hits = {d.entity: int(row[column_of[d.entity]]) for d in item.detectors}
+            if id(item.detectors) not in lookup:
+                lookup[id(item.detectors)] = ([d.entity for d in item.detectors],
+                                              np.array([column_of[d.entity] for d in item.detectors], np.intp))
+            entities, where = lookup[id(item.detectors)]
+            item_hits = dict(zip(entities, hits[k][where].tolist(), strict=True))
             chunk.append((i, item, item_hits))
             size += item.values.nbytes
             rows += len(item.values)
             if size >= CHUNK_BYTES or rows >= CHUNK_VALUES:
-                _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None)
+                _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None, orders)
                 chunk, size, rows = [], 0, 0
         if chunk:
-            _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None)
+            _classify_chunk(chunk, detectors, max_samples, results, kept if matches is not None else None, orders)
     if matches is not None:
         matches.extend(kept)
     return results  # type: ignore[return-value]
@@ -363,8 +370,10 @@ def _with_suffixes(c: ColumnClassification, suffixes: list[str]) -> ColumnClassi
 
 
 def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors: list[Detector], max_samples: int,
-                    results: list[ColumnClassification | None], kept: list[dict[str, MatchParts]] | None = None) -> None:
-    """Match every detector once over the chunk's columns end to end, then judge each column."""
+                    results: list[ColumnClassification | None], kept: list[dict[str, MatchParts]] | None = None,
+                    orders: dict[tuple, list[Detector]] | None = None) -> None:
+    """Match every detector once over the chunk's columns end to end, then judge each column.
+    ``orders``: :func:`_ordered` already worked out, by detector list and header hits."""
     raw, offsets = concat_text([item.values for _, item, _ in chunk])
     text = strip_whitespace(without_trailing_zeros(raw))
     present = pc.and_(pc.is_valid(text), pc.not_equal(text, "")).fill_null(False).to_numpy(zero_copy_only=False)
@@ -373,7 +382,13 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
         a, n = int(starts[k]), int(lengths[k])
         item.trimmed, item.present = text.slice(a, n), present[a: a + n]
         item.non_null = int(item.present.sum())
-        item.ordered = _ordered(item, item_hits)
+        if orders is None:
+            item.ordered = _ordered(item, item_hits)
+        else:
+            key = (id(item.detectors), tuple(item_hits.values()))
+            if key not in orders:
+                orders[key] = _ordered(item, item_hits)
+            item.ordered = orders[key]
     found: list[dict[str, MatchParts]] = [{} for _ in chunk]
     used = {d.entity for _, item, _ in chunk if item.non_null for d in item.detectors}
     named = {e for _, _, item_hits in chunk for e, hit in item_hits.items() if hit == 1}
@@ -453,6 +468,8 @@ def _shares(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPar
     plausible: dict[str, bool] = {}
     loose_used: dict[str, bool] = {}
     for det in item.ordered:
+        if det.entity not in found:  # matched none of the column's values
+            continue
         header = item_hits[det.entity]
         if det.pattern is None and (det.header_pattern is None or header != 1):
             continue
@@ -718,7 +735,13 @@ def _masked_samples(det: Detector, ok: np.ndarray | None, normalised: pa.Array |
     source, mask = (normalised, ok) if ok is not None and ok.any() else (values, present)
     idx = np.flatnonzero(mask)[: k * 20]
     seen: list[str] = []
-    for v in source.take(pa.array(idx)).to_pylist():
+    # A short column (a small file's) is read whole: cheaper than Arrow's take for a few values.
+    if len(source) <= 64:
+        whole = source.to_pylist()
+        picked = [whole[i] for i in idx.tolist()]
+    else:
+        picked = source.take(pa.array(idx)).to_pylist()
+    for v in picked:
         if v is None:
             continue
         masked = det.mask(v)
