@@ -644,7 +644,7 @@ class PersonCounter:
             present_np = present.to_numpy(zero_copy_only=False)
             if not present_np.any():
                 continue
-            kept = column.filter(present)
+            kept = column if present_np.all() else column.filter(present)
             rows = np.flatnonzero(present_np)
             groups = split_keys(kept)
             fake = _placeholders(kept, groups, self._not_keys)
