@@ -8,7 +8,7 @@ import sys
 import click
 
 from scanner.logs import JsonLogFormatter, setup_logging  # noqa: F401 - the CLI's logging
-from scanner.report.emit import lang_from_environment
+from scanner.report.emit import lang_from_environment, write_report
 from scanner.report.model import EXIT_ERROR, EXIT_USAGE
 
 SECTORS = {
@@ -87,22 +87,18 @@ def check_writable(output: str) -> None:
 
 
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
-    from scanner.report.render import render_report
+    """Write a report as every command does (:func:`scanner.report.emit.write_report`): a table
+    on a terminal (fitted to its width), else JSON unless ``fmt`` says; a file that cannot be
+    written is one line and exit status 1."""
     from scanner.report.terminal import terminal_width
 
     if fmt is None:
         fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
-    if lang is None:
-        lang = lang_from_environment()
-    text = render_report(report, fmt, lang=lang, width=terminal_width() if output is None else None)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text if text.endswith("\n") else text + "\n")
-        except OSError as exc:
-            fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    try:
+        write_report(report, fmt, output, lang, width=terminal_width() if output is None else None,
+                     stdout=lambda text: click.echo(text, nl=False))
+    except OSError as exc:
+        fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
 
 
 def report_language(flag: str | None) -> str:

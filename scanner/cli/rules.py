@@ -14,7 +14,7 @@ import click
 
 from mappings import engine
 from mappings.schema import Item, Ruleset, RulesetError
-from scanner.cli.common import fail
+from scanner.cli.common import emit, fail
 from scanner.report.model import EXIT_BY_PATH, PersonsReport, Report, apply_assessment
 
 FORMATS = ["table", "json", "md", "html"]
@@ -163,32 +163,8 @@ def assess_command(ruleset, ftz, outside_scope, sector, scenario, subject, modal
     apply_assessment(report, assessment)
     if notes:
         report.extra["notes"] = notes + report.extra.get("notes", [])
-    _emit(report, fmt, output, lang)
+    emit(report, fmt, output, lang)
     sys.exit(EXIT_BY_PATH.get(report.path, 0))
-
-
-def _emit(report: Report, fmt: str | None, output: str | None, lang: str | None) -> None:
-    from scanner.cli.common import lang_from_environment
-    from scanner.report.terminal import terminal_width
-
-    if fmt is None:
-        fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
-    text = render(report, fmt, lang or lang_from_environment(), terminal_width() if output is None else None)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
-
-
-def render(report: Report, fmt: str, lang: str = "en", width: int | None = None) -> str:
-    """The report drawn by the shared renderer (``width``: a terminal's columns for a table)."""
-    from scanner.report.render import render_report
-
-    return render_report(report, fmt, lang=lang, width=width)
 
 
 # ----------------------------------------------------------------------------- rules

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from scanner.report.model import Report
 
@@ -25,16 +26,26 @@ def lang_from_environment(environ: dict[str, str] | None = None) -> str:
     return "en"
 
 
-def write_report(report: Report, fmt: str, output: str | None, lang: str | None = None) -> None:
-    """``report`` drawn in ``fmt`` and written to ``output`` (stdout when None), in ``lang``
-    (the locale's when None). ``OSError`` when the file cannot be written."""
+def report_text(report: Report, fmt: str, lang: str | None = None, width: int | None = None) -> str:
+    """``report`` drawn in ``fmt`` in ``lang`` (the locale's when None), ending with a new line;
+    ``width``: a terminal's columns for a table."""
     from scanner.report.render import render_report
 
-    text = render_report(report, fmt, lang=lang or lang_from_environment())
-    text = text if text.endswith("\n") else text + "\n"
+    text = render_report(report, fmt, lang=lang or lang_from_environment(), width=width)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_report(report: Report, fmt: str, output: str | None, lang: str | None = None, width: int | None = None,
+                 stdout: Callable[[str], object] | None = None) -> None:
+    """``report`` drawn in ``fmt`` and written to ``output`` (``stdout`` when None: by default
+    ``sys.stdout``), in ``lang`` (the locale's when None). ``OSError`` when the file cannot be
+    written."""
+    text = report_text(report, fmt, lang, width)
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
+    elif stdout is not None:
+        stdout(text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
