@@ -7,13 +7,16 @@ the user's review, then the rule engine of ``mappings/``; the report carries the
 from __future__ import annotations
 
 import logging
-import os
+from typing import TYPE_CHECKING
 
 from detectors import masked
 from mappings import engine
 from scanner.options import ScanOptions
 from scanner.report.model import PersonsReport, Report, apply_assessment
-from scanner.sources.files import Source
+from scanner.sources.files import Source, content_fingerprint
+
+if TYPE_CHECKING:
+    from scanner.persons.counter import PersonCounts
 
 log = logging.getLogger("chujing")
 
@@ -24,15 +27,9 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
     ledger), important-data candidates, the rule engine, notes and decisions. ``counter`` is a
     :class:`~scanner.persons.counter.PersonCounter` or anything with its ``result()`` and
     ``person_table(hasher)`` (the incremental state's and the Spark engine's persons)."""
-    counts = counter.result()
-    report.persons = PersonsReport(
-        personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
-        by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
-        keyless_policy=counts.keyless_policy, minors=getattr(counts, "minors", 0),
-        linking=dict(getattr(counts, "linking", None) or {}),
-    )
-    judged = engine.Counts(personal=counts.personal, sensitive=counts.sensitive,
-                           by_entity=dict(counts.by_entity), by_subject=dict(counts.by_subject))
+    counts = counter.result()  # a PersonCounts: the report shows it, the rule engine judges it
+    report.persons = persons_report(counts)
+    judged = counts.judged()
 
     if options.ledger is not None or options.record:
         judged = _apply_ledger(report, options, counter, context, sources) or judged
@@ -68,6 +65,15 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
 
         apply_to_report(report, decisions)
     return say_what_was_not_read(report)
+
+
+def persons_report(counts: PersonCounts) -> PersonsReport:
+    """A scan's person counts as its report shows them (the year to date is added beside them)."""
+    return PersonsReport(
+        personal=counts.personal, sensitive=counts.sensitive, by_subject=dict(counts.by_subject),
+        by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
+        keyless_policy=counts.keyless_policy, minors=counts.minors, linking=dict(counts.linking or {}),
+    )
 
 
 def say_what_was_not_read(report: Report) -> Report:
@@ -191,17 +197,8 @@ def _apply_ledger(report: Report, options: ScanOptions, counter, context: engine
 
 
 def file_fingerprint(path: str) -> str | None:
-    """Content fingerprint of a file: BLAKE2 of its size, first and last MiB."""
-    import hashlib
-
+    """Content fingerprint of a file, as the ledger keeps it: BLAKE2 of its size, first and last MiB."""
     try:
-        size = os.path.getsize(path)
-        h = hashlib.blake2b(str(size).encode(), digest_size=16)
-        with open(path, "rb") as f:
-            h.update(f.read(1 << 20))
-            if size > 2 << 20:
-                f.seek(-(1 << 20), os.SEEK_END)
-                h.update(f.read(1 << 20))
-        return h.hexdigest()
+        return content_fingerprint(path, 1 << 20)
     except OSError:
         return None

@@ -23,6 +23,7 @@ import numpy as np
 from scanner.persons.counter import PersonCounts, PersonTable, union_counts, union_table
 from scanner.persons.linking import DEFAULT_MAX_IDENTITIES
 from scanner.report.model import ColumnReport, FileReport
+from scanner.sources.files import content_fingerprint
 
 FORMAT = "chujing.state/1"
 EDGE_BYTES = 64 * 1024
@@ -46,18 +47,7 @@ class StateError(Exception):
 
 def fingerprint(path: str) -> str:
     """Size, mtime and a hash of the first and last 64 KiB of a file (or of a dataset's files)."""
-    paths = [path] if not os.path.isdir(path) else sorted(
-        os.path.join(root, f) for root, _, files in os.walk(path) for f in files)
-    h = hashlib.blake2b(digest_size=16)
-    for p in paths:
-        st = os.stat(p)
-        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
-        with open(p, "rb") as f:
-            h.update(f.read(EDGE_BYTES))
-            if st.st_size > 2 * EDGE_BYTES:
-                f.seek(-EDGE_BYTES, os.SEEK_END)
-                h.update(f.read(EDGE_BYTES))
-    return h.hexdigest()
+    return content_fingerprint(path, EDGE_BYTES, names_and_times=True)
 
 
 def _fault(path: str, exc: BaseException) -> StateError:

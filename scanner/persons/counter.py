@@ -113,7 +113,10 @@ KeyHasher = Callable[[str, pa.Array], np.ndarray]
 
 @dataclass
 class PersonCounts:
-    """Distinct persons of a scan (or of a year, for the ledger)."""
+    """Distinct persons of a scan (or of a year, for the ledger): the one vocabulary of person
+    counts. Its views: :meth:`judged` (what the rule engine reads, ``mappings.engine.Counts``:
+    ``mappings`` never imports the scanner) and the report's ``PersonsReport`` (these counts as
+    reported, with the year to date beside them), made in ``scanner.verdict``."""
 
     personal: int = 0
     sensitive: int = 0
@@ -130,6 +133,13 @@ class PersonCounts:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def judged(self):
+        """What the rule engine judges of these counts (a ``mappings.engine.Counts``)."""
+        from mappings import engine
+
+        return engine.Counts(personal=self.personal, sensitive=self.sensitive, by_entity=dict(self.by_entity),
+                             by_subject=dict(self.by_subject))
 
 
 @dataclass

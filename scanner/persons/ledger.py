@@ -620,8 +620,7 @@ def thresholds(counts: PersonCounts, context: dict[str, Any], year: int) -> tupl
         assessment = engine.assess(
             engine.Context(ruleset=context.get("ruleset") or engine.DEFAULT_RULESET, sector=context["sector"],
                            scenario=context["scenario"], year=year),
-            engine.Counts(personal=counts.personal, sensitive=counts.sensitive, by_entity=dict(counts.by_entity),
-                          by_subject=dict(counts.by_subject)))
+            counts.judged())
     except (ValueError, LookupError) as exc:  # a context the rule set no longer knows
         return [], str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     items = [{"item": i.id, "path": i.path, "measure": i.measure, "count": i.count, "threshold": i.threshold,

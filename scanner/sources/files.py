@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -50,7 +51,7 @@ from scanner.sources.registry import DATASET, READ_TYPES, reader_for
 
 __all__ = [
     "DEFAULT_BLOCK_SIZE", "NULL_VALUES", "PAUSE_ENV", "PAUSE_SECONDS_ENV", "READ_TYPES", "SNIFF_BYTES",
-    "Reader", "Source", "SourceError", "Stream", "check_unchanged", "column_names", "dataset_batches",
+    "Reader", "Source", "SourceError", "Stream", "check_unchanged", "column_names", "content_fingerprint", "dataset_batches",
     "describe_read_error", "detect_encoding", "discover", "discover_lake", "display_path", "file_state",
     "identifier_cells", "mask_identifiers", "mask_identifiers_in", "not_read_reason", "open_binary", "open_source",
     "parquet_batches", "pause_between_reads", "sniff_delimiter", "utf16_without_bom",
@@ -274,6 +275,28 @@ def file_state(source: Source) -> tuple | None:
             continue
         out.append((st.st_size, st.st_mtime_ns))
     return tuple(out)
+
+
+def content_fingerprint(path: str, edge_bytes: int, names_and_times: bool = False) -> str:
+    """BLAKE2b-128 of a file's size and its first and last ``edge_bytes`` (a Parquet footer is
+    in the last), as hex. ``names_and_times``: each file's path and modification time are hashed
+    too and a folder's files are taken in order (the incremental state's form: a file touched is
+    scanned again); without: the content alone (the ledger's form, of a transfer's files). Both
+    forms are stored on disk, in state files and ledgers: neither may change. ``OSError`` when a
+    file cannot be read (a folder, without ``names_and_times``)."""
+    paths = [path] if not (names_and_times and os.path.isdir(path)) else sorted(
+        os.path.join(root, f) for root, _, files in os.walk(path) for f in files)
+    h = hashlib.blake2b(digest_size=16)
+    for p in paths:
+        st = os.stat(p)
+        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape") if names_and_times
+                 else str(st.st_size).encode())
+        with open(p, "rb") as f:
+            h.update(f.read(edge_bytes))
+            if st.st_size > 2 * edge_bytes:
+                f.seek(-edge_bytes, os.SEEK_END)
+                h.update(f.read(edge_bytes))
+    return h.hexdigest()
 
 
 # Test hook (like the ledger's): when set to a path, a scan that reads a file twice (a sample,

@@ -93,3 +93,35 @@ def test_a_new_format_is_a_reader_and_one_registration_line(tmp_path, monkeypatc
     assert file_report.error is None and file_report.format == "pipes" and file_report.rows == 3
     assert [c.entity for c in file_report.columns] == ["CN_MOBILE_PHONE"]
     assert report.persons.by_entity.get("CN_MOBILE_PHONE")  # its rows were counted
+
+
+def test_one_content_fingerprint_keeps_both_forms_stored_on_disk(tmp_path):
+    """State files and ledgers keep fingerprints made before they were one function: the forms
+    (written out here with hashlib, as they were) must not change, or old files stop matching."""
+    import hashlib
+    import os
+
+    from scanner.engines.incremental import fingerprint as state_fingerprint
+    from scanner.verdict import file_fingerprint as ledger_fingerprint
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(bytes(range(256)) * (3 * 4096 + 7))  # past two MiB: first and last MiB hashed
+    size, mtime = path.stat().st_size, path.stat().st_mtime_ns
+    data = path.read_bytes()
+    ledger = hashlib.blake2b(str(size).encode(), digest_size=16)
+    ledger.update(data[: 1 << 20])
+    ledger.update(data[-(1 << 20):])
+    assert ledger_fingerprint(str(path)) == ledger.hexdigest()
+    state = hashlib.blake2b(digest_size=16)
+    state.update(f"{path}\0{size}\0{mtime}\0".encode())
+    state.update(data[: 64 << 10])
+    state.update(data[-(64 << 10):])
+    assert state_fingerprint(str(path)) == state.hexdigest()
+    # A dataset folder: its files in order in the state's form; no fingerprint in the ledger's.
+    (tmp_path / "ds" / "y=1").mkdir(parents=True)
+    part = tmp_path / "ds" / "y=1" / "p.parquet"
+    part.write_bytes(b"PAR1")
+    st = os.stat(part)
+    folder = hashlib.blake2b(f"{part}\0{st.st_size}\0{st.st_mtime_ns}\0".encode() + b"PAR1", digest_size=16)
+    assert state_fingerprint(str(tmp_path / "ds")) == folder.hexdigest()
+    assert ledger_fingerprint(str(tmp_path / "ds")) is None
