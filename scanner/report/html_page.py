@@ -345,7 +345,7 @@ def _entity_of(decision: dict[str, Any], lang: str) -> str:
     entity = decision.get("entity")
     if not entity:
         return ""
-    return f' <span class="mono">{esc(name("entity", entity, lang))}</span>'
+    return f' <span class="mono">{esc(name("entity", entity, lang) if lang == "zh" else entity)}</span>'
 
 
 def _important_section(report: Report, lang: str) -> str:

@@ -439,6 +439,26 @@ def stale_reason(entry: dict[str, Any], lang: str) -> str:
     return reason
 
 
+def decision_text(decision: dict[str, Any], lang: str) -> str:
+    """A recorded decision in words: its action or status, and the entity it names."""
+    action, status = decision.get("action"), decision.get("status")
+    key = f"action_{action}" if action else status
+    words = ui(key, lang) if key in LABELS else str(action or status or "")
+    entity = decision.get("entity")
+    return words + (f" {name('entity', entity, lang) if lang == 'zh' else entity}" if entity else "")
+
+
+def stale_rows(report: Report, lang: str) -> list[list[str]]:
+    """The recorded decisions that matched nothing: what, the decision, why it is stale, who."""
+    rows = []
+    for s in (report.extra.get("decisions") or {}).get("stale") or []:
+        what = s.get("item") if s.get("kind") == "important" else f"{s.get('file')} › {s.get('column')}"
+        who = ui("decided_by", lang, who=s.get("who") or "?", when=s.get("when") or "?")
+        rows.append([str(what), decision_text(s, lang), stale_reason(s, lang),
+                     who + (ui("colon", lang) + str(s["why"]) if s.get("why") else "")])
+    return rows
+
+
 def rule_text(rule: str, lang: str) -> str:
     """The rule that raised a candidate: ``automotive.4#1`` as it is, ``table:sensitive_area``
     by the finding's name."""

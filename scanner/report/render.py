@@ -210,6 +210,9 @@ def render_table(report: Report, lang: str = "en", width: int | None = None) -> 
     shared = _shared_warning(report, lang)
     if shared:
         c.paragraph("⚠ " + shared, indent=2)
+    stale = labels.stale_rows(report, lang)
+    if stale:
+        c.paragraph("⚠ " + ui("stale_warning", lang, n=len(stale)), indent=2)
     c.line()
     notes = _notes(report, lang)
     if notes:
@@ -240,6 +243,10 @@ def render_table(report: Report, lang: str = "en", width: int | None = None) -> 
         headers = [ui(k, lang) for k in ("item", "status", "rules", "evidence")]
         c.table(headers, [[x["item"], _status(x, lang), _rules(x, lang, one_line=wide), _candidate_evidence(x, lang)]
                           for x in report.important_data], wrap=(2, 3))
+        c.line()
+    if stale:
+        c.line(ui("stale", lang))
+        c.table([ui(k, lang) for k in ("column", "decision", "reason", "who_why")], stale, wrap=(0, 1, 2, 3))
         c.line()
     p = report.persons
     if p.by_entity:
@@ -306,6 +313,9 @@ def render_markdown(report: Report, lang: str = "en") -> str:
     shared = _shared_warning(report, lang)
     if shared:
         out.append(f"- ⚠ {md_escape(shared)}")
+    stale = labels.stale_rows(report, lang)
+    if stale:
+        out.append(f"- ⚠ {md_escape(ui('stale_warning', lang, n=len(stale)))}")
     ytd = _ytd_line(report, lang)
     if ytd:
         out.append(f"- {md_escape(ytd[:1].upper() + ytd[1:])}")
@@ -324,6 +334,9 @@ def render_markdown(report: Report, lang: str = "en") -> str:
             [ui(k, lang) for k in ("item", "status", "rules", "evidence")],
             [[x["item"], _status(x, lang), _rules(x, lang), _candidate_evidence(x, lang)]
              for x in report.important_data]), ""]
+    if stale:
+        out += [f"## {ui('stale', lang)}", "", _md_table(
+            [ui(k, lang) for k in ("column", "decision", "reason", "who_why")], stale), ""]
     if p.by_entity:
         out += [f"## {ui('persons_by_entity', lang)}", "", _md_table(
             [ui("entity", lang), ui("persons", lang)],

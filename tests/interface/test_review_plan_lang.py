@@ -150,3 +150,20 @@ def test_plan_language_from_the_locale_or_the_config(export, tmp_path, monkeypat
     result = cli(["plan", str(export / "members.csv"), *CONTEXT, "--format", "md", "--no-search", "-q"], env=env)
     assert result.exit_code == 0, result.output
     assert "每项修改单独的效果" in result.output and "Each change alone" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_stale_decisions_are_listed_in_the_terminal_and_markdown_reports(export, fmt, lang):
+    result = cli(["scan", str(export / "members.csv"), *CONTEXT, "--decisions", str(export / "earlier.yaml"),
+                  "--format", fmt, "--lang", lang, "-q"], env={"COLUMNS": "200"})
+    assert result.exit_code in (10, 20), result.output
+    text = visible(fmt, result.output)
+    if lang == "zh":
+        assert "1 条已记录的决定不再对应任何发现" in text and "失效的决定" in text
+        assert "匹配的文件中没有列「会员电话」：被改名或删除了？" in text and "确认 手机号码" in text
+        assert "由 赵磊 于 2026-03-02 决定：销售核对过" in text and "no column" not in text
+    else:
+        assert "1 recorded decision(s) no longer match anything" in text and "Stale decisions" in text
+        assert "no column '会员电话' in the matching file(s): renamed or removed?" in text
+        assert "confirmed CN_MOBILE_PHONE" in text and "decided by 赵磊 on 2026-03-02: 销售核对过" in text
