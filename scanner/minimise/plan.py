@@ -65,6 +65,7 @@ from scanner.options import ScanOptions
 from scanner.persons.keys import (
     add_user_key,
     birth_dates_at,
+    birth_dates_of,
     column_rows,
     flag_rows,
     secondary_keys,
@@ -531,10 +532,11 @@ def _births(results) -> pa.Array | None:
     birth = None
     for _, _, found in results:
         for f in found:
-            if f.values is None or f.detector.birth_dates is None:
+            read_birth = birth_dates_of(f.detector)
+            if f.values is None or read_birth is None:
                 continue
             values = f.keys if f.keys is not None else f.values
-            dates = birth_dates_at(f.detector.birth_dates, values)
+            dates = birth_dates_at(read_birth, values)
             birth = dates if birth is None else pc.coalesce(birth, dates)
     return birth
 

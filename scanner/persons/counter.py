@@ -98,8 +98,9 @@ SENSITIVE = 1
 MINOR = 2
 _KEYED = 4  # a counted row's own flag: it holds a key (so it has a label)
 
-# Identifier namespaces whose canonical key holds the birth date at characters 7–14.
-_BIRTH_DATE_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
+# Identifier namespaces whose canonical key holds the birth date at characters 7–14 (read here
+# from the key's fixed-width form; ``scanner.persons.keys`` parses no birth date from them).
+BIRTH_DATE_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
 
 # Keys of the batches wait (as fixed-width values and row labels, ~12 bytes each) until this
 # many are pending, then are folded into their spaces at once: each fold sorts them and looks
@@ -664,7 +665,7 @@ class PersonCounter:
                 if not len(rows):
                     continue
                 groups = _drop(groups, fake)
-            if namespace in _BIRTH_DATE_IN_KEY:
+            if namespace in BIRTH_DATE_IN_KEY:
                 row_flags[rows[self._minor_from_groups(kept, groups)]] |= MINOR
             present_keys.append((namespace, rows, kept))
             splits.append(groups)

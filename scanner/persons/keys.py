@@ -4,6 +4,7 @@ sensitive, per entity) and birth dates, then handed to the person counter."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from detectors.classify import NON_NULL, as_text, list_values
 from detectors.free_text import entities_in_text
 from detectors.registry import builtin_detectors
 from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
+from scanner.persons.counter import BIRTH_DATE_IN_KEY
 from scanner.sources.files import Source
 
 # Which values carry a birth date, and which identify a vehicle or a device rather than a
@@ -28,15 +30,28 @@ from scanner.sources.files import Source
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
 # them would merge people and undercount), but a row with no person key and a VIN is the
 # vehicle's owner or driver: such rows are grouped by vehicle or device instead of each being a
-# person of its own. Rows that have a person key are never linked through them. A key that holds
-# its holder's birth date (``birth_date_in_key``) is read by the person counter from the key
-# itself (its fixed-width form, by integer arithmetic), so it is not parsed a second time here.
+# person of its own. Rows that have a person key are never linked through them. The keys of the
+# namespaces that hold their holder's birth date (``counter.BIRTH_DATE_IN_KEY``) are read by the
+# person counter from the key itself (its fixed-width form, by integer arithmetic), so no birth
+# date is parsed from them here.
+
+
+def birth_dates_of(det: Detector) -> Callable[[pa.Array], pa.Array] | None:
+    """What reads birth dates from a detector's values: its own ``birth_dates``; for a user's
+    detector that replaces a built-in of its name without one (YAML cannot give a function), the
+    built-in's: a re-declared ID number still tells a minor (the stricter reading)."""
+    return det.birth_dates if det.birth_dates is not None else _builtin_birth_dates().get(det.entity)
+
+
+@functools.cache
+def _builtin_birth_dates() -> dict[str, Callable[[pa.Array], pa.Array]]:
+    return {d.entity: d.birth_dates for d in builtin_detectors() if d.birth_dates is not None}
 
 
 def keeps_values(det: Detector) -> bool:
     """Whether a detector's values are kept beyond its rows: they become person keys, vehicle or
     device keys, or birth dates (so every row is validated, never taken on the column's word)."""
-    return det.person_key or det.thing_key is not None or det.birth_dates is not None
+    return det.person_key or det.thing_key is not None or birth_dates_of(det) is not None
 
 
 def birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
@@ -117,8 +132,8 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
                  birth_fns, subject, source: Source, counter, table) -> None:
     """Turn one batch's column results into person keys and row flags, and count them.
 
-    Birth dates are read with each column's detector's own ``birth_dates`` (``birth_fns`` is
-    no longer consulted: it named the built-ins' only)."""
+    Birth dates are read as each column's detector reads them (:func:`birth_dates_of`;
+    ``birth_fns`` is no longer consulted: it named the built-ins' only)."""
     keys: dict[str, pa.Array] = {}
     secondary: dict[str, pa.Array] = {}
     flags: dict[str, np.ndarray] = {"personal": np.zeros(n, bool), "sensitive": np.zeros(n, bool)}
@@ -141,8 +156,9 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
                 keys[ns] = values = f.keys
             elif det.thing_key is not None and det.entity not in secondary:
                 secondary[det.entity] = values
-            if det.birth_dates is not None and not (f.keys is not None and det.birth_date_in_key):
-                dates = birth_dates_at(det.birth_dates, values)
+            read_birth = birth_dates_of(det)
+            if read_birth is not None and not (f.keys is not None and det.entity in BIRTH_DATE_IN_KEY):
+                dates = birth_dates_at(read_birth, values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
     for name, index in key_columns.items():
         add_user_key(keys, flags, name, batch.column(index))

@@ -35,3 +35,19 @@ def test_a_users_detector_replacing_a_vehicle_key_is_read_with_its_own_facts(tmp
     mine = _scan(tmp_path, "--detectors", str(rules))
     assert mine["files"][0]["columns"][0]["entity"] == "CN_LICENSE_PLATE"
     assert mine["persons"]["personal"] == len(PLATES)
+
+
+def test_a_redeclared_birth_date_still_tells_a_minor(tmp_path):
+    """YAML cannot give a detector a birth-date reader: one that replaces a built-in of its name
+    reads birth dates as the built-in does (the stricter reading: a minor is never missed)."""
+    data = tmp_path / "members.csv"
+    data.write_text("手机,出生日期\n13800138000,2018-05-01\n13900139000,1980-01-01\n", encoding="utf-8")
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("detectors:\n  - name: BIRTH_DATE\n    pattern: '(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}'\n"
+                     "    header_words: [出生日期]\n    normalise: strip\n    category: birth_date\n", encoding="utf-8")
+    for extra in ([], ["--detectors", str(rules)]):
+        result = CliRunner().invoke(main, ["scan", str(data), "--format", "json", "--sector", "other",
+                                           "--scenario", "other", *extra])
+        report = json.loads(result.output)
+        assert [c["entity"] for c in report["files"][0]["columns"]] == ["CN_MOBILE_PHONE", "BIRTH_DATE"], extra
+        assert report["persons"]["personal"] == 2 and report["persons"]["minors"] == 1, extra
