@@ -905,17 +905,15 @@ class PersonCounter:
         del row_facet
         label_person = new_id[self._link().piece_label[self._parent[:self._labels]]]
         pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
-        hashes, owners, kinds = [], [], []
-        for namespace, kind, width in sorted(self._spaces):
-            keys, labels = self._spaces[(namespace, kind, width)].items()
-            canonical = join_keys((kind, width), keys)
-            del keys
-            digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
-            if digest.shape != (len(canonical), HASH_BYTES):
-                raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
-            key_kind = self.kind(namespace)
+        # First which keys are kept and by whom (integers only), then the hashes, one space at a
+        # time, written into one block: the digests are never held twice.
+        kept: list[tuple[tuple[str, str, int], np.ndarray | None]] = []
+        owners, kinds = [], []
+        for space_id in sorted(self._spaces):
+            labels = _cat([v for _, v in self._spaces[space_id].runs], np.int32)
+            key_kind = self.kind(space_id[0])
             if key_kind != CONTACT_KIND:
-                hashes.append(digest)
+                kept.append((space_id, None))
                 owners.append(label_person[labels])
                 kinds.append(np.full(len(labels), key_kind, np.int32))
                 continue
@@ -930,13 +928,29 @@ class PersonCounter:
                 extra = extra[:, owner[extra[0]] != extra[1]]
                 at, owner = np.concatenate([np.arange(len(labels)), extra[0]]), np.concatenate([owner, extra[1]])
             else:
-                at = np.arange(len(labels))
-            hashes.append(digest[at])
+                at = None
+            kept.append((space_id, at))
             owners.append(owner)
-            kinds.append(np.full(len(at), CONTACT_KIND, np.int32))
+            kinds.append(np.full(len(owner), CONTACT_KIND, np.int32))
+        key_hash = np.empty((sum(len(o) for o in owners), HASH_BYTES), np.uint8)
+        start = 0
+        for (namespace, kind, width), at in kept:
+            keys, _ = self._spaces[(namespace, kind, width)].items()
+            canonical = join_keys((kind, width), keys)
+            del keys
+            digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
+            if digest.shape != (len(canonical), HASH_BYTES):
+                raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
+            del canonical
+            stop = start + (len(digest) if at is None else len(at))
+            if at is None:
+                key_hash[start:stop] = digest
+            else:
+                np.take(digest, at, axis=0, out=key_hash[start:stop])
+            start = stop
         return PersonTable(
             n_persons=n_persons,
-            key_hash=np.concatenate(hashes) if hashes else np.zeros((0, HASH_BYTES), np.uint8),
+            key_hash=key_hash,
             key_person=(np.concatenate(owners) if owners else np.zeros(0)).astype(np.int32),
             facet_person=(unique_codes // n_subjects).astype(np.int32),
             facet_subject=((unique_codes % n_subjects) - 1).astype(np.int16),

@@ -107,6 +107,7 @@ EXEMPT_REASONS: dict[str, dict[str, str]] = {
 }
 
 _PART_BYTES = 16 << 20
+_HASH_SLICE = 1 << 20  # hashes fed to the transfer id's digest at a time
 _ID_PATTERN = re.compile(r"^[\w.:@+-]{1,128}$")
 _ARRAY_DTYPES = {"key_hash": np.uint8, "key_person": "<i4", "facet_person": "<i4", "facet_subject": "<i2",
                  "facet_flags": np.uint8}
@@ -389,7 +390,11 @@ class Ledger:
                              sorted((f["path"], f["size"], f["fingerprint"], f["rows"]) for f in files)],
                             sort_keys=True, default=str).encode())
         if table is not None:
-            h.update(_sorted_hashes(table.key_hash).tobytes())
+            # The hashes in byte order, fed a slice at a time (never a sorted copy of them all).
+            hashes = np.ascontiguousarray(table.key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
+            order = _hash_order(hashes)
+            for start in range(0, len(order), _HASH_SLICE):
+                h.update(hashes[order[start:start + _HASH_SLICE]].tobytes())
         h.update(json.dumps(own.to_dict(), sort_keys=True).encode())
         return f"{year}-{h.hexdigest()}"
 
@@ -669,26 +674,35 @@ def _int_or_none(value: Any) -> int | None:
 
 def _sorted_hashes(key_hash: np.ndarray) -> np.ndarray:
     """The 16-byte hashes in byte order (what ``np.sort`` of them as ``V16`` gives, three times
-    faster): by their first 8 bytes read big-endian, the rest only where those tie.
+    faster): see :func:`_hash_order`.
 
     >>> h = np.array([[2] + [0] * 15, [1] + [9] * 15, [1] + [0] * 15], np.uint8)
     >>> _sorted_hashes(h)[:, :2].tolist()
     [[1, 0], [1, 9], [2, 0]]
     """
     key_hash = np.ascontiguousarray(key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
-    words = key_hash.view(">u8").astype(np.uint64)
-    order = np.argsort(words[:, 0])
-    first = words[order, 0]
+    return key_hash.view(np.dtype("V16")).ravel()[_hash_order(key_hash)].view(np.uint8).reshape(-1, HASH_BYTES)
+
+
+def _hash_order(key_hash: np.ndarray) -> np.ndarray:
+    """The order that puts contiguous 16-byte hashes in byte order: by their first 8 bytes read
+    big-endian, the rest only where those tie. Only the first words are copied (8 bytes a hash)."""
+    words = key_hash.view(">u8")
+    first = words[:, 0].astype(np.uint64)
+    order = np.argsort(first)
+    first = first[order]
     tie = np.flatnonzero(first[1:] == first[:-1])  # a shared contact's hash is kept per holder
+    del first
     if len(tie):
         # The runs of equal first words stand in order: sorting their rows together by both
         # words puts each run's rows back in its own places, in order.
-        in_tie = np.zeros(len(first), bool)
+        in_tie = np.zeros(len(order), bool)
         in_tie[tie] = in_tie[tie + 1] = True
         at = np.flatnonzero(in_tie)
         rows = order[at]
-        order[at] = rows[np.lexsort((words[rows, 1], words[rows, 0]))]
-    return key_hash.view(np.dtype("V16")).ravel()[order].view(np.uint8).reshape(-1, HASH_BYTES)
+        tied = words[rows].astype(np.uint64)
+        order[at] = rows[np.lexsort((tied[:, 1], tied[:, 0]))]
+    return order
 
 
 def hash_keys(key: bytes, namespace: str, keys: pa.Array, scheme: str = DEFAULT_SCHEME) -> np.ndarray:
