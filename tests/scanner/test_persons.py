@@ -165,6 +165,7 @@ def test_union_links_persons_across_tables():
     assert (r.personal, r.sensitive) == (3, 1)
 
 
+@settings(deadline=None)  # a loaded machine took 491 ms for one example (29 ms again at once)
 @given(st.lists(st.one_of(st.from_regex(r"[0-9]{1,21}", fullmatch=True),
                           st.from_regex(r"[0-9]{17}X", fullmatch=True),
                           st.text(min_size=1, max_size=25),
