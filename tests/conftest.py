@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -22,6 +23,14 @@ def make_phone(rng: random.Random) -> str:
 def make_card(rng: random.Random) -> str:
     body = "622202" + f"{rng.randint(0, 10**12 - 1):012d}"
     return next(body + str(d) for d in range(10) if is_luhn(body + str(d)))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_inherited_terminal_width():
+    """Reports wrap at ``COLUMNS`` when it is set; a test that needs a width sets its own.
+    pytest-xdist's workers start with ``COLUMNS=80`` and a user's shell may export it: neither decides."""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
 
 
 @pytest.fixture
