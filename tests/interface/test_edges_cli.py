@@ -106,7 +106,8 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "--format", "json",
                              "--log-json", "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=tmp_path, env=env)
+                            cwd=tmp_path, env=env, bufsize=0)  # communicate() reads the pipes' fds:
+    # nothing may wait in a reader's buffer (it would be lost, cutting a log line in two)
     started = time.monotonic()
     seen = b""
     while b"file 3 of" not in seen and time.monotonic() - started < 120:
