@@ -13,6 +13,7 @@ Makefile's recipes runs as written.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -28,7 +29,17 @@ _OWN = ("pip", "setuptools", "_distutils_hack", "distutils-precedence", "chujing
 def _copy_of_the_working_tree(dest: Path) -> None:
     """The files a clone would hold, as they are now (committed or not), ignored ones left out."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout
+                            capture_output=True, check=False)
+    if listed.returncode != 0:  # not a git checkout (an unpacked archive): every file but what is built
+        built = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info")
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            generated = {"data"} if Path(folder) == REPO / "benchmarks" else set()
+            return set(built(folder, names)) | generated
+
+        shutil.copytree(REPO, dest, dirs_exist_ok=True, symlinks=True, ignore=ignore)
+        return
+    listed = listed.stdout
     for name in filter(None, listed.decode().split("\0")):
         source = REPO / name
         if source.is_file():
