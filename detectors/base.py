@@ -52,14 +52,20 @@ def strip_whitespace(values: pa.Array) -> pa.Array:
 def _printable_ascii(values: pa.Array) -> bool:
     """Every byte of a string array's values is printable ASCII (a null's bytes may be counted:
     this can say False too often, never True wrongly)."""
+    data = _value_bytes(values)
+    return data is not None and (not len(data) or (int(data.min()) > 0x20 and int(data.max()) < 0x7F))
+
+
+def _value_bytes(values: pa.Array) -> np.ndarray | None:
+    """The bytes of a string array's values as one numpy view, no copy (None: not a plain
+    ``string`` array, e.g. chunked or ``large_string``)."""
     if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
-        return False
+        return None
     data = values.buffers()[2]
     if not len(values) or data is None:
-        return True
+        return np.zeros(0, np.uint8)
     offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset:values.offset + len(values) + 1]
-    text = np.frombuffer(data, np.uint8)[int(offsets[0]):int(offsets[-1])]
-    return not len(text) or (int(text.min()) > 0x20 and int(text.max()) < 0x7F)
+    return np.frombuffer(data, np.uint8)[int(offsets[0]):int(offsets[-1])]
 
 
 def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·.]") -> pa.Array:
@@ -101,7 +107,7 @@ _ALNUM[[*range(48, 58), *range(65, 91), *range(97, 123)]] = True
 
 @functools.cache
 def _spares_alnum(pattern: str) -> bool:
-    """``pattern`` is one character class (maybe repeated) that no ASCII letter or digit matches.
+    r"""``pattern`` is one character class (maybe repeated) that no ASCII letter or digit matches.
 
     >>> _spares_alnum("[\\s\\-()]"), _spares_alnum("[^0-9]"), _spares_alnum("-"), _spares_alnum("[a-z]+")
     (True, False, False, False)
@@ -119,13 +125,8 @@ def _spares_alnum(pattern: str) -> bool:
 def _alnum_only(values: pa.Array) -> bool:
     """Every byte of a string array's values is an ASCII letter or digit (a null's bytes may be
     counted: this can say False too often, never True wrongly)."""
-    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
-        return False
-    data = values.buffers()[2]
-    if not len(values) or data is None:
-        return True
-    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset:values.offset + len(values) + 1]
-    return bool(_ALNUM[np.frombuffer(data, np.uint8)[int(offsets[0]):int(offsets[-1])]].all())
+    data = _value_bytes(values)
+    return data is not None and bool(_ALNUM[data].all())
 
 
 def default_mask(value: str) -> str:
