@@ -67,15 +67,21 @@ def test_patterns_re2_cannot_run_are_refused(tmp_path, pattern):
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
+def _scan_with_the_redos_detector(tmp_path, name: str, rows: list, header: list[str], timeout: int):
+    """Scan ``rows`` written as ``name`` with the ReDoS detector file; it ends in time, cleanly."""
+    (tmp_path / name).write_text(corpus.csv_text(rows, header=header), encoding="utf-8")
+    yaml_path = _detector_yaml(tmp_path, REDOS)
+    run = run_chujing(["scan", name, "--detectors", yaml_path.name, "--format", "json"], cwd=tmp_path,
+                      timeout=timeout)
+    assert run.killed is None and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.returncode in (0, 10, 20, 30), run.stderr
+    return run
+
+
 def test_scan_with_a_redos_detector_file_is_bounded(tmp_path, persons):
     pytest.importorskip("detectors.custom", reason="custom detectors (YAML) are not present yet")
     rows = [[p.name, EVIL_VALUE] for p in persons]
-    (tmp_path / "evil.csv").write_text(corpus.csv_text(rows, header=["姓名", "邪恶编号"]), encoding="utf-8")
-    yaml_path = _detector_yaml(tmp_path, REDOS)
-    run = run_chujing(["scan", "evil.csv", "--detectors", yaml_path.name, "--format", "json"], cwd=tmp_path,
-                      timeout=30)
-    assert run.killed is None and "Traceback" not in run.stderr, run.stderr[-2000:]
-    assert run.returncode in (0, 10, 20, 30), run.stderr
+    run = _scan_with_the_redos_detector(tmp_path, "evil.csv", rows, ["姓名", "邪恶编号"], timeout=30)
     assert run.file("evil.csv")["rows"] == len(persons)
 
 
@@ -84,12 +90,7 @@ def test_a_redos_detector_in_prose_is_bounded(tmp_path, persons):
     backtracking engine would meet ``aaaa…!`` in every complaint."""
     pytest.importorskip("detectors.custom", reason="custom detectors (YAML) are not present yet")
     rows = [[p.name, f"客户{p.name}来电反馈，说明如下：{'a' * 2000}!，请尽快处理，谢谢。"] for p in persons]
-    (tmp_path / "prose.csv").write_text(corpus.csv_text(rows, header=["姓名", "备注"]), encoding="utf-8")
-    yaml_path = _detector_yaml(tmp_path, REDOS)
-    run = run_chujing(["scan", "prose.csv", "--detectors", yaml_path.name, "--format", "json"], cwd=tmp_path,
-                      timeout=60)
-    assert run.killed is None and "Traceback" not in run.stderr, run.stderr[-2000:]
-    assert run.returncode in (0, 10, 20, 30), run.stderr
+    run = _scan_with_the_redos_detector(tmp_path, "prose.csv", rows, ["姓名", "备注"], timeout=60)
     entry = run.file("prose.csv")
     assert entry["rows"] == len(persons)
     assert next(c for c in entry["columns"] if c["name"] == "备注")["entity"] in ("FREE_TEXT", None)
