@@ -390,11 +390,13 @@ class Ledger:
                              sorted((f["path"], f["size"], f["fingerprint"], f["rows"]) for f in files)],
                             sort_keys=True, default=str).encode())
         if table is not None:
-            # The hashes in byte order, fed a slice at a time (never a sorted copy of them all).
+            # The hashes in byte order, fed a slice at a time (never a sorted copy of them all),
+            # each slice gathered as 16-byte items (a gather of uint8 rows is 8 times slower).
             hashes = np.ascontiguousarray(table.key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
             order = _hash_order(hashes)
+            items = hashes.view(np.dtype("V16")).ravel()
             for start in range(0, len(order), _HASH_SLICE):
-                h.update(hashes[order[start:start + _HASH_SLICE]].tobytes())
+                h.update(items[order[start:start + _HASH_SLICE]].tobytes())
         h.update(json.dumps(own.to_dict(), sort_keys=True).encode())
         return f"{year}-{h.hexdigest()}"
 
@@ -685,18 +687,42 @@ def _sorted_hashes(key_hash: np.ndarray) -> np.ndarray:
 
 
 def _hash_order(key_hash: np.ndarray) -> np.ndarray:
-    """The order that puts contiguous 16-byte hashes in byte order: by their first 8 bytes read
-    big-endian, the rest only where those tie. Only the first words are copied (8 bytes a hash)."""
+    """The order that puts contiguous 16-byte hashes in byte order.
+
+    Each hash's first 8 bytes, read big-endian, keep their top ``64 - b`` bits and give the low
+    ``b`` bits to the hash's position (``2**b`` > the number of hashes): one sort of plain
+    integers (numpy's vectorised sort, several times faster than ``np.argsort``) orders them by
+    that prefix and hands back the positions. Keyed hashes are uniform, so hashes sharing a
+    prefix are few (a few dozen among 10 M, besides a shared contact's hash kept per holder):
+    only those are ordered again, by both words.
+
+    >>> h = np.array([[2] + [0] * 15, [1] + [9] * 15, [1] + [0] * 15, [1] + [9] * 15, [2] + [0] * 15], np.uint8)
+    >>> _hash_order(h).tolist() in ([2, 1, 3, 0, 4], [2, 3, 1, 0, 4], [2, 1, 3, 4, 0], [2, 3, 1, 4, 0])
+    True
+    """
+    n = len(key_hash)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
     words = key_hash.view(">u8")
-    first = words[:, 0].astype(np.uint64)
-    order = np.argsort(first)
-    first = first[order]
-    tie = np.flatnonzero(first[1:] == first[:-1])  # a shared contact's hash is kept per holder
-    del first
+    bits = np.uint64((n - 1).bit_length())
+    packed = words[:, 0].astype(np.uint64)
+    packed >>= bits
+    packed <<= bits
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
+    packed >>= bits
+    tie = np.flatnonzero(packed[1:] == packed[:-1])  # position i ties with i + 1
+    del packed
     if len(tie):
-        # The runs of equal first words stand in order: sorting their rows together by both
-        # words puts each run's rows back in its own places, in order.
-        in_tie = np.zeros(len(order), bool)
+        # Only runs of equal prefixes holding two different hashes are ordered again (a run of
+        # one hash repeated is in order). The runs stand in order: sorting their rows together
+        # by both words puts each run's rows back in its own places, in order.
+        differ = (words[order[tie]] != words[order[tie + 1]]).any(axis=1)
+        run = np.cumsum(np.concatenate([[True], tie[1:] != tie[:-1] + 1]))
+        tie = tie[np.isin(run, run[differ])]
+    if len(tie):
+        in_tie = np.zeros(n, bool)
         in_tie[tie] = in_tie[tie + 1] = True
         at = np.flatnonzero(in_tie)
         rows = order[at]

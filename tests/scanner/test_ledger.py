@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 
 from scanner.cli.ledger import ledger_group
 from scanner.persons import ledger as ledger_mod
-from scanner.persons.counter import PersonCounter
+from scanner.persons.counter import HASH_BYTES, PersonCounter
 from scanner.persons.ledger import LedgerError, open_ledger
 
 SCAN_DATE = dt.date(2026, 6, 1)
@@ -110,6 +111,45 @@ def test_rerecording_the_same_transfer_changes_nothing(ledger_path):
         b = record(lg, counter([PHONE_D]), files=[{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 1}])
         assert a["transfer_id"] == b["transfer_id"] and b["already_recorded"] is True
     assert n_transfers(ledger_path) == 2
+
+
+def test_default_transfer_id_is_the_digest_of_the_hashes_in_byte_order(ledger_path, monkeypatch):
+    """The id a transfer gets without --transfer-id is what every version since the ledger's
+    first has digested (the context, the files, every key hash in byte order, the counts), so a
+    transfer recorded by an older version is recognised; computed here the plain way, with
+    numpy's sort of the hashes. Seven IDs on one phone: a shared contact, its hash kept per holder."""
+    monkeypatch.setenv(ledger_mod.KEY_ENV, "5a" * 32)
+    ids = ["11010519491231002X", "110105194912310037", "110105194912310053", "110105194912310045",
+           "110105194912310061", "11010519491231007X", "110105194912310088", None]
+    c = PersonCounter(SCAN_DATE, identity={"CN_RESIDENT_ID"})
+    c.add_batch({"CN_MOBILE_PHONE": pa.array([PHONE_A] * 7 + [PHONE_B]), "CN_RESIDENT_ID": pa.array(ids)},
+                {"personal": np.ones(8, bool)}, subject="trial_subject")
+    files = [{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 8}]
+    with open_ledger(ledger_path) as lg:
+        table = c.person_table(lg.hash_keys)
+        recorded = record(lg, c, files=files)
+    hashes = np.ascontiguousarray(table.key_hash).view(np.dtype(f"V{HASH_BYTES}")).ravel()
+    assert len(hashes) > len(np.unique(hashes))  # the shared phone, once per holder
+    h = hashlib.blake2b(key=bytes.fromhex("5a" * 32), digest_size=8, person=b"chujing.transfer")
+    h.update(json.dumps([2026, TRIAL["sector"], TRIAL["scenario"], TRIAL["subject"],
+                         [["x.csv", 10, "ab", 8]]], sort_keys=True).encode())
+    h.update(np.sort(hashes).tobytes())
+    h.update(json.dumps(c.result().to_dict(), sort_keys=True).encode())
+    assert recorded["transfer_id"] == f"2026-{h.hexdigest()}"
+
+
+@pytest.mark.parametrize("n, prefix_bytes, repeated", [(2, 0, 1), (300, 7, 0), (5000, 6, 500), (5000, 0, 2000),
+                                                        (70000, 5, 7000)])
+def test_hash_order_is_byte_order(n, prefix_bytes, repeated):
+    """The transfer id's ordering of the hashes (a sort of their first words' prefixes, ties
+    ordered again) is numpy's sort of them as 16-byte items, with prefixes shared by many
+    hashes and hashes repeated."""
+    rng = np.random.default_rng(n + prefix_bytes)
+    hashes = rng.integers(0, 256, (n, HASH_BYTES), dtype=np.uint8)
+    hashes[:, :prefix_bytes] = rng.integers(0, 2, (n, prefix_bytes))
+    hashes[rng.integers(0, n, repeated)] = hashes[rng.integers(0, n, repeated)]
+    items = hashes.view(np.dtype(f"V{HASH_BYTES}")).ravel()
+    assert items[ledger_mod._hash_order(hashes)].tobytes() == np.sort(items).tobytes()
 
 
 def test_exempt_transfers_are_recorded_but_not_counted(ledger_path):
