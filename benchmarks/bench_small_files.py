@@ -8,7 +8,13 @@ per second and the child's peak RSS, with the load average at the start of each 
 work on the machine slows every figure). The command's start-up (imports) is printed apart,
 from a scan of a one-file folder; ``ms/file`` counts it, ``ms/file*`` leaves it out.
 
+Each folder is scanned with each ``--jobs`` setting in turn (``CHUJING_JOBS``: 2 lets a second
+process prepare some of the files, 1 keeps the scan in one process) and, with ``--baseline
+DIR`` (a checkout of an older tree, e.g. ``git archive <commit> | tar -x -C DIR``), by that
+tree's code too, one after the other in the same run: the figures of one run compare.
+
     .venv/bin/python benchmarks/bench_small_files.py [--files 2000 20000] [--rows 5] [--kinds csv parquet]
+        [--jobs 2 1] [--baseline DIR] [--no-record]
 """
 
 from __future__ import annotations
@@ -69,8 +75,11 @@ def write_folder(folder: Path, files: int, rows: int, seed: int = 17, kind: str 
         (folder / f"part-{i:05d}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def run_scan(folder: Path, work: Path, record: bool) -> tuple[float, float, int]:
-    """Seconds, peak RSS (MB) and exit status of one scan in a child process."""
+def run_scan(folder: Path, work: Path, record: bool, jobs: int | None = None, tree: Path = ROOT,
+             ) -> tuple[float, float, int, float]:
+    """Seconds, peak RSS (MB; of the scan's own process), exit status and CPU seconds (the
+    scan's and its worker's) of one scan in a child process, run with ``CHUJING_JOBS=jobs`` by
+    the code of ``tree``."""
     args = [sys.executable, "-c", "from scanner.cli import run; run()", "scan", str(folder), "--format", "json",
             "-o", os.devnull, "--quiet"]
     if record:
@@ -78,14 +87,17 @@ def run_scan(folder: Path, work: Path, record: bool) -> tuple[float, float, int]
         args += ["--ledger", str(ledger), "--ledger-key", str(work / "ledger.key"), "--record",
                  "--transfer-id", f"bench-{folder.name}"]
     # /usr/bin/time would need to be installed; the child's own peak is read from wait4.
+    env = dict(os.environ)
+    if jobs is not None:
+        env["CHUJING_JOBS"] = str(jobs)
     started = time.monotonic()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 10, 20, 30):
         sys.exit(f"scan of {folder.name} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    return seconds, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -93,30 +105,37 @@ def main() -> None:
     parser.add_argument("--files", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--rows", type=int, default=5, help="persons per file")
     parser.add_argument("--kinds", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
+    parser.add_argument("--jobs", type=int, nargs="+", default=[2, 1], help="CHUJING_JOBS settings to run")
+    parser.add_argument("--baseline", type=Path, help="an older tree to run beside this one (with --jobs 1)")
+    parser.add_argument("--no-record", action="store_true", help="plain scans only")
     args = parser.parse_args()
+    runs = [("this", ROOT, jobs) for jobs in args.jobs]
+    if args.baseline:
+        runs.append(("baseline", args.baseline.resolve(), 1))
     with tempfile.TemporaryDirectory(prefix="chujing-small-") as tmp:
         work = Path(tmp)
         write_folder(work / "one", 1, args.rows)
         load = os.getloadavg()[0]
-        startup, rss, _ = run_scan(work / "one", work, record=False)
+        startup, rss, _, _ = run_scan(work / "one", work, record=False)
         print(f"start-up (one file): {startup:.2f} s, peak RSS {rss:.0f} MB (load {load:.1f})")
-        print(f"{'kind':>8} {'files':>7} {'mode':>9} {'seconds':>8} {'ms/file':>8} {'ms/file*':>9} {'files/s':>8} "
-              f"{'peak MB':>8} {'load':>5}")
+        print(f"{'kind':>8} {'files':>7} {'code':>8} {'jobs':>4} {'mode':>9} {'seconds':>8} {'ms/file':>8} "
+              f"{'ms/file*':>9} {'files/s':>8} {'CPU s':>6} {'peak MB':>8} {'load':>5}")
         for kind in args.kinds:
             for files in args.files:
                 folder = work / f"{kind}{files}"
                 write_folder(folder, files, args.rows, seed=files, kind=kind)
-                plain = None
-                for record in (False, True):
-                    load = os.getloadavg()[0]
-                    seconds, rss, _ = run_scan(folder, work, record)
-                    per_file = max(0.0, seconds - startup) / files * 1000
-                    print(f"{kind:>8} {files:>7} {'--record' if record else 'plain':>9} {seconds:>8.1f} "
-                          f"{seconds / files * 1000:>8.2f} {per_file:>9.2f} {files / seconds:>8.0f} {rss:>8.0f} "
-                          f"{load:>5.1f}", flush=True)
-                    if record:
-                        print(f"{'':>8} {'':>7} --record adds {100 * (seconds / plain - 1):.0f}%")
-                    plain = seconds
+                for code, tree, jobs in runs:
+                    plain = None
+                    for record in (False,) if args.no_record else (False, True):
+                        load = os.getloadavg()[0]
+                        seconds, rss, _, cpu = run_scan(folder, work, record, jobs, tree)
+                        per_file = max(0.0, seconds - startup) / files * 1000
+                        print(f"{kind:>8} {files:>7} {code:>8} {jobs:>4} {'--record' if record else 'plain':>9} "
+                              f"{seconds:>8.1f} {seconds / files * 1000:>8.2f} {per_file:>9.2f} {files / seconds:>8.0f} "
+                              f"{cpu:>6.1f} {rss:>8.0f} {load:>5.1f}", flush=True)
+                        if record:
+                            print(f"{'':>8} {'':>7} --record adds {100 * (seconds / plain - 1):.0f}%")
+                        plain = seconds
     print("* start-up left out")
 
 

@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import os
+import pickle
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -125,30 +126,36 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     ahead = _SmallFiles(sources, options, detectors, decisions) if incremental is None else None
     joined = _JoinedBatches(counter) if ahead is not None else None
     total_bytes = sum(s.size for s in sources)
-    for i, source in enumerate(sources):
-        if options.progress:
-            options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
-                              "bytes": source.size, "total_bytes": total_bytes})
-        cached_before = incremental.cached if incremental is not None else 0
-        if incremental is not None:
-            file_report = incremental.scan_source(source, options, detectors, decisions)
-        else:
-            file_report = scan_input(source, options, detectors, joined or counter, decisions,
-                                     prepared=ahead.take(i) if ahead is not None else None)
-        report.files.append(file_report)
-        if options.progress:  # for schedulers: the file, and whether it was read or taken from the state
-            options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
-                              "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
-                              "cached": incremental is not None and incremental.cached > cached_before,
-                              "rescan": bool(options.rescan and incremental is not None)})
-        if file_report.error:
-            message = f"{source.display}: {file_report.error}"
-            log.error(message)
-            report.errors.append(message)
+    try:
+        for i, source in enumerate(sources):
+            if options.progress:
+                options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
+                                  "bytes": source.size, "total_bytes": total_bytes})
+            cached_before = incremental.cached if incremental is not None else 0
+            if incremental is not None:
+                file_report = incremental.scan_source(source, options, detectors, decisions)
+            else:
+                file_report = scan_input(source, options, detectors, joined or counter, decisions,
+                                         prepared=ahead.take(i) if ahead is not None else None)
+            report.files.append(file_report)
+            if options.progress:  # for schedulers: the file, and whether it was read or taken from the state
+                options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
+                                  "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
+                                  "cached": incremental is not None and incremental.cached > cached_before,
+                                  "rescan": bool(options.rescan and incremental is not None)})
+            if file_report.error:
+                message = f"{source.display}: {file_report.error}"
+                log.error(message)
+                report.errors.append(message)
+    finally:
+        if ahead is not None:
+            ahead.close()  # the worker process, if any, ends with the loop (Ctrl-C included)
     if joined is not None:
         joined.flush()
     report.extra["timing"] = {"seconds": round(time.monotonic() - started, 3),
                               "bytes": sum(s.size for s in sources)}
+    if ahead is not None and ahead.worker_files:
+        report.extra["timing"]["worker_files"] = ahead.worker_files  # prepared by the second process
     if incremental is not None:
         counter = incremental.finish(report, sources)
 
@@ -359,7 +366,7 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
         plans, classifications, decided, key_columns, table = \
             prepared.planned or plan_file(source, prepared, detectors, options, decisions)
         profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
-        if meta.whole is None:
+        if meta.whole is None and prepared.counted is None:  # read again to be counted
             pause_between_reads()
         if prepared.counted is not None:  # counted with files of its shape (_SmallFiles)
             profiles = prepared.counted.hand_over(plans, counter, file_report, source, options)
@@ -550,6 +557,30 @@ class Prepared:
         if self.meta is not None:
             self.meta.whole = None
 
+    def for_transfer(self) -> Prepared:
+        """What the worker process sends back for a file it prepared: its plan with detectors
+        named by their entity (detectors hold functions, which do not travel), no matches (a
+        file not counted with its shape is matched again at its turn), and for a file counted
+        with its shape neither its sample nor its rows, which its turn no longer needs."""
+        planned, sample, meta = None, self.sample, self.meta
+        if self.planned is not None and self.planned[4] is None:
+            plans, classifications, decided, key_columns, _ = self.planned
+            planned = ([(p.index, p.name, p.classification, [d.entity for d in p.detectors], p.valid_rows,
+                         p.non_null_rows) for p in plans], classifications, decided, key_columns, None)
+            if self.counted is not None:
+                sample, meta = None, replace(meta, whole=None)
+        return replace(self, sample=sample, meta=meta, matches=None, planned=planned)
+
+    def received(self, by_entity: dict[str, Detector]) -> Prepared:
+        """A file :meth:`for_transfer` sent, with its plan's detectors again."""
+        if self.planned is not None:
+            sent, classifications, decided, key_columns, table = self.planned
+            plans = [ColumnPlan(index=index, name=name, classification=c, detectors=[by_entity[e] for e in entities],
+                                valid_rows=valid, non_null_rows=non_null)
+                     for index, name, c, entities, valid, non_null in sent]
+            self.planned = (plans, classifications, decided, key_columns, table)
+        return self
+
 
 def prepare(source: Source, options: ScanOptions) -> Prepared:
     """Stat an input (the count checks it did not change since) and read its sample."""
@@ -564,38 +595,185 @@ def prepare(source: Source, options: ScanOptions) -> Prepared:
 SMALL_FILE_BYTES = 1 << 20
 GROUP_FILES = 512
 GROUP_BYTES = 32 << 20
+# From this many small files on, a second process prepares some of the groups
+# (:class:`_SmallFiles`; ``CHUJING_JOBS=1`` keeps the scan in one process). Its start costs
+# about a second of the other core: a few hundred small files pay for it.
+PARALLEL_FILES = 200
+PARALLEL_GROUP_FILES = 128
+# Seconds the scan waits for its worker to be up before it prepares a group itself (tests wait).
+WORKER_WAIT = 0.0
+
+
+def small_file_groups(sources: list[Source], group_files: int = GROUP_FILES) -> list[tuple[int, int]]:
+    """The runs of small local files, cut at ``group_files`` and :data:`GROUP_BYTES`, as
+    ``(first, end)`` index ranges; a run of one file is no group (it is scanned alone)."""
+    groups: list[tuple[int, int]] = []
+    i, n = 0, len(sources)
+    while i < n:
+        a, size = i, 0
+        while i < n and _small(sources[i]) and i - a < group_files and size < GROUP_BYTES:
+            size += sources[i].size
+            i += 1
+        if i == a:
+            i += 1
+        elif i - a >= 2:
+            groups.append((a, i))
+    return groups
+
+
+def _small(source: Source) -> bool:
+    return source.reader.grouped and source.size <= SMALL_FILE_BYTES
+
+
+def detectors_fingerprint(detectors: list[Detector]) -> str:
+    """What the detectors match and how they judge, as a digest: the worker process loads its
+    own and works only if they are the scan's."""
+    parts = [(d.entity, d.pattern or "", d.priority, d.min_share, d.person_key, d.header_regex or "",
+              list(d.header_words), list(d.header_exact), list(d.header_negative), d.requires_header) for d in detectors]
+    return hashlib.blake2b(json.dumps(parts, default=str).encode(), digest_size=16).hexdigest()
+
+
+def _worker_setup(options: ScanOptions, detector_files: list[str], fingerprint: str, decisions,
+                  sources: list[Source]) -> _SmallFiles:
+    """In the worker process: the scan's detectors (loaded again, and checked to be the same)."""
+    detectors = load_detectors(detector_files)
+    if detectors_fingerprint(detectors) != fingerprint:
+        raise RuntimeError("the worker's detectors are not the scan's")
+    return _SmallFiles(sources, options, detectors, decisions, parallel=False)
+
+
+def _worker_group(small: _SmallFiles, bounds: tuple[int, int]) -> dict[int, Prepared]:
+    """In the worker process: one group's files prepared, as they travel back. A file that
+    failed is left out: the main process reads it again at its turn and says why it failed."""
+    prepared = small.prepare_group(*bounds)
+    return {i: p.for_transfer() for i, p in prepared.items() if p.error is None}
 
 
 class _SmallFiles:
-    """Reads and classifies runs of small local files ahead of their turn, together."""
+    """Reads and classifies runs of small local files ahead of their turn, together.
 
-    def __init__(self, sources: list[Source], options: ScanOptions, detectors: list[Detector], decisions=None):
+    The runs are cut into groups up front (:func:`small_file_groups`). Where a folder holds
+    many of them and the machine a second core, a worker process (:mod:`scanner.engines.workers`)
+    prepares some groups while this process prepares the others and counts every file in turn:
+    groups are handed to the worker two ahead, and while the group whose turn it is is still
+    there, this process prepares the next one itself (one group ahead at most)."""
+
+    def __init__(self, sources: list[Source], options: ScanOptions, detectors: list[Detector], decisions=None,
+                 parallel: bool = True):
         self.sources = sources
         self.options = options
         self.detectors = detectors
         self.decisions = decisions
         self.birth_fns = birth_date_extractors()
+        self.by_entity = {d.entity: d for d in detectors}
         self.ready: dict[int, Prepared] = {}
-
-    def _small(self, source: Source) -> bool:
-        return source.reader.grouped and source.size <= SMALL_FILE_BYTES
+        self.groups = small_file_groups(sources)
+        self.next_group = 0  # the first group neither process has taken
+        self.at_worker: set[int] = set()
+        self.back: dict[int, dict[int, Prepared] | None] = {}  # groups prepared ahead, not yet counted
+        self.worker_files = 0  # files the worker prepared
+        self.worker = self._start_worker() if parallel else None
+        if self.worker is not None:
+            # Groups small enough to share among two processes (a group's fixed cost, each
+            # pattern compiled once, is about a tenth of a second).
+            in_groups = sum(b - a for a, b in self.groups)
+            self.groups = small_file_groups(sources, max(PARALLEL_GROUP_FILES, min(GROUP_FILES, in_groups // 8)))
+        self.group_of = {i: g for g, (a, b) in enumerate(self.groups) for i in range(a, b)}
 
     def take(self, i: int) -> Prepared | None:
+        g = self.group_of.get(i)
+        if g is None:
+            return None
         if i not in self.ready:
-            self._prepare_group(i)
+            self._obtain(g)
         return self.ready.pop(i, None)
 
-    def _prepare_group(self, start: int) -> None:
-        group: list[int] = []
-        size = 0
-        for i in range(start, len(self.sources)):
-            source = self.sources[i]
-            if not self._small(source) or len(group) >= GROUP_FILES or size >= GROUP_BYTES:
-                break
-            group.append(i)
-            size += source.size
-        if len(group) < 2:
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def _start_worker(self):
+        from scanner.engines import workers
+
+        in_groups = sum(b - a for a, b in self.groups)
+        if in_groups < PARALLEL_FILES or workers.processes() < 2 or self.options.detectors is not None:
+            return None
+        try:
+            setup = (replace(self.options, progress=None, detectors=None, storage_options={}),
+                     list(self.options.detector_files), detectors_fingerprint(self.detectors), self.decisions,
+                     self.sources)
+            pickle.dumps(setup)  # what the worker could not be given, it is not given
+            return workers.Worker(_worker_setup, setup, _worker_group)
+        except Exception as exc:  # noqa: BLE001 - the scan runs in this process alone, as it did
+            log.debug("small files prepared in one process: %s", type(exc).__name__)
+            return None
+
+    def _obtain(self, g: int) -> None:
+        """Group ``g``'s files ready: received from the worker or prepared here."""
+        if self.worker is not None and not self.worker.ready and WORKER_WAIT:
+            self._receive(timeout=WORKER_WAIT)
+        self._feed()
+        while True:
+            self._receive(timeout=0.0)
+            if g in self.back:
+                found = self.back.pop(g)
+                self.at_worker.discard(g)
+                if found is not None:
+                    self.ready.update(found)
+                    return
+                # the worker could not: prepared here
+            if g not in self.at_worker or self.worker is None:
+                if g >= self.next_group:
+                    self.next_group = g + 1
+                self.ready.update(self.prepare_group(*self.groups[g]))
+                self._feed()
+                return
+            # Its turn, and the worker still has it: prepare the next group here meanwhile.
+            if self.next_group < len(self.groups) and not any(k not in self.at_worker for k in self.back):
+                k = self.next_group
+                self.next_group += 1
+                self.back[k] = self.prepare_group(*self.groups[k])
+                self._feed()
+                continue
+            self._receive(timeout=None)
+
+    def _feed(self) -> None:
+        """Keep two groups at the worker, once it is up."""
+        worker = self.worker
+        if worker is None:
             return
+        if not worker.ready:
+            self._receive(timeout=0.0)
+        while worker.alive and worker.ready and len(worker.outstanding) < 2 and self.next_group < len(self.groups):
+            g = self.next_group
+            self.next_group += 1
+            try:
+                worker.submit(g, self.groups[g])
+            except (OSError, ValueError):
+                self._lost()
+                return
+            self.at_worker.add(g)
+
+    def _receive(self, timeout: float | None) -> None:
+        worker = self.worker
+        if worker is None:
+            return
+        for g, found in worker.poll(timeout):
+            self.back[g] = None if found is None else {i: p.received(self.by_entity) for i, p in found.items()}
+            self.worker_files += len(found or ())
+        if not worker.alive:
+            self._lost()
+
+    def _lost(self) -> None:
+        """The worker is gone: what it had not sent back is prepared here, at its turn."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        self.at_worker = {g for g in self.at_worker if g in self.back}
+
+    def prepare_group(self, a: int, b: int) -> dict[int, Prepared]:
+        group = list(range(a, b))
         prepared: dict[int, Prepared] = {}
         columns: list[tuple[str, pa.Array]] = []
         owners: list[int] = []
@@ -625,7 +803,7 @@ class _SmallFiles:
                     p.classifications.append(c)
                     p.matches.append(m)
         self._count_alike(group, prepared)
-        self.ready.update(prepared)
+        return prepared
 
     def _count_alike(self, group: list[int], prepared: dict[int, Prepared]) -> None:
         """Plan the group's files read whole, and count together the files of one shape (the
@@ -671,9 +849,10 @@ class Counted:
     nbytes: int
     profiles: dict[str, ColumnProfile]
     plan_rows: list[tuple[int, int]]
-    keys: dict[str, pa.Array] | None = None  # None: the file has no column to count
-    flags: dict[str, np.ndarray] | None = None
-    birth: pa.Array | None = None
+    # What the files of its shape hand to the counter (None: no column to count), one for
+    # them all (it travels once from the worker process), and where the file's rows start.
+    capture: _Capture | None = None
+    start: int = 0
 
     def hand_over(self, plans: list[ColumnPlan], counter, file_report: FileReport, source: Source,
                   options: ScanOptions) -> dict[str, ColumnProfile]:
@@ -682,9 +861,12 @@ class Counted:
         for plan, (non_null, valid) in zip(plans, self.plan_rows, strict=True):
             plan.non_null_rows += non_null
             plan.valid_rows += valid
-        if self.keys is not None:
-            counter.add_batch(self.keys, self.flags, birth_dates=self.birth, subject=file_report.subject,
-                              source=source.path)
+        if self.capture is not None:
+            a, n, c = self.start, self.rows, self.capture
+            counter.add_batch({name: values.slice(a, n) for name, values in c.keys.items()},
+                              {name: values[a: a + n] for name, values in c.flags.items()},
+                              birth_dates=c.birth.slice(a, n) if c.birth is not None else None,
+                              subject=file_report.subject, source=source.path)
         if options.progress:
             options.progress({"event": "rows", "path": source.path, "rows": self.rows, "bytes": self.nbytes})
         return self.profiles
@@ -695,7 +877,7 @@ class _Capture:
 
     keys: dict[str, pa.Array]
     flags: dict[str, np.ndarray]
-    birth: pa.Array | None
+    birth: pa.Array | None = None
 
     def add_batch(self, keys, flags, birth_dates=None, subject=None, source="") -> None:
         self.keys, self.flags, self.birth = keys, flags, birth_dates
@@ -731,13 +913,9 @@ def count_together(sources: list[Source], members: list[Prepared], options: Scan
     out = []
     for i, table in enumerate(tables):
         a, n = int(starts[i]), table.num_rows
-        c = Counted(rows=n, nbytes=table.nbytes, profiles={name: ps[i] for name, ps in profiles.items()},
-                    plan_rows=[(int(non_null[i]), int(valid[i])) for non_null, valid in plan_rows])
-        if counting:
-            c.keys = {name: values.slice(a, n) for name, values in capture.keys.items()}
-            c.flags = {name: values[a: a + n] for name, values in capture.flags.items()}
-            c.birth = capture.birth.slice(a, n) if capture.birth is not None else None
-        out.append(c)
+        out.append(Counted(rows=n, nbytes=table.nbytes, profiles={name: ps[i] for name, ps in profiles.items()},
+                           plan_rows=[(int(non_null[i]), int(valid[i])) for non_null, valid in plan_rows],
+                           capture=capture if counting else None, start=a))
     return out
 
 
