@@ -107,6 +107,10 @@ EXEMPT_REASONS: dict[str, dict[str, str]] = {
 }
 
 _PART_BYTES = 16 << 20
+# SQLite's page size for a new ledger: a transfer's arrays are written as 16 MB blobs, whose
+# pages are chained; 64 KiB pages write 5 M persons' arrays (~250 MB) in about half the time of
+# the default 4 KiB and read them faster. A ledger made before keeps its pages (SQLite reads any size).
+_PAGE_SIZE = 65536
 _HASH_SLICE = 1 << 20  # hashes fed to the transfer id's digest at a time
 _ID_PATTERN = re.compile(r"^[\w.:@+-]{1,128}$")
 _ARRAY_DTYPES = {"key_hash": np.uint8, "key_person": "<i4", "facet_person": "<i4", "facet_subject": "<i2",
@@ -204,6 +208,7 @@ class Ledger:
             raise LedgerError(f"{path}: cannot open the ledger ({_reason(exc)})") from None
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(_lock_seconds() * 1000)}")
+            self._conn.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # a new file's only: set before its first table
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             meta = self._read_meta()

@@ -152,6 +152,23 @@ def test_hash_order_is_byte_order(n, prefix_bytes, repeated):
     assert items[ledger_mod._hash_order(hashes)].tobytes() == np.sort(items).tobytes()
 
 
+def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path, monkeypatch):
+    """New ledgers write their arrays on 64 KiB pages; a ledger made before with SQLite's
+    4 KiB pages opens, records and links as before, and keeps its pages."""
+    new, older = tmp_path / "new.sqlite", tmp_path / "older.sqlite"
+    with open_ledger(new) as lg:
+        record(lg, counter([PHONE_A, PHONE_B]), "feb")
+    with monkeypatch.context() as before:
+        before.setattr(ledger_mod, "_PAGE_SIZE", 4096)  # SQLite's default, as ledgers were made
+        with open_ledger(older) as lg:
+            record(lg, counter([PHONE_A, PHONE_B]), "feb")
+    with open_ledger(older) as lg:
+        may = record(lg, counter([PHONE_B, PHONE_C]), "may")
+        assert (may["personal"], may["transfers"]) == (3, 2)
+    page_size = {p.name: sqlite3.connect(p).execute("PRAGMA page_size").fetchone()[0] for p in (new, older)}
+    assert page_size == {"new.sqlite": 65536, "older.sqlite": 4096}
+
+
 def test_exempt_transfers_are_recorded_but_not_counted(ledger_path):
     with open_ledger(ledger_path) as lg:
         record(lg, counter([PHONE_A]), "counted")
