@@ -907,90 +907,56 @@ class PersonCounter:
         One facet per (piece, subject role) with the OR of its rows' flags; the raw keys never
         leave this object. A piece is an identity group, or rows without identity linked among
         themselves; :func:`union_counts` links pieces into the persons :meth:`result` counts.
+        The keys are hashed a million at a time in worker threads (Arrow's kernels and numpy
+        release the GIL), while the facets are made.
         """
+        from concurrent.futures import ThreadPoolExecutor
+
         # The table holds pieces (see Linking.piece_label): the union of tables links them into
-        # persons as this counter does, and a later transfer never needs to split one.
-        row_root = self._row_roots(self._link().piece_label)
-        counted = row_root >= 0
-        # Pieces numbered 0..n-1 in order of their labels.
-        used = np.zeros(self._label_count(), dtype=bool)
-        used[row_root[counted]] = True
-        new_id = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
-        n_persons = int(used.sum())
+        # persons as this counter does, and a later transfer never needs to split one. Pieces
+        # are numbered 0..n-1 in order of their labels, from one array per label (labels were
+        # handed out to keyed rows in row order); rows counted alone without a key come after.
+        label_piece = self._link().piece_label[self._parent[:self._labels]]
+        used = np.zeros(self._labels, dtype=bool)
+        used[label_piece] = True
+        new_id = np.cumsum(used, dtype=np.int32)
         del used
-        row_person = np.where(counted, new_id[np.maximum(row_root, 0)], -1).astype(np.int32)
-        subjects = self._row_subjects()
-        flags = self._row_flags()
-        n_subjects = len(self._subjects) + 1
-        facet_code = row_person.astype(np.int64) * n_subjects + (subjects.astype(np.int64) + 1)
-        facet_code[~counted] = -1
-        del row_person, subjects
-        unique_codes, row_facet = distinct(facet_code, return_inverse=True)
-        del facet_code
-        if len(unique_codes) and unique_codes[0] == -1:  # rows left out by the policy
-            unique_codes = unique_codes[1:]
-            row_facet -= 1
-        n_facets = len(unique_codes)
-        facet_flags = np.zeros(n_facets, dtype=np.uint8)
-        for bit in (SENSITIVE, MINOR):
-            rows_with_bit = (flags & bit) != 0
-            facet_flags[row_facet[rows_with_bit & counted]] |= bit
-        entity_facets = {}
-        for entity, rows in self._row_entities().items():
-            f = row_facet[rows]
-            entity_facets[entity] = distinct(f[f >= 0]).astype(np.int32)
-        del row_facet
-        label_person = new_id[self._link().piece_label[self._parent[:self._labels]]]
-        pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
-        # First which keys are kept and by whom (integers only), then the hashes, one space at a
-        # time, written into one block: the digests are never held twice.
-        kept: list[tuple[tuple[str, str, int], np.ndarray | None]] = []
-        owners, kinds = [], []
-        for space_id in sorted(self._spaces):
-            labels = _cat([v for _, v in self._spaces[space_id].runs], np.int32)
-            key_kind = self.kind(space_id[0])
-            if key_kind != CONTACT_KIND:
-                kept.append((space_id, None))
-                owners.append(label_person[labels])
-                kinds.append(np.full(len(labels), key_kind, np.int32))
-                continue
-            # A contact is kept once per person holding it (a shared one by each of them).
-            owner = label_person[self._first_label[labels]]
-            holder = np.isin(pair_codes, labels)
-            at = np.zeros(0, np.int64)
-            if holder.any():
-                order = np.argsort(labels)
-                at = order[np.searchsorted(labels[order], pair_codes[holder])].astype(np.int64)
-                extra = _distinct_pairs(at, label_person[pair_labels[holder]].astype(np.int64))
-                extra = extra[:, owner[extra[0]] != extra[1]]
-                at, owner = np.concatenate([np.arange(len(labels)), extra[0]]), np.concatenate([owner, extra[1]])
-            else:
-                at = None
-            kept.append((space_id, at))
-            owners.append(owner)
-            kinds.append(np.full(len(owner), CONTACT_KIND, np.int32))
-        key_hash = np.empty((sum(len(o) for o in owners), HASH_BYTES), np.uint8)
+        new_id -= 1
+        n_keyed = int(new_id[-1]) + 1 if self._labels else 0
+        label_person = new_id[label_piece]
+        del new_id, label_piece
+        alone = self._rows - self._labels if self.keyless_policy == EACH_ROW_IS_A_PERSON else 0
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chujing-table") as pool:
+            facets = pool.submit(self._table_facets, label_person, n_keyed, alone)
+            # Which keys are kept and by whom (integers only); then each space's distinct keys
+            # are hashed straight into their rows of one block, and a contact's later holders
+            # copy their rows from there: the digests are never held twice.
+            kept, owners, kinds = self._table_keys(label_person)
+            key_hash = np.empty((sum(len(o) for o in owners), HASH_BYTES), np.uint8)
+            hashing, start = [], 0
+            for (namespace, kind, width), extra in kept:
+                keys, _ = self._spaces[(namespace, kind, width)].items()
+                for lo in range(0, len(keys), _HASH_KEYS):
+                    hashing.append(pool.submit(_hash_into, hasher, namespace, (kind, width), keys[lo:lo + _HASH_KEYS],
+                                               key_hash[start + lo:start + min(lo + _HASH_KEYS, len(keys))]))
+                start += len(keys) + (0 if extra is None else len(extra))
+            facet_person, facet_subject, facet_flags, entity_facets = facets.result()
+            for done in hashing:
+                done.result()
+        items = key_hash.view(np.dtype("V16")).reshape(-1)  # a row as one item: gathers 8 times faster
         start = 0
-        for (namespace, kind, width), at in kept:
-            keys, _ = self._spaces[(namespace, kind, width)].items()
-            canonical = join_keys((kind, width), keys)
-            del keys
-            digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
-            if digest.shape != (len(canonical), HASH_BYTES):
-                raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
-            del canonical
-            stop = start + (len(digest) if at is None else len(at))
-            if at is None:
-                key_hash[start:stop] = digest
-            else:
-                np.take(digest, at, axis=0, out=key_hash[start:stop])
-            start = stop
+        for (namespace, kind, width), extra in kept:
+            n = len(self._spaces[(namespace, kind, width)])
+            if extra is not None:
+                np.take(items[start:start + n], extra, out=items[start + n:start + n + len(extra)])
+                n += len(extra)
+            start += n
         return PersonTable(
-            n_persons=n_persons,
+            n_persons=n_keyed + alone,
             key_hash=key_hash,
             key_person=(np.concatenate(owners) if owners else np.zeros(0)).astype(np.int32),
-            facet_person=(unique_codes // n_subjects).astype(np.int32),
-            facet_subject=((unique_codes % n_subjects) - 1).astype(np.int16),
+            facet_person=facet_person,
+            facet_subject=facet_subject,
             facet_flags=facet_flags,
             entity_facets=entity_facets,
             subjects=list(self._subjects),
@@ -1000,6 +966,99 @@ class PersonCounter:
             key_kind=_cat(kinds, np.int32),
         )
 
+    def _table_facets(self, label_person: np.ndarray, n_keyed: int,
+                      alone: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The person table's facets: person, subject, flags and, per entity, the facets holding
+        it. Without subject roles a person's one facet is the person itself (every person has a
+        row), so no facet numbering of the rows is made."""
+        flags = self._row_flags()
+        keyed = (flags & _KEYED) != 0
+        n_persons = n_keyed + alone
+        row_facet = np.full(self._rows, -1, dtype=np.int32)  # the person of each row, then its facet
+        row_facet[keyed] = label_person
+        if alone:
+            row_facet[~keyed] = np.arange(n_keyed, n_persons, dtype=np.int32)
+        del keyed
+        if not self._subjects:
+            facet_person = np.arange(n_persons, dtype=np.int32)
+            facet_subject = np.full(n_persons, -1, dtype=np.int16)
+        else:
+            n_subjects = len(self._subjects) + 1
+            facet_code = row_facet.astype(np.int64) * n_subjects + (self._row_subjects().astype(np.int64) + 1)
+            facet_code[row_facet < 0] = -1
+            unique_codes, row_facet = distinct(facet_code, return_inverse=True)
+            del facet_code
+            if len(unique_codes) and unique_codes[0] == -1:  # rows left out by the policy
+                unique_codes = unique_codes[1:]
+                row_facet -= 1
+            facet_person = (unique_codes // n_subjects).astype(np.int32)
+            facet_subject = ((unique_codes % n_subjects) - 1).astype(np.int16)
+        facet_flags = np.zeros(len(facet_person), dtype=np.uint8)
+        for bit in (SENSITIVE, MINOR):
+            f = row_facet[(flags & bit) != 0]
+            facet_flags[f[f >= 0]] |= bit
+        entity_facets = {}
+        for entity, rows in self._row_entities().items():
+            f = row_facet[rows]
+            entity_facets[entity] = distinct(f[f >= 0]).astype(np.int32)
+        return facet_person, facet_subject, facet_flags, entity_facets
+
+    def _table_keys(self, label_person: np.ndarray):
+        """Which keys the person table keeps, space by space in order, and by whom: ``(space,
+        extra)``, the owners and the kinds. Each distinct key is kept once, in its space's order;
+        a contact is kept once more for each other person holding it (a shared one by each of
+        them): ``extra`` says which of the space's keys those rows repeat (None: no repeat).
+        Later holders are found by code, through one array per contact code (codes are 0..n-1)."""
+        pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
+        space_ids = sorted(self._spaces)
+        contact = [s for s in space_ids if self.kind(s[0]) == CONTACT_KIND]
+        space_of = np.full(self._contacts, -1, dtype=np.int32)
+        place = np.zeros(self._contacts, dtype=np.int32)
+        for number, space_id in enumerate(contact):
+            codes = _cat([v for _, v in self._spaces[space_id].runs], np.int32)
+            space_of[codes] = number
+            place[codes] = np.arange(len(codes), dtype=np.int32)
+        # The pairs grouped by their contact's space.
+        pair_space = space_of[pair_codes]
+        by_space = np.argsort(pair_space, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(pair_space, minlength=len(contact)))])
+        del pair_space, space_of
+        kept: list[tuple[tuple[str, str, int], np.ndarray | None]] = []
+        owners, kinds = [], []
+        number = 0
+        for space_id in space_ids:
+            labels = _cat([v for _, v in self._spaces[space_id].runs], np.int32)
+            key_kind = self.kind(space_id[0])
+            if key_kind != CONTACT_KIND:
+                kept.append((space_id, None))
+                owners.append(label_person[labels])
+                kinds.append(np.full(len(labels), key_kind, np.int32))
+                continue
+            owner = label_person[self._first_label[labels]]
+            pairs = by_space[bounds[number]:bounds[number + 1]]
+            number += 1
+            extra = None
+            if len(pairs):
+                held = _distinct_pairs(place[pair_codes[pairs]], label_person[pair_labels[pairs]])
+                held = held[:, owner[held[0]] != held[1]]
+                extra, owner = held[0], np.concatenate([owner, held[1]])
+            kept.append((space_id, extra))
+            owners.append(owner)
+            kinds.append(np.full(len(owner), CONTACT_KIND, np.int32))
+        return kept, owners, kinds
+
+
+# Keys hashed at a time by one task of the person table (bounded text and digest temporaries).
+_HASH_KEYS = 1 << 20
+
+
+def _hash_into(hasher: KeyHasher, namespace: str, space: tuple[str, int], values: np.ndarray, out: np.ndarray) -> None:
+    """Hash some of a space's keys (as canonical text) into ``out``, their rows of the table."""
+    canonical = join_keys(space, values)
+    digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
+    if digest.shape != (len(canonical), HASH_BYTES):
+        raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
+    out[:] = digest
 
 @dataclass
 class _United:
