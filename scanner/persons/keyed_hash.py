@@ -34,6 +34,7 @@ True
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -89,34 +90,63 @@ def _cmac_keys(key: bytes, namespace: str, keys: pa.Array) -> np.ndarray:
         # Keys of one length: their bytes are back to back, one row of a matrix each.
         where = None if len(widths) == 1 else np.flatnonzero(lengths == klen)
         group = keys if where is None else keys.take(pa.array(where))
-        width = len(prefix) + klen
-        blocks = max(1, -(-width // 16))
-        complete = width % 16 == 0
-        template = np.zeros(blocks * 16, np.uint8)
-        template[:len(prefix)] = np.frombuffer(prefix, np.uint8)
-        if not complete:
-            template[width] = 0x80
-        template[-16:] ^= np.frombuffer(k1 if complete else k2, np.uint8)
         offsets = np.frombuffer(group.buffers()[1], np.int64)[group.offset:group.offset + len(group) + 1]
         data = np.frombuffer(group.buffers()[2], np.uint8) if klen else np.zeros(0, np.uint8)
         matrix = data[offsets[0]:offsets[-1]].reshape(len(group), klen)
         done = out if where is None else np.empty((len(group), HASH_BYTES), np.uint8)
-        for start in range(0, len(group), _SLICE):
-            rows = matrix[start:start + _SLICE]
-            message = np.empty((len(rows), blocks * 16), np.uint8)
-            message[:] = template
-            message[:, len(prefix):width] ^= rows
-            words = message.view(np.uint64)
-            encrypt = cipher.encryptor()
-            state = np.ascontiguousarray(words[:, :2])
-            for b in range(blocks):  # CBC over the blocks, every key at once
-                if b:
-                    state ^= words[:, 2 * b:2 * b + 2]
-                state = np.frombuffer(encrypt.update(state.view(np.uint8)), np.uint64).reshape(-1, 2).copy()
-            done[start:start + len(rows)] = state.view(np.uint8)
+        _cmac_rows(cipher, prefix, matrix, k1, k2, done)
         if where is not None:
             out[where] = done
     return out
+
+
+def _cmac_rows(cipher: Any, prefix: bytes, rows: np.ndarray, k1: bytes, k2: bytes, out: np.ndarray) -> None:
+    """CMAC of ``prefix`` + each row of ``rows`` (keys of one length) into ``out``: CBC over the
+    blocks of every key at once, each block position one AES call for a slice of keys.
+
+    Blocks that hold only the prefix (all but the last) are the same for every key: they are
+    enciphered once. The other blocks are one buffer whose prefix and padding bytes are written
+    once; a slice of keys copies only its own bytes into it. The subkey (RFC 4493: K1 for a
+    complete last block, K2 for a padded one) is XORed into the chain at the last block."""
+    klen = rows.shape[1]
+    width = len(prefix) + klen
+    blocks = max(1, -(-width // 16))
+    complete = width % 16 == 0
+    encrypt = cipher.encryptor()
+    fixed = min(len(prefix) // 16, blocks - 1)
+    chain = bytes(16)
+    for b in range(fixed):
+        chain = encrypt.update(bytes(x ^ y for x, y in zip(chain, prefix[16 * b:16 * b + 16], strict=True)))
+    first = np.frombuffer(chain, np.uint64)
+    last = np.frombuffer(k1 if complete else k2, np.uint64)
+    tail = prefix[16 * fixed:]
+    varying = blocks - fixed
+    size = min(_SLICE, len(rows))
+    message = np.zeros((size, varying * 16), np.uint8)
+    message[:, :len(tail)] = np.frombuffer(tail, np.uint8)
+    if not complete:
+        message[:, width - 16 * fixed] = 0x80
+    words = message.view(np.uint64)
+    # Each key's bytes as one item of a strided view of the buffer: one copy per key.
+    place = np.ndarray((size,), dtype=f"V{klen}", buffer=message, offset=len(tail), strides=(varying * 16,)) \
+        if klen else None
+    items = rows.view(f"V{klen}").reshape(-1) if klen else None
+    state = np.empty((size, 2), np.uint64)
+    enciphered = bytearray(size * 16 + 16)
+    for start in range(0, len(rows), _SLICE):
+        m = min(_SLICE, len(rows) - start)
+        if place is not None:
+            place[:m] = items[start:start + m]
+        chained = state[:m]
+        np.bitwise_xor(words[:m, 0:2], first, out=chained)
+        for b in range(varying):
+            if b:
+                chained ^= words[:m, 2 * b:2 * b + 2]
+            if b == varying - 1:
+                chained ^= last
+            encrypt.update_into(memoryview(chained).cast("B"), enciphered)
+            chained[:] = np.frombuffer(enciphered, np.uint64, count=2 * m).reshape(m, 2)
+        out[start:start + m] = chained.view(np.uint8)
 
 
 def _blake2b_keys(key: bytes, namespace: str, keys: pa.Array) -> np.ndarray:

@@ -54,9 +54,22 @@ def test_bulk_hash_equals_the_hash_of_each_key(values, namespace, start, scheme)
 
 def test_every_length_around_the_block_boundaries():
     values = ["7" * n for n in range(0, 70)]
-    for namespace in ("EMAIL", "CN_RESIDENT_ID"):  # 6 and 15 bytes of prefix
+    # 6, 15, 16, 31, 32 and 33 bytes of prefix: whole blocks of prefix are enciphered once
+    for namespace in ("EMAIL", "CN_RESIDENT_ID", "CN_MOBILE_PHONE", "N" * 30, "N" * 31, "N" * 32):
         bulk = keyed_hash.hash_keys(KEY, namespace, pa.array(values))
         assert np.array_equal(bulk, one_by_one(KEY, namespace, values, keyed_hash.DEFAULT_SCHEME))
+
+
+def test_more_keys_than_one_slice():
+    """Keys are enciphered a slice at a time through one reused buffer: every slice, the last
+    one short, is each key's own CMAC."""
+    n = 2 * keyed_hash._SLICE + 123
+    values = [f"1{i:010d}" for i in range(n)]
+    bulk = keyed_hash.hash_keys(KEY, "CN_MOBILE_PHONE", pa.array(values))
+    at = np.r_[0:3, keyed_hash._SLICE - 2:keyed_hash._SLICE + 2, n - 3:n]
+    assert np.array_equal(bulk[at], one_by_one(KEY, "CN_MOBILE_PHONE", [values[i] for i in at],
+                                               keyed_hash.DEFAULT_SCHEME))
+    assert len({row.tobytes() for row in bulk}) == n
 
 
 def test_the_key_and_the_namespace_change_every_hash():
