@@ -622,6 +622,8 @@ PARALLEL_FILES = 200
 PARALLEL_GROUP_FILES = 128
 # Seconds the scan waits for its worker to be up before it prepares a group itself (tests wait).
 WORKER_WAIT = 0.0
+# Groups the main process prepares ahead of their turn while the worker prepares the one due.
+LOCAL_AHEAD = 2
 
 
 def small_file_groups(sources: list[Source], group_files: int = GROUP_FILES) -> list[tuple[int, int]]:
@@ -743,14 +745,16 @@ class _SmallFiles:
                     self.ready.update(found)
                     return
                 # the worker could not: prepared here
+            elif g in self.at_worker and self.worker is not None and self.worker.cancel(g):
+                self.at_worker.discard(g)  # not begun there (a loaded machine): sooner done here
             if g not in self.at_worker or self.worker is None:
                 if g >= self.next_group:
                     self.next_group = g + 1
                 self.ready.update(self.prepare_group(*self.groups[g]))
                 self._feed()
                 return
-            # Its turn, and the worker still has it: prepare the next group here meanwhile.
-            if self.next_group < len(self.groups) and not any(k not in self.at_worker for k in self.back):
+            # Its turn, and the worker is on it: prepare a later group here meanwhile.
+            if self.next_group < len(self.groups) and sum(k not in self.at_worker for k in self.back) < LOCAL_AHEAD:
                 k = self.next_group
                 self.next_group += 1
                 self.back[k] = self.prepare_group(*self.groups[k])

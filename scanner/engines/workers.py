@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -46,9 +47,9 @@ def processes() -> int:
 
 
 class Worker:
-    """One process that runs ``work(state, task)`` for each task submitted, after
-    ``state = setup(*setup_args)``; both are module-level functions (sent by name). Results
-    come back in the order the tasks were submitted."""
+    """One process that runs ``work(state, task)`` for each task submitted, in order, after
+    ``state = setup(*setup_args)``; both are module-level functions (sent by name). A task not
+    yet started can be taken back (:meth:`cancel`); :attr:`started` names the tasks begun."""
 
     def __init__(self, setup: Callable[..., Any], setup_args: tuple, work: Callable[[Any, Any], Any]):
         ours, theirs = socket.socketpair()
@@ -66,7 +67,9 @@ class Worker:
         self._conn = Connection(ours.detach())
         self.ready = False  # set up and waiting for tasks
         self.alive = True
-        self.outstanding: list[Any] = []  # task ids submitted and not yet back
+        self.outstanding: list[Any] = []  # task ids submitted (and not taken back) whose answer is to come
+        self.started: set[Any] = set()
+        self._dropped = set()  # task ids taken back
         try:
             self._conn.send(list(sys.path))
             self._conn.send((setup, work, setup_args))
@@ -74,8 +77,21 @@ class Worker:
             self.close()
 
     def submit(self, task_id: Any, task: Any) -> None:
-        self._conn.send((task_id, task))
+        self._conn.send((TASK, task_id, task))
         self.outstanding.append(task_id)
+
+    def cancel(self, task_id: Any) -> bool:
+        """Take back a task the worker has not started (its answer, if it comes, is dropped).
+        False when it has started, or when the worker is gone."""
+        if task_id in self.started or task_id not in self.outstanding or not self.alive:
+            return False
+        try:
+            self._conn.send((CANCEL, task_id))
+        except (OSError, ValueError):
+            return False
+        self.outstanding.remove(task_id)
+        self._dropped.add(task_id)
+        return True
 
     def poll(self, timeout: float | None = 0.0) -> list[tuple[Any, Any]]:
         """Results that have come back (waiting up to ``timeout`` seconds for the first, None:
@@ -89,19 +105,27 @@ class Worker:
                     break
                 message = self._conn.recv()
             except Exception:  # noqa: BLE001 - the worker gone, or a result that does not unpickle
-                message = (LOST, None)
-            timeout = 0.0
-            kind, value = message
+                message = (LOST,)
+            kind = message[0]
             if kind == READY:
                 self.ready = True
-                continue
-            if kind == LOST:
+            elif kind == STARTED:
+                self.started.add(message[1])
+                continue  # not an answer: go on waiting as asked
+            elif kind == LOST:
                 out.extend((task_id, NOT_DONE) for task_id in self.outstanding)
                 self.outstanding = []
                 self.close()
                 break
-            self.outstanding.remove(kind)
-            out.append((kind, value))
+            else:
+                task_id, result = message[1], message[2]
+                self.started.discard(task_id)
+                if task_id in self._dropped:
+                    self._dropped.discard(task_id)
+                    continue
+                self.outstanding.remove(task_id)
+                out.append((task_id, result))
+            timeout = 0.0
         return out
 
     def close(self) -> None:
@@ -121,37 +145,45 @@ class Worker:
             self._process.wait()
 
 
-READY, LOST = "ready", "lost"
+READY, LOST, STARTED, DONE, TASK, CANCEL = "ready", "lost", "started", "done", "task", "cancel"
 
 
 def serve(conn: Connection) -> None:
-    """The worker's loop: set up, say so, then answer each task until told to stop."""
+    """The worker's loop: set up, say so, then answer each task until told to stop. Every
+    message already sent is read before a task starts, so that a task taken back is skipped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         setup, work, setup_args = conn.recv()
         state = setup(*setup_args)
     except BaseException:  # noqa: BLE001 - the main process then does every task itself
-        _send(conn, (LOST, None))
+        _send(conn, (LOST,))
         return
-    _send(conn, (READY, None))
+    _send(conn, (READY,))
+    queue: deque[tuple[Any, Any]] = deque()
     while True:
         try:
-            message = conn.recv()
+            while not queue or conn.poll(0):
+                message = conn.recv()
+                if message is None:
+                    return
+                if message[0] == CANCEL:
+                    queue = deque(t for t in queue if t[0] != message[1])
+                else:
+                    queue.append((message[1], message[2]))
         except (EOFError, OSError):
             return
-        if message is None:
-            return
-        task_id, task = message
+        task_id, task = queue.popleft()
+        _send(conn, (STARTED, task_id))
         try:
             result = work(state, task)
         except Exception:  # noqa: BLE001 - the main process does this task, and says what failed
             result = NOT_DONE
         try:
-            conn.send((task_id, result))
+            conn.send((DONE, task_id, result))
         except (EOFError, OSError):
             return
         except Exception:  # noqa: BLE001 - a result that cannot be sent: the main process does it
-            _send(conn, (task_id, NOT_DONE))
+            _send(conn, (DONE, task_id, NOT_DONE))
 
 
 def _send(conn, message) -> None:
