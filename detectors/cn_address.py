@@ -93,6 +93,20 @@ def _numbered_address() -> str:
 
 
 def validate_array(values: pa.Array) -> np.ndarray:
+    # Every reading below needs a Chinese character (a gazetteer name, a detail word, a place
+    # word before a number): all-ASCII values (ID numbers, phones, codes) are no address, and
+    # the shape alone lets any five characters through.
+    maybe = ~pc.string_is_ascii(values).fill_null(True).to_numpy(zero_copy_only=False)
+    if not maybe.all():
+        out = np.zeros(len(values), bool)
+        if maybe.any():
+            where = np.flatnonzero(maybe)
+            out[where] = _validate(values.take(pa.array(where)))
+        return out
+    return _validate(values)
+
+
+def _validate(values: pa.Array) -> np.ndarray:
     region = starts_with_region(values)
     has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
     han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
