@@ -1038,9 +1038,10 @@ class PersonCounter:
             pairs = by_space[bounds[number]:bounds[number + 1]]
             number += 1
             extra = None
-            if len(pairs):
-                held = _distinct_pairs(place[pair_codes[pairs]], label_person[pair_labels[pairs]])
-                held = held[:, owner[held[0]] != held[1]]
+            at, holder = place[pair_codes[pairs]], label_person[pair_labels[pairs]]
+            other = owner[at] != holder  # most later holders are the first holder's person
+            if other.any():
+                held = _distinct_pairs(at[other], holder[other])
                 extra, owner = held[0], np.concatenate([owner, held[1]])
             kept.append((space_id, extra))
             owners.append(owner)
@@ -1054,7 +1055,11 @@ _HASH_KEYS = 1 << 20
 
 def _hash_into(hasher: KeyHasher, namespace: str, space: tuple[str, int], values: np.ndarray, out: np.ndarray) -> None:
     """Hash some of a space's keys (as canonical text) into ``out``, their rows of the table."""
-    canonical = join_keys(space, values)
+    kind, width = space
+    if kind == DIGITS and int(values.min()) >= 10 ** (width - 1):  # no leading zero to pad (phones, IDs)
+        canonical = pa.array(values, pa.uint64()).cast(pa.large_string())
+    else:
+        canonical = join_keys(space, values)
     digest = np.asarray(hasher(namespace, canonical), dtype=np.uint8)
     if digest.shape != (len(canonical), HASH_BYTES):
         raise ValueError(f"key hasher returned shape {digest.shape}, expected ({len(canonical)}, {HASH_BYTES})")
