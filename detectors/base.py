@@ -35,6 +35,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.alnum_text import alnum_can_match, alnum_only, value_bytes
+
 ArrayValidator = Callable[[pa.Array], np.ndarray]
 ArrayTransform = Callable[[pa.Array], pa.Array]
 
@@ -52,20 +54,8 @@ def strip_whitespace(values: pa.Array) -> pa.Array:
 def _printable_ascii(values: pa.Array) -> bool:
     """Every byte of a string array's values is printable ASCII (a null's bytes may be counted:
     this can say False too often, never True wrongly)."""
-    data = _value_bytes(values)
+    data = value_bytes(values)
     return data is not None and (not len(data) or (int(data.min()) > 0x20 and int(data.max()) < 0x7F))
-
-
-def _value_bytes(values: pa.Array) -> np.ndarray | None:
-    """The bytes of a string array's values as one numpy view, no copy (None: not a plain
-    ``string`` array, e.g. chunked or ``large_string``)."""
-    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
-        return None
-    data = values.buffers()[2]
-    if not len(values) or data is None:
-        return np.zeros(0, np.uint8)
-    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset:values.offset + len(values) + 1]
-    return np.frombuffer(data, np.uint8)[int(offsets[0]):int(offsets[-1])]
 
 
 def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·.]") -> pa.Array:
@@ -86,7 +76,7 @@ def replace_regex(values: pa.Array, pattern: str, replacement: str = "") -> pa.A
     A pattern that is one character class matching no ASCII letter or digit (separators) is
     not run at all over values made of letters and digits only (asked of their bytes at once).
     """
-    if _spares_alnum(pattern) and _alnum_only(values):
+    if (_spares_alnum(pattern) or not alnum_can_match(pattern)) and alnum_only(values):
         return values
     hit = pc.match_substring_regex(values, pattern)
     found = pc.sum(hit).as_py() or 0
@@ -99,10 +89,6 @@ def replace_regex(values: pa.Array, pattern: str, replacement: str = "") -> pa.A
     hit = hit.fill_null(False)
     rewritten = pc.replace_substring_regex(values.filter(hit), pattern=pattern, replacement=replacement)
     return pc.replace_with_mask(values, hit, rewritten)
-
-
-_ALNUM = np.zeros(256, bool)
-_ALNUM[[*range(48, 58), *range(65, 91), *range(97, 123)]] = True
 
 
 @functools.cache
@@ -120,13 +106,6 @@ def _spares_alnum(pattern: str) -> bool:
     except re.error:
         return False
     return not any(one.fullmatch(c) for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def _alnum_only(values: pa.Array) -> bool:
-    """Every byte of a string array's values is an ASCII letter or digit (a null's bytes may be
-    counted: this can say False too often, never True wrongly)."""
-    data = _value_bytes(values)
-    return data is not None and bool(_ALNUM[data].all())
 
 
 def default_mask(value: str) -> str:
@@ -411,6 +390,8 @@ def full_match(values: pa.Array, anchored: str) -> np.ndarray:
     first tried in its loose form (:func:`_loose_form`, cheap to compile, accepts a superset);
     the exact one only runs, on the values the loose one let through, when there are any.
     """
+    if not alnum_can_match(anchored) and alnum_only(values):
+        return np.zeros(len(values), bool)  # it needs a character none of the values has
     ascii_form = _ascii_form(anchored)
     if ascii_form is not None and len(values):
         # On ASCII text, \p{L} and \p{N} are [A-Za-z] and [0-9]: the ASCII form of the pattern

@@ -1,0 +1,172 @@
+"""Text made of ASCII letters and digits only, and the patterns that can never match in it.
+
+Most values of a big export's key columns are like that: ID numbers, phones, card numbers,
+codes. Many detectors' patterns need some other character: a ``*`` (masked values), an ``@``,
+a Chinese character, a dash or a space. Such a pattern cannot match anywhere in such text, so
+a column (or a chunk of columns) whose bytes are all letters and digits is not run through it:
+that is asked of its bytes once (:func:`alnum_only`), and of the pattern once
+(:func:`alnum_can_match`).
+
+:func:`alnum_can_match` reads the pattern with Python's own regular-expression parser after
+turning RE2's few extra forms into Python's; whatever it cannot read with certainty it answers
+``True`` (the pattern is run): it may say True too often, never False wrongly.
+
+>>> alnum_can_match(r"^(?:1[3-9][0-9]{9})$"), alnum_can_match(r"^(?:[0-9]{3}\\*{4}[0-9]{4})$")
+(True, False)
+>>> alnum_can_match(r"\\p{Han}{2,4}"), alnum_can_match(r"[\\p{Han}A-Z]+"), alnum_can_match(r"[\\s\\-]*")
+(False, True, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+import weakref
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["alnum_can_match", "alnum_only", "value_bytes"]
+
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ALNUM_SET = frozenset(_ALNUM)
+
+# RE2 forms Python's parser reads otherwise or not at all: any of them and the pattern is run.
+_UNREADABLE = ("\\Q", "[:", "\\P", "\\C", "\\pN", "\\pL", "(?U", "(?s:", "(?m:")
+_SCRIPT = re.compile(r"\\p\{(\w+)\}")
+_HEX = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+# Unicode scripts and classes of which no ASCII letter or digit is a member.
+_NOT_ASCII_ALNUM = frozenset({"Han", "Hiragana", "Katakana", "Hangul", "Greek", "Cyrillic", "Arabic", "Hebrew",
+                              "Thai", "Tibetan", "Mongolian", "Uyghur"})
+
+
+@functools.cache
+def alnum_can_match(pattern: str) -> bool:
+    """Whether ``pattern`` (RE2) can match some string of ASCII letters and digits only (the
+    empty string included): if not, it matches nowhere in text made of them."""
+    if any(form in pattern for form in _UNREADABLE):
+        return True
+
+    def script(m: re.Match) -> str:
+        # A script without ASCII letters or digits stands for one of its characters; any other
+        # class (\p{L}, \p{N}, \p{Latin}...) for an ASCII letter, which it may hold.
+        return "\u4e00" if m.group(1) in _NOT_ASCII_ALNUM else "a"
+
+    python_form = _HEX.sub(lambda m: f"\\U{int(m.group(1), 16):08x}", _SCRIPT.sub(script, pattern))
+    python_form = python_form.replace("\\z", "\\Z")
+    try:
+        from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
+        from re import _parser as sre_parse  # noqa: PLC0415
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            tree = sre_parse.parse(python_form)
+    except Exception:  # noqa: BLE001 - unreadable here: run it
+        return True
+    if tree.state.flags & re.IGNORECASE:
+        return True  # case folding maps some non-ASCII letters onto ASCII ones (K, ſ): run it
+    try:
+        return _sequence(tree, c)
+    except _Unsure:
+        return True
+
+
+class _Unsure(Exception):
+    pass
+
+
+def _sequence(items, c) -> bool:
+    return all(_item(op, av, c) for op, av in items)
+
+
+def _item(op, av, c) -> bool:
+    if op is c.LITERAL:
+        return chr(av) in _ALNUM_SET
+    if op is c.IN:
+        return any(_member(av, ch, c) for ch in _ALNUM)
+    if op is c.BRANCH:
+        return any(_sequence(branch, c) for branch in av[1])
+    if op is c.SUBPATTERN:
+        _, add_flags, _, sub = av
+        if add_flags & re.IGNORECASE:
+            raise _Unsure
+        return _sequence(sub, c)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+        low, _, sub = av
+        return low == 0 or _sequence(sub, c)
+    if op in (c.NOT_LITERAL, c.ANY, c.AT):
+        return True
+    raise _Unsure
+
+
+def _member(items, ch: str, c) -> bool:
+    """Whether ``ch`` is in the character class ``items``."""
+    negate = False
+    found = False
+    for op, av in items:
+        if op is c.NEGATE:
+            negate = True
+        elif op is c.LITERAL:
+            found |= chr(av) == ch
+        elif op is c.RANGE:
+            found |= av[0] <= ord(ch) <= av[1]
+        elif op is c.CATEGORY:
+            if av in (c.CATEGORY_DIGIT,):
+                found |= ch.isdigit()
+            elif av is c.CATEGORY_NOT_DIGIT:
+                found |= not ch.isdigit()
+            elif av in (c.CATEGORY_WORD, c.CATEGORY_NOT_SPACE):
+                found = True
+            elif av in (c.CATEGORY_SPACE, c.CATEGORY_NOT_WORD):
+                pass
+            else:
+                raise _Unsure
+        else:
+            raise _Unsure
+    return found != negate
+
+
+_SEEN: dict[int, tuple[weakref.ref, bool]] = {}
+
+
+def alnum_only(values: pa.Array) -> bool:
+    """Every value of a string array is made of ASCII letters and digits (an empty value or a
+    null's bytes may make this False: it can say False too often, never True wrongly). Asked
+    once per array object: the detectors of a chunk ask of the same array in turn."""
+    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
+        return False
+    key = id(values)
+    seen = _SEEN.get(key)
+    if seen is not None and seen[0]() is values:
+        return seen[1]
+    answer = _alnum_bytes(values)
+    try:
+        _SEEN[key] = (weakref.ref(values, lambda _, key=key: _SEEN.pop(key, None)), answer)
+    except TypeError:
+        pass
+    return answer
+
+
+def value_bytes(values: pa.Array) -> np.ndarray | None:
+    """The bytes of a string array's values as one numpy view, no copy (None: not a plain
+    ``string`` array, e.g. chunked or ``large_string``)."""
+    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type):
+        return None
+    data = values.buffers()[2]
+    if not len(values) or data is None:
+        return np.zeros(0, np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset:values.offset + len(values) + 1]
+    return np.frombuffer(data, np.uint8)[int(offsets[0]):int(offsets[-1])]
+
+
+def _alnum_bytes(values: pa.Array) -> bool:
+    raw = value_bytes(values)
+    if not len(raw):
+        return True
+    low, high = int(raw.min()), int(raw.max())
+    if low < 0x30 or high > 0x7A:
+        return False
+    if high <= 0x39:
+        return True  # digits only
+    return pc.all(pc.ascii_is_alnum(values)).as_py() is not False  # an empty value is not alnum: False

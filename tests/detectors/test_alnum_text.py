@@ -1,0 +1,76 @@
+"""Patterns said to need a character other than ASCII letters and digits really match no text
+made of them: checked with RE2 itself (Arrow's kernels) over every built-in detector's patterns."""
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from detectors.alnum_text import alnum_can_match, alnum_only
+from detectors.base import full_match, replace_regex
+from detectors.registry import builtin_detectors
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _alnum_texts() -> pa.Array:
+    rng = random.Random(17)
+    texts = ["", "X", "0", "13800138000", "11010519491231002X", "6222021234567890123", "abc", "ABCdef123"]
+    for _ in range(3000):
+        alphabet = rng.choice(["0123456789", ALNUM, "0123456789X", "abcdefghijklmnopqrstuvwxyz",
+                               "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"])
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
+    return pa.array(texts, pa.string())
+
+
+def _patterns() -> list[str]:
+    out = []
+    for det in builtin_detectors():
+        for pattern in (det.anchored_pattern, det.anchored_header_pattern, det.header_regex, det.placeholder):
+            if pattern:
+                out.append(pattern)
+    return sorted(set(out))
+
+
+@pytest.mark.parametrize("pattern", _patterns())
+def test_a_pattern_said_to_need_other_characters_matches_no_alnum_text(pattern):
+    if alnum_can_match(pattern):
+        return
+    hits = pc.match_substring_regex(_alnum_texts(), pattern)
+    assert not pc.any(hits).as_py()
+
+
+def test_the_analysis_reads_the_forms_detectors_use():
+    assert alnum_can_match(r"^(?:[1-9][0-9]{5}(?:18|19|20)[0-9]{2}[0-9]{7}[0-9Xx])$")
+    assert not alnum_can_match(r"^(?:[0-9]{3}\*{4,8}[0-9]{4})$")
+    assert not alnum_can_match(r"^(?:[^@\s]+@[^@\s]+)$")
+    assert not alnum_can_match(r"\p{Han}{2,4}")
+    assert alnum_can_match(r"[\p{Han}A-Za-z]+")
+    assert alnum_can_match(r"\p{L}+")  # letters include ASCII ones
+    assert alnum_can_match(r"(?i)\x{212A}")  # folds onto k: not read, so run
+    assert alnum_can_match(r"[[:alpha:]]+")  # POSIX classes are not read: run
+    assert alnum_can_match(r"x*-?")  # may match the empty string
+    assert not alnum_can_match(r"[\s\x{3000}]")
+    assert not alnum_can_match(r"a-b|c\.d")
+    assert alnum_can_match(r"a-b|cd")
+    assert alnum_can_match(r"[^，。]{5,80}")
+
+
+def test_alnum_only_asks_the_bytes_and_says_false_when_unsure():
+    assert alnum_only(pa.array(["123", "45X", None]))
+    assert not alnum_only(pa.array(["123", "4-5"]))
+    assert not alnum_only(pa.array(["中文"]))
+    assert not alnum_only(pa.chunked_array([["12"]]))  # not a plain array: unsure
+    sliced = pa.array(["a-b", "12", "34", "c d"]).slice(1, 2)
+    assert alnum_only(sliced)
+
+
+def test_skipping_changes_no_answer():
+    texts = _alnum_texts()
+    for pattern in _patterns():
+        expected = pc.match_substring_regex(texts, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        if pattern.startswith("^(?:") and pattern.endswith(")$"):
+            assert np.array_equal(full_match(texts, pattern), expected), pattern
+    assert replace_regex(texts, "-", "") is texts  # nothing to rewrite: the same array back
