@@ -772,23 +772,26 @@ class PersonCounter:
             return self._linking
         self._fold()
         roots = self._roots()
-        has_identity = np.zeros(self._labels, bool)
+        # Which identity kinds each root holds: one mark per (root, kind), read back in the
+        # order of roots then kinds (linear: no sort of the pairs).
         kind_codes: dict[int, int] = {}
-        ns_pairs: list[np.ndarray] = []
+        held_by: list[tuple[int, _SortedKeys]] = []
         for (namespace, _, _), space in self._spaces.items():
             kind = self.kind(namespace)
-            if kind <= 0:
-                continue
-            code = kind_codes.setdefault(kind, len(kind_codes))
+            if kind > 0:
+                held_by.append((kind_codes.setdefault(kind, len(kind_codes)), space))
+        n_kinds = max(len(kind_codes), 1)
+        holds = np.zeros((self._labels, n_kinds), bool)
+        for code, space in held_by:
             for _, labels in space.runs:
-                held = distinct(roots[labels]).astype(np.int64)
-                has_identity[held] = True
-                ns_pairs.append(held * 64 + code if len(kind_codes) <= 64 else held)
-        ns = distinct(_cat(ns_pairs, np.int64))
+                holds[roots[labels], code] = True
+        has_identity = holds.any(axis=1)
+        ns = np.flatnonzero(holds)
+        del holds
         pair_labels, pair_codes = _cat(self._pair_labels, np.int32), _cat(self._pair_codes, np.int32)
         repeated = distinct(pair_codes)
         self._linking = link_contacts(
-            roots, has_identity, ns // 64, ns % 64,
+            roots, has_identity, ns // n_kinds, ns % n_kinds,
             np.concatenate([pair_labels, self._first_label[repeated]]), np.concatenate([pair_codes, repeated]),
             max_identities=self.max_identities)
         return self._linking
@@ -811,25 +814,35 @@ class PersonCounter:
             self._row_root = row_root
         return row_root
 
-    def _quick_counts(self, node_label: np.ndarray | None = None) -> tuple[int, int]:
+    def _quick_counts(self, *node_labels: np.ndarray | None) -> list[tuple[int, int]]:
         """Distinct persons and sensitive persons when each label's person is
-        ``node_label[root]`` (the linking's labels by default), from one array per label:
-        keyed rows were given labels in row order, so no labelling of every row is made."""
-        node_label = self._link().label if node_label is None else node_label
+        ``node_label[root]`` (the linking's labels for None), for each of ``node_labels``, from
+        one array per label: keyed rows were given labels in row order, so no labelling of
+        every row is made. Labellings that give every label the same person count once."""
         flags = self._row_flags()
         keyed = (flags & _KEYED) != 0
-        person = node_label[self._parent[:self._labels]]
-        mark = np.zeros(max(self._labels, 1), bool)
-        mark[person] = True
-        personal = int(mark.sum())
-        mark[:] = False
-        mark[person[(flags[keyed] & (SENSITIVE | MINOR)) != 0]] = True
-        sensitive = int(mark.sum())
+        flagged = (flags[keyed] & (SENSITIVE | MINOR)) != 0
+        alone_personal = alone_sensitive = 0
         if self.keyless_policy == EACH_ROW_IS_A_PERSON:  # each keyless row a person of its own
             alone = flags[~keyed]
-            personal += len(alone)
-            sensitive += int(np.count_nonzero(alone & (SENSITIVE | MINOR)))
-        return personal, sensitive
+            alone_personal, alone_sensitive = len(alone), int(np.count_nonzero(alone & (SENSITIVE | MINOR)))
+        roots = self._parent[:self._labels]
+        mark = np.zeros(max(self._labels, 1), bool)
+        out: list[tuple[int, int]] = []
+        done: list[tuple[np.ndarray, tuple[int, int]]] = []
+        for node_label in node_labels:
+            person = (self._link().label if node_label is None else node_label)[roots]
+            same = next((counts for seen, counts in done if np.array_equal(seen, person)), None)
+            if same is None:
+                mark[:] = False
+                mark[person] = True
+                personal = int(mark.sum())
+                mark[:] = False
+                mark[person[flagged]] = True
+                same = (personal + alone_personal, int(mark.sum()) + alone_sensitive)
+                done.append((person, same))
+            out.append(same)
+        return out
 
     def linking_report(self) -> dict[str, Any]:
         """How contacts linked the rows: see :class:`PersonCounts`'s ``linking``."""
@@ -839,12 +852,11 @@ class PersonCounter:
         shared = [{"entity": values[c][0], "value": values[c][1], "identities": int(i), "rows": int(r)}
                   for c, i, r in zip(link.shared.tolist(), link.shared_identities.tolist(),
                                      link.shared_rows.tolist(), strict=True)]
+        strict, lenient, apart = self._quick_counts(None, link.lenient_label, np.arange(self._labels, dtype=np.int32))
         return linking_summary(
             max_identities=self.max_identities, contact_merges=link.contact_merges, conflicts=link.conflicts,
             shared=shared, placeholders=self._placeholders, placeholder_rows=self._placeholder_rows,
-            user_not_keys=len(self.not_keys), strict=self._quick_counts(),
-            lenient=self._quick_counts(link.lenient_label),
-            apart=self._quick_counts(np.arange(self._labels, dtype=np.int32)))
+            user_not_keys=len(self.not_keys), strict=strict, lenient=lenient, apart=apart)
 
     def _contact_values(self, codes: np.ndarray) -> dict[int, tuple[str, str]]:
         """Namespace and masked value of some contact codes."""
