@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import functools
 import threading
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -1250,9 +1251,7 @@ def _placeholders(keys: pa.Array, groups: list, not_keys: pa.Array) -> np.ndarra
     fake = np.zeros(len(keys), bool)
     for (kind, width), where, values in groups:
         if kind == DIGITS:
-            table = digit_placeholders(width)
-            if len(table):
-                fake[where] = table[np.minimum(np.searchsorted(table, values), len(table) - 1)] == values
+            fake[where] = _among_digit_placeholders(values, width)
         elif kind.startswith(BYTES + "@"):
             fake[where] = np.isin(values, np.array([p.encode() for p in MAIL_LOCAL_PLACEHOLDERS if len(p) == width],
                                                    dtype=f"S{width}"))
@@ -1260,6 +1259,34 @@ def _placeholders(keys: pa.Array, groups: list, not_keys: pa.Array) -> np.ndarra
             fake[where] = placeholder_mask(keys.take(pa.array(where)))
     if len(not_keys):
         fake |= placeholder_mask(keys, not_keys)
+    return fake
+
+
+@functools.cache
+def _digit_placeholder_table(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The placeholders of ``width`` digits (sorted) and a bool per hash slot: slots that hold one."""
+    table = digit_placeholders(width)
+    slots = np.zeros(1 << 16, bool)
+    slots[_slot16(table)] = True
+    return table, slots
+
+
+def _slot16(values: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return ((values * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(48)).astype(np.intp)
+
+
+def _among_digit_placeholders(values: np.ndarray, width: int) -> np.ndarray:
+    """Which digit keys (uint64) are placeholders: a hash slot rules out nearly every real key
+    at once; the few left are looked up among the placeholders."""
+    table, slots = _digit_placeholder_table(width)
+    fake = np.zeros(len(values), bool)
+    if not len(table):
+        return fake
+    maybe = np.flatnonzero(slots[_slot16(values)])
+    if len(maybe):
+        candidates = values[maybe]
+        fake[maybe] = table[np.minimum(np.searchsorted(table, candidates), len(table) - 1)] == candidates
     return fake
 
 
