@@ -20,8 +20,10 @@ What the file holds (and what it never holds):
   the key, a hash cannot be tested against a guessed phone number or ID.
 * ``log``: every record and every removal (a correction), with time and reason.
 * ``meta``: the format, the key hash scheme (``key_hash``; absent in older ledgers: BLAKE2b),
-  and a check value derived from the key, so that a wrong key is refused rather than silently
-  counting everyone twice.
+  how a transfer recorded without an id is named (``transfer_id``: ``hash-sum``; absent in
+  older ledgers: ``sorted-hashes``, see ``Ledger._default_transfer_id``), and a check
+  value derived from the key, so that a wrong key is refused rather than silently counting
+  everyone twice.
 
 The key is kept apart from the database: ``CHUJING_LEDGER_KEY`` (hex) or a key file (mode
 0600, created on first use beside the user data directory, or ``CHUJING_LEDGER_KEY_FILE``).
@@ -105,6 +107,12 @@ EXEMPT_REASONS: dict[str, dict[str, str]] = {
     "art6": {"zh": "第六条：自由贸易试验区负面清单外的数据",
              "en": "Art 6: data not on the free trade zone's negative list"},
 }
+
+# How a transfer recorded without an id is named (see Ledger._default_transfer_id): ledgers made
+# now digest the sum of the key hashes, ledgers made before the hashes in byte order.
+TRANSFER_ID_SCHEME = "hash-sum"
+LEGACY_TRANSFER_ID_SCHEME = "sorted-hashes"
+TRANSFER_ID_SCHEMES = (TRANSFER_ID_SCHEME, LEGACY_TRANSFER_ID_SCHEME)
 
 _PART_BYTES = 16 << 20
 # SQLite's page size for a new ledger: a transfer's arrays are written as 16 MB blobs, whose
@@ -227,6 +235,12 @@ class Ledger:
             if self.hash_scheme not in SCHEMES:
                 raise LedgerError(f"{path}: the ledger hashes keys with {self.hash_scheme!r}, which this version "
                                   "of chujing does not know; use the version that created it")
+            # Ledgers made before name a transfer by its hashes in byte order: they keep doing so,
+            # so that a transfer they recorded is recognised when it is recorded again.
+            self.transfer_id_scheme = meta.get("transfer_id", LEGACY_TRANSFER_ID_SCHEME)
+            if self.transfer_id_scheme not in TRANSFER_ID_SCHEMES:
+                raise LedgerError(f"{path}: the ledger names transfers by {self.transfer_id_scheme!r}, which this "
+                                  "version of chujing does not know; use the version that created it")
         except LedgerError:
             self._conn.close()
             raise
@@ -251,7 +265,8 @@ class Ledger:
                     self._conn.execute(statement)
             # Another process may have created the ledger meanwhile: the first key wins.
             for name, value in (("format", FORMAT), ("key_check", _key_check(self._key)),
-                                ("key_hash", DEFAULT_SCHEME), ("created_at", _now())):
+                                ("key_hash", DEFAULT_SCHEME), ("transfer_id", TRANSFER_ID_SCHEME),
+                                ("created_at", _now())):
                 self._conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", (name, value))
         return dict(self._conn.execute("SELECT name, value FROM meta").fetchall())
 
@@ -389,29 +404,24 @@ class Ledger:
 
     def _default_transfer_id(self, year: int, context: dict[str, Any], files: list[dict[str, Any]],
                              table: PersonTable | None, own: PersonCounts) -> str:
-        """Same export, same context → same id, so that recording it twice changes nothing."""
+        """Same export, same context → same id, so that recording it twice changes nothing.
+
+        A keyed digest of the year, the context, the files, the transfer's key hashes and its
+        counts. The key hashes enter as their sum (``hash-sum``: the hashes read as 128-bit
+        integers, added modulo 2**128, with their number), which is the same in any order and
+        needs no sort; a ledger made before this scheme (``sorted-hashes``) digests every hash
+        in byte order, as it always did, so that the transfers it recorded keep their ids.
+        """
         h = hashlib.blake2b(key=self._key, digest_size=8, person=b"chujing.transfer")
         h.update(json.dumps([year, context.get("sector"), context.get("scenario"), context.get("subject"),
                              sorted((f["path"], f["size"], f["fingerprint"], f["rows"]) for f in files)],
                             sort_keys=True, default=str).encode())
         if table is not None:
-            # The hashes in byte order, fed a slice at a time (never a sorted copy of them all),
-            # each slice gathered as 16-byte items (a gather of uint8 rows is 8 times slower)
-            # while the slice before is digested in a thread (both release the GIL).
-            from concurrent.futures import ThreadPoolExecutor
-
             hashes = np.ascontiguousarray(table.key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
-            order = _hash_order(hashes)
-            items = hashes.view(np.dtype("V16")).ravel()
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-transfer-id") as digest:
-                fed = None
-                for start in range(0, len(order), _HASH_SLICE):
-                    part = items[order[start:start + _HASH_SLICE]]
-                    if fed is not None:
-                        fed.result()
-                    fed = digest.submit(h.update, part)
-                if fed is not None:
-                    fed.result()
+            if self.transfer_id_scheme == TRANSFER_ID_SCHEME:
+                h.update(b"key hash sum" + len(hashes).to_bytes(8, "little") + _hash_sum(hashes).to_bytes(16, "little"))
+            else:
+                _digest_in_byte_order(h, hashes)
         h.update(json.dumps(own.to_dict(), sort_keys=True).encode())
         return f"{year}-{h.hexdigest()}"
 
@@ -744,6 +754,42 @@ def _hash_order(key_hash: np.ndarray) -> np.ndarray:
         tied = words[rows].astype(np.uint64)
         order[at] = rows[np.lexsort((tied[:, 1], tied[:, 0]))]
     return order
+
+
+def _hash_sum(key_hash: np.ndarray) -> int:
+    """The sum of 16-byte hashes read as little-endian 128-bit integers, modulo 2**128: four
+    sums of 32-bit limbs (none overflows 64 bits below 2**32 hashes), carried in Python.
+
+    >>> h = np.zeros((3, 16), np.uint8); h[:, 15] = 0x80; h[0, 0] = 1
+    >>> _hash_sum(h) == (3 * 2**127 + 1) % 2**128
+    True
+    """
+    limbs = np.ascontiguousarray(key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES).view("<u4")
+    total = 0
+    for start in range(0, len(limbs), 1 << 30):
+        part = limbs[start:start + (1 << 30)]
+        # a column at a time: numpy's sum along the rows of a 4-wide array is 5 times slower
+        total += sum(int(part[:, k].sum(dtype=np.uint64)) << (32 * k) for k in range(4))
+    return total % (1 << 128)
+
+
+def _digest_in_byte_order(h: Any, hashes: np.ndarray) -> None:
+    """Feed ``h`` the hashes in byte order (the ``sorted-hashes`` transfer id), a slice at a time
+    (never a sorted copy of them all), each slice gathered as 16-byte items (a gather of uint8
+    rows is 8 times slower) while the slice before is digested in a thread (both release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = _hash_order(hashes)
+    items = hashes.view(np.dtype("V16")).ravel()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-transfer-id") as digest:
+        fed = None
+        for start in range(0, len(order), _HASH_SLICE):
+            part = items[order[start:start + _HASH_SLICE]]
+            if fed is not None:
+                fed.result()
+            fed = digest.submit(h.update, part)
+        if fed is not None:
+            fed.result()
 
 
 def hash_keys(key: bytes, namespace: str, keys: pa.Array, scheme: str = DEFAULT_SCHEME) -> np.ndarray:

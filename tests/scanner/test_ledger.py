@@ -113,29 +113,66 @@ def test_rerecording_the_same_transfer_changes_nothing(ledger_path):
     assert n_transfers(ledger_path) == 2
 
 
-def test_default_transfer_id_is_the_digest_of_the_hashes_in_byte_order(ledger_path, monkeypatch):
-    """The id a transfer gets without --transfer-id is what every version since the ledger's
-    first has digested (the context, the files, every key hash in byte order, the counts), so a
-    transfer recorded by an older version is recognised; computed here the plain way, with
-    numpy's sort of the hashes. Seven IDs on one phone: a shared contact, its hash kept per holder."""
-    monkeypatch.setenv(ledger_mod.KEY_ENV, "5a" * 32)
+def shared_phone_transfer() -> PersonCounter:
+    """Seven ID numbers on one phone (a shared contact: its hash is kept once per holder) and a
+    phone-only row."""
     ids = ["11010519491231002X", "110105194912310037", "110105194912310053", "110105194912310045",
            "110105194912310061", "11010519491231007X", "110105194912310088", None]
     c = PersonCounter(SCAN_DATE, identity={"CN_RESIDENT_ID"})
     c.add_batch({"CN_MOBILE_PHONE": pa.array([PHONE_A] * 7 + [PHONE_B]), "CN_RESIDENT_ID": pa.array(ids)},
                 {"personal": np.ones(8, bool)}, subject="trial_subject")
-    files = [{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 8}]
-    with open_ledger(ledger_path) as lg:
-        table = c.person_table(lg.hash_keys)
-        recorded = record(lg, c, files=files)
-    hashes = np.ascontiguousarray(table.key_hash).view(np.dtype(f"V{HASH_BYTES}")).ravel()
-    assert len(hashes) > len(np.unique(hashes))  # the shared phone, once per holder
+    return c
+
+
+def expected_transfer_id(c: PersonCounter, hashes: np.ndarray, scheme: str) -> str:
+    """The default transfer id computed the plain way: the context and files, then the key hashes
+    (their number and sum as 128-bit integers, or every hash in byte order by numpy's sort),
+    then the counts."""
     h = hashlib.blake2b(key=bytes.fromhex("5a" * 32), digest_size=8, person=b"chujing.transfer")
     h.update(json.dumps([2026, TRIAL["sector"], TRIAL["scenario"], TRIAL["subject"],
                          [["x.csv", 10, "ab", 8]]], sort_keys=True).encode())
-    h.update(np.sort(hashes).tobytes())
+    items = np.ascontiguousarray(hashes).view(np.dtype(f"V{HASH_BYTES}")).ravel()
+    if scheme == "hash-sum":
+        total = sum(int.from_bytes(item.tobytes(), "little") for item in items) % 2**128
+        h.update(b"key hash sum" + len(items).to_bytes(8, "little") + total.to_bytes(16, "little"))
+    else:
+        h.update(np.sort(items).tobytes())
     h.update(json.dumps(c.result().to_dict(), sort_keys=True).encode())
-    assert recorded["transfer_id"] == f"2026-{h.hexdigest()}"
+    return f"2026-{h.hexdigest()}"
+
+
+@pytest.mark.parametrize("older", [False, True])
+def test_default_transfer_id(ledger_path, monkeypatch, older):
+    """A transfer recorded without --transfer-id is named by a keyed digest of its context,
+    files, key hashes and counts: a new ledger digests the hashes' sum (no sort); a ledger made
+    before (no ``transfer_id`` in its meta) digests every hash in byte order, as every version
+    before did, so a transfer an older version recorded is recognised when recorded again."""
+    monkeypatch.setenv(ledger_mod.KEY_ENV, "5a" * 32)
+    c = shared_phone_transfer()
+    files = [{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 8}]
+    with open_ledger(ledger_path) as lg:
+        assert lg.transfer_id_scheme == "hash-sum"
+    if older:
+        with sqlite3.connect(ledger_path) as conn:
+            conn.execute("DELETE FROM meta WHERE name = 'transfer_id'")
+    with open_ledger(ledger_path) as lg:
+        table = c.person_table(lg.hash_keys)
+        first = record(lg, c, files=files)
+        again = record(lg, shared_phone_transfer(), files=files)
+    hashes = np.ascontiguousarray(table.key_hash).view(np.dtype(f"V{HASH_BYTES}")).ravel()
+    assert len(hashes) > len(np.unique(hashes))  # the shared phone, once per holder
+    assert first["transfer_id"] == expected_transfer_id(c, table.key_hash, "sorted-hashes" if older else "hash-sum")
+    assert again["transfer_id"] == first["transfer_id"] and again["already_recorded"] is True
+    assert n_transfers(ledger_path) == 1
+
+
+def test_a_ledger_naming_transfers_in_an_unknown_way_is_refused(ledger_path):
+    with open_ledger(ledger_path):
+        pass
+    with sqlite3.connect(ledger_path) as conn:
+        conn.execute("UPDATE meta SET value = 'tomorrow' WHERE name = 'transfer_id'")
+    with pytest.raises(LedgerError, match="names transfers by 'tomorrow'"):
+        open_ledger(ledger_path)
 
 
 @pytest.mark.parametrize("n, prefix_bytes, repeated", [(2, 0, 1), (300, 7, 0), (5000, 6, 500), (5000, 0, 2000),
