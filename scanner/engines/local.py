@@ -367,12 +367,12 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
         schema = meta.schema
         plans, classifications, decided, key_columns, table = \
             prepared.planned or plan_file(source, prepared, detectors, options, decisions)
-        profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
         if meta.whole is None and prepared.counted is None:  # read again to be counted
             pause_between_reads()
         if prepared.counted is not None:  # counted with files of its shape (_SmallFiles)
             profiles = prepared.counted.hand_over(plans, counter, file_report, source, options)
         else:
+            profiles = {f.name: ColumnProfile(f.name, str(f.type)) for f in schema}
             _count_rows(source, options, plans, key_columns, profiles, counter, file_report, table,
                         whole=meta.whole, matches=prepared.matches)
         prepared.release()
@@ -617,8 +617,9 @@ GROUP_FILES = 512
 GROUP_BYTES = 32 << 20
 # From this many small files on, a second process prepares some of the groups
 # (:class:`_SmallFiles`; ``CHUJING_JOBS=1`` keeps the scan in one process). Its start costs
-# about a second of the other core: a few hundred small files pay for it.
-PARALLEL_FILES = 200
+# about 2 s of CPU (a fresh interpreter importing pyarrow, pandas and the detectors), what
+# about a thousand small files take: fewer do not pay for it (on a loaded machine 2,000 did not).
+PARALLEL_FILES = 1000
 PARALLEL_GROUP_FILES = 128
 # Seconds the scan waits for its worker to be up before it prepares a group itself (tests wait).
 WORKER_WAIT = 0.0
