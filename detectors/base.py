@@ -392,6 +392,15 @@ def full_match(values: pa.Array, anchored: str) -> np.ndarray:
     """
     if not alnum_can_match(anchored) and alnum_only(values):
         return np.zeros(len(values), bool)  # it needs a character none of the values has
+    bounded = _bounded_class(anchored)
+    if bounded is not None and len(values):
+        # One character class repeated m..n times: RE2's automaton counts every repetition
+        # (a state per count); the length and the class are asked apart, each in one pass.
+        one, low, high = bounded
+        length = pc.utf8_length(values)
+        ok = pc.and_(pc.and_(pc.greater_equal(length, low), pc.less_equal(length, high)),
+                     pc.match_substring_regex(values, f"^(?:{one})*$"))
+        return ok.fill_null(False).to_numpy(zero_copy_only=False)
     ascii_form = _ascii_form(anchored)
     if ascii_form is not None and len(values):
         # On ASCII text, \p{L} and \p{N} are [A-Za-z] and [0-9]: the ASCII form of the pattern
@@ -407,6 +416,22 @@ def full_match(values: pa.Array, anchored: str) -> np.ndarray:
                 ok[where] = full_match(part, pattern) if pattern else _full_match_as_written(part, anchored)
             return ok
     return _full_match_as_written(values, anchored)
+
+
+_ONE_CLASS_REPEATED = re.compile(r"\^\(\?:(\[(?:[^\]\\]|\\.)*\]|\\p\{\w+\})\{(\d+),(\d+)\}\)\$")
+
+
+@functools.cache
+def _bounded_class(anchored: str) -> tuple[str, int, int] | None:
+    r"""``(class, m, n)`` when ``anchored`` is one character class repeated m..n times, else None.
+
+    >>> _bounded_class("^(?:[^，。]{5,80})$"), _bounded_class("^(?:[0-9]{17}[0-9X])$")
+    (('[^，。]', 5, 80), None)
+    """
+    whole = _ONE_CLASS_REPEATED.fullmatch(anchored)
+    if whole is None or int(whole.group(2)) > int(whole.group(3)):
+        return None
+    return whole.group(1), int(whole.group(2)), int(whole.group(3))
 
 
 def _full_match_as_written(values: pa.Array, anchored: str) -> np.ndarray:

@@ -1,0 +1,30 @@
+"""full_match's shortcuts answer exactly as RE2 does with the pattern as written."""
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from detectors.base import full_match
+
+ALPHABET = "ab1，。！？；!?;\n中文·X "
+
+
+@pytest.mark.parametrize("pattern", [
+    r"^(?:[^，。！？；!?;\n]{5,80})$",
+    r"^(?:\p{Han}{2,4})$",
+    r"^(?:[0-9A-Z]{0,3})$",
+    r"^(?:[^a]{1,1})$",
+])
+def test_one_class_repeated_is_matched_as_written(pattern):
+    rng = random.Random(3)
+    texts = ["", None, "中文中文", "a" * 100, "中" * 80, "中" * 81]
+    for _ in range(3000):
+        texts.append("".join(rng.choice(ALPHABET) for _ in range(rng.choice([0, 1, 2, 4, 5, 6, 40, 79, 80, 81, 90]))))
+    values = pa.array(texts, pa.string())
+    expected = pc.match_substring_regex(values, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+    assert np.array_equal(full_match(values, pattern), expected)
+    sliced = values.slice(7, 1000)
+    assert np.array_equal(full_match(sliced, pattern), expected[7:1007])
