@@ -9,7 +9,13 @@ in their order. The thresholds are lowered so that a few dozen files make severa
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +23,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.engines import local
 
+ROOT = Path(__file__).resolve().parents[2]
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -98,3 +105,50 @@ def test_two_processes_full_scan_and_record(tmp_path, many_groups):
         reports.append(report)
     assert reports[0] == reports[1]
     assert reports[0]["persons"]["personal"] > 0 and reports[0]["persons"]["year_to_date"]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to find the worker")
+def test_ctrl_c_with_the_worker_running_exits_130_with_one_line_and_ends_it(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _write_folder(folder, random.Random(2), files=120)
+    # the real command, with the tuning of the fixture above: the worker is up before the first group
+    code = ("import scanner.engines.local as L; L.PARALLEL_FILES = 20; L.PARALLEL_GROUP_FILES = L.GROUP_FILES = 8; "
+            "L.WORKER_WAIT = 60.0; from scanner.cli import run; run()")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", CHUJING_JOBS="2")
+    proc = subprocess.Popen([sys.executable, "-c", code, "scan", str(folder), "--format", "json", "--log-json",
+                             "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env=env, bufsize=0)
+    started = time.monotonic()
+    seen = b""
+    while b"file 20 of" not in seen and time.monotonic() - started < 120:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen += line
+    assert b"file 20 of" in seen, seen[-500:]
+    workers = _children(proc.pid)
+    assert workers, "no worker process"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert out == b""
+    lines = [line for line in err.decode().strip().splitlines() if '"level": "info"' not in line]
+    assert lines == ["chujing: interrupted"], lines[-3:]
+    assert b"Traceback" not in err
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)  # ended and reaped
