@@ -111,7 +111,9 @@ def validate_array(values: pa.Array) -> np.ndarray:
         given = pc.replace_with_mask(pc.utf8_slice_codeunits(han, 1), pa.array(compound),
                                      pc.utf8_slice_codeunits(han.filter(pa.array(compound)), 2))
         n_given = np.where(compound, lengths - 2, lengths - 1)
-        n_rare = pc.utf8_length(replace_regex(given, pattern=common, replacement="")).to_numpy(zero_copy_only=False)
+        # ``common`` is one character class: its matches are single characters, counted in place.
+        n_rare = (pc.utf8_length(given).to_numpy(zero_copy_only=False)
+                  - pc.count_substring_regex(given, common).to_numpy(zero_copy_only=False))
         is_place = pc.is_in(han, value_set=places).to_numpy(zero_copy_only=False)
         ok = has_surname & (n_given >= 1) & (n_rare * 2 <= n_given) & ~is_place
         # Minority names with a middle dot are transliterations: any characters.
