@@ -625,6 +625,8 @@ PARALLEL_GROUP_FILES = 128
 WORKER_WAIT = 0.0
 # Groups the main process prepares ahead of their turn while the worker prepares the one due.
 LOCAL_AHEAD = 2
+# A worker that answers nothing this long (a group takes seconds) is taken for hung.
+WORKER_SILENCE = 600.0
 
 
 def small_file_groups(sources: list[Source], group_files: int = GROUP_FILES) -> list[tuple[int, int]]:
@@ -678,8 +680,10 @@ class _SmallFiles:
     The runs are cut into groups up front (:func:`small_file_groups`). Where a folder holds
     many of them and the machine a second core, a worker process (:mod:`scanner.engines.workers`)
     prepares some groups while this process prepares the others and counts every file in turn:
-    groups are handed to the worker two ahead, and while the group whose turn it is is still
-    there, this process prepares the next one itself (one group ahead at most)."""
+    groups are handed to the worker two ahead; a group it has not begun when its turn comes is
+    taken back and prepared here, and while it finishes the one due, this process prepares
+    later groups itself (:data:`LOCAL_AHEAD` at most). A worker silent for
+    :data:`WORKER_SILENCE` seconds is ended, and its groups prepared here."""
 
     def __init__(self, sources: list[Source], options: ScanOptions, detectors: list[Detector], decisions=None,
                  parallel: bool = True):
@@ -761,7 +765,11 @@ class _SmallFiles:
                 self.back[k] = self.prepare_group(*self.groups[k])
                 self._feed()
                 continue
-            self._receive(timeout=None)
+            waiting = len(self.back)
+            self._receive(timeout=WORKER_SILENCE)
+            if len(self.back) == waiting and self.worker is not None:
+                log.debug("the worker process sent nothing for %s s: ended", WORKER_SILENCE)
+                self._lost()
 
     def _feed(self) -> None:
         """Keep two groups at the worker, once it is up."""
