@@ -58,6 +58,26 @@ def _printable_ascii(values: pa.Array) -> bool:
     return data is not None and (not len(data) or (int(data.min()) > 0x20 and int(data.max()) < 0x7F))
 
 
+def replace_regexes(values: pa.Array, rewrites: tuple[tuple[str, str], ...]) -> pa.Array:
+    """``replace_regex`` with each ``(pattern, replacement)`` in turn, run only on the values
+    that one of the patterns matches (found in one pass): a value none of them matches is left
+    unchanged by every step, so only the others can change.
+
+    >>> replace_regexes(pa.array(["a b", "ab", "a-b"]), (("-", ""), (" ", ""))).to_pylist()
+    ['ab', 'ab', 'ab']
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    hit = pc.match_substring_regex(values, "|".join(f"(?:{p})" for p, _ in rewrites)).fill_null(False)
+    found = pc.sum(hit).as_py() or 0
+    if not found:
+        return values
+    rewritten = values if found * 2 > len(values) else values.filter(hit)
+    for pattern, replacement in rewrites:
+        rewritten = replace_regex(rewritten, pattern, replacement)
+    return rewritten if found * 2 > len(values) else pc.replace_with_mask(values, hit, rewritten)
+
+
 def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·.]") -> pa.Array:
     """Remove spaces, dashes, middle dots and dots anywhere in the value."""
     return replace_regex(values, separators, "")

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import resources
-from detectors.base import Detector, replace_regex
+from detectors.base import Detector, replace_regexes
 
 ENTITY = "PERSON_NAME"
 SENSITIVE = False
@@ -87,12 +87,16 @@ def _pinyin_regex() -> str:
 def normalise(values: pa.Array) -> pa.Array:
     # Every white space (\f and \v too) collapses to one space and the ends are trimmed last,
     # so that normalising twice changes nothing.
-    values = replace_regex(values, pattern=r"[\s\x{3000}\x{a0}]+", replacement=" ")
-    values = replace_regex(values, pattern=r"(\p{Han})\s*[•・.．]\s*(\p{Han})", replacement=r"\1·\2")
-    values = replace_regex(values, pattern=r"^([A-Za-z]+)\s*[,，/]\s*", replacement=r"\1 ")
-    values = replace_regex(values, pattern=r"([A-Za-z])-([A-Za-z])", replacement=r"\1 \2")
-    values = replace_regex(values, pattern=r"\s+", replacement=" ")
-    return pc.utf8_trim(values, characters=" ")
+    return pc.utf8_trim(replace_regexes(values, _REWRITES), characters=" ")
+
+
+_REWRITES = (
+    (r"[\s\x{3000}\x{a0}]+", " "),
+    (r"(\p{Han})\s*[•・.．]\s*(\p{Han})", r"\1·\2"),
+    (r"^([A-Za-z]+)\s*[,，/]\s*", r"\1 "),
+    (r"([A-Za-z])-([A-Za-z])", r"\1 \2"),
+    (r"\s+", " "),
+)
 
 
 def validate_array(values: pa.Array) -> np.ndarray:

@@ -28,3 +28,18 @@ def test_one_class_repeated_is_matched_as_written(pattern):
     assert np.array_equal(full_match(values, pattern), expected)
     sliced = values.slice(7, 1000)
     assert np.array_equal(full_match(sliced, pattern), expected[7:1007])
+
+
+def test_rewrites_run_only_where_one_matches_give_the_sequential_result():
+    from detectors.base import replace_regex, replace_regexes
+    from detectors.person_name import _REWRITES
+
+    rng = random.Random(11)
+    texts = [None, "", "欧阳 娜娜", " 王\u3000小明 ", "Zhang , San", "Li-Ming", "李 · 明", "阿卜杜•热合曼"]
+    texts += ["".join(rng.choice("王李 ·•.．-,，/ab\u3000\u00a0\tZ") for _ in range(rng.randint(0, 8))) for _ in range(3000)]
+    values = pa.array(texts, pa.string())
+    for part in (values, values.slice(0, 20), values.slice(5, 3)):
+        expected = part
+        for pattern, replacement in _REWRITES:
+            expected = replace_regex(expected, pattern, replacement)
+        assert replace_regexes(part, _REWRITES).to_pylist() == expected.to_pylist()
