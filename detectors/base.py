@@ -68,6 +68,8 @@ def replace_regexes(values: pa.Array, rewrites: tuple[tuple[str, str], ...]) -> 
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if all(_spares_alnum(p) or not alnum_can_match(p) for p, _ in rewrites) and alnum_only(values):
+        return values
     hit = pc.match_substring_regex(values, "|".join(f"(?:{p})" for p, _ in rewrites)).fill_null(False)
     found = pc.sum(hit).as_py() or 0
     if not found:

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, replace_regex
+from detectors.base import Detector, replace_regexes, strip_whitespace
 from detectors.checks import valid_ymd
 
 ENTITY = "BIRTH_DATE"
@@ -43,10 +43,10 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
-    values = replace_regex(values, pattern=r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", replacement="")
-    values = replace_regex(values, pattern=r"[年月/.]", replacement="-")
-    return replace_regex(values, pattern=r"日$", replacement="")
+    return replace_regexes(strip_whitespace(values), _REWRITES)
+
+
+_REWRITES = ((r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", ""), (r"[年月/.]", "-"), (r"日$", ""))
 
 
 def _ymd(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

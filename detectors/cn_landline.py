@@ -21,7 +21,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector, replace_regex
+from detectors.base import Detector, replace_regexes
 
 ENTITY = "CN_LANDLINE"
 SENSITIVE = False
@@ -59,12 +59,16 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = replace_regex(values, pattern="[\\s\u3000()（）]", replacement="")
-    values = replace_regex(values, pattern=r"(?:转|(?i:ext)\.?|x|分机)\d{1,5}$", replacement="")
-    values = replace_regex(values, pattern=r"^(?:\+86|0086)-?0?", replacement="0")
+    return pc.replace_substring(replace_regexes(values, _REWRITES), pattern="-", replacement="")
+
+
+_REWRITES = (
+    ("[\\s\u3000()（）]", ""),
+    (r"(?:转|(?i:ext)\.?|x|分机)\d{1,5}$", ""),
+    (r"^(?:\+86|0086)-?0?", "0"),
     # a third dashed group is an extension: 010-65529988-801
-    values = replace_regex(values, pattern=r"^(0\d{2,3})-(\d{7,8})-\d{1,5}$", replacement=r"\1\2")
-    return pc.replace_substring(values, pattern="-", replacement="")
+    (r"^(0\d{2,3})-(\d{7,8})-\d{1,5}$", r"\1\2"),
+)
 
 
 DETECTOR = Detector(

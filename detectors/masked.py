@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import cn_bank_card, cn_mobile_phone, cn_resident_id
-from detectors.base import Detector, replace_regex
+from detectors.base import Detector, replace_regex, replace_regexes, strip_whitespace
 
 STAR = "*"
 _PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3]|91)"
@@ -57,11 +57,10 @@ def is_scientific(value: str) -> bool:
 
 def normalise(values: pa.Array) -> pa.Array:
     """Stars of any width become ``*``; spaces and dashes go; an e-notation's ``e`` is upper case."""
-    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
-    values = replace_regex(values, "[＊●•×]", STAR)
-    values = replace_regex(values, r"^(?:\+86|0086)[\s\-]?", "")
-    values = replace_regex(values, r"[\s\-]", "")
-    return pc.utf8_upper(values)
+    return pc.utf8_upper(replace_regexes(strip_whitespace(values), _REWRITES))
+
+
+_REWRITES = (("[＊●•×]", STAR), (r"^(?:\+86|0086)[\s\-]?", ""), (r"[\s\-]", ""))
 
 
 def _validator(min_digits: int) -> object:
