@@ -450,7 +450,8 @@ class Ledger:
         rows = []
         for name, values in arrays.items():
             # Parts are views of the array, not copies: the table is held once while it is written.
-            data = memoryview(np.ascontiguousarray(values, dtype=_ARRAY_DTYPES.get(name, _ENTITY_DTYPE))).cast("B")
+            data = memoryview(np.ascontiguousarray(values, dtype=_ARRAY_DTYPES.get(name, _ENTITY_DTYPE))
+                              .reshape(-1).view(np.uint8))  # bytes, also of an empty array
             for part, start in enumerate(range(0, max(len(data), 1), _PART_BYTES)):
                 rows.append((transfer_id, name, part, data[start:start + _PART_BYTES]))
         self._conn.executemany("INSERT INTO person_arrays (transfer_id, name, part, data) VALUES (?, ?, ?, ?)", rows)

@@ -206,6 +206,16 @@ def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path, m
     assert page_size == {"new.sqlite": 65536, "older.sqlite": 4096}
 
 
+def test_a_transfer_without_persons_is_recorded(ledger_path):
+    """An export with no personal data recorded (its arrays are empty) is a transfer of no
+    one, not a ledger that cannot be read."""
+    with open_ledger(ledger_path) as lg:
+        empty = record(lg, PersonCounter(SCAN_DATE), "nobody")
+        assert (empty["personal"], empty["transfers"]) == (0, 1)
+        after = record(lg, counter([PHONE_A]), "one")
+        assert (after["personal"], after["transfers"]) == (1, 2)
+
+
 def test_exempt_transfers_are_recorded_but_not_counted(ledger_path):
     with open_ledger(ledger_path) as lg:
         record(lg, counter([PHONE_A]), "counted")
