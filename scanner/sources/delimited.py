@@ -161,6 +161,8 @@ def sniff_delimiter(text: str, path: str = "") -> str:
         lines = lines[:-1]  # the last line of a sample may be cut
     best, best_score = None, 0.0
     for delim in [",", "\t", "|", ";", "\x01"]:
+        if not any(delim in line for line in lines):
+            continue  # no field holds it: every row one field (what parsing them would say)
         counts = []
         try:
             for row in csv.reader(lines, delimiter=delim):
@@ -386,6 +388,8 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         names = [f"column_{i + 1}" for i in range(len(cells))] if headerless else header_names(cells)
         if utf16:
             reader_input = _TextReader(fh, prefix, encoding, source.path)
+        elif encoding in ("utf-8", "utf-8-sig") and source.compression is None and len(prefix) == source.size:
+            reader_input = pa.BufferReader(prefix)  # a small file, read whole by the sniffing: not opened again
         else:
             reader_input = _native_utf8(fh, encoding) or _TextReader(fh, prefix, encoding, source.path)
         ragged: dict[str, int] = {}
