@@ -358,12 +358,16 @@ class Detector:
         parts = self.match_parts(values, header_shape=header_named, validate=check)
         return parts.ok(header_named=header_named, check=check), parts.normalised
 
-    def match_parts(self, values: pa.Array, header_shape: bool = False, validate: bool = True) -> MatchParts:
+    def match_parts(self, values: pa.Array, header_shape: bool | np.ndarray = False,
+                    validate: bool = True) -> MatchParts:
         """The pieces :meth:`valid_mask` combines, computed once over ``values``.
 
         Arrow compiles a pattern on every call, so a wide table is matched one detector at a
         time over all its columns put end to end (:func:`concat_text`), and each column's
         reading (header named or not, checksum or not) is combined from the pieces.
+        ``header_shape``: also the looser header shape, on every value (True) or on the values
+        a bool per value marks (the columns whose header names the entity: the only ones that
+        read it); the other values' header shape is False.
         """
         values = _as_string(values)
         normalised = self.normalise(strip_whitespace(values))
@@ -376,7 +380,12 @@ class Detector:
                 if self.validate is not None and shape.any():
                     idx = np.flatnonzero(shape)
                     checked[idx] = np.asarray(self.validate(normalised.take(pa.array(idx))), dtype=bool)
-        if header_shape and self.header_pattern is not None:
+        if self.header_pattern is not None and isinstance(header_shape, np.ndarray):
+            header = np.zeros(n, bool)
+            where = np.flatnonzero(header_shape)
+            if len(where):
+                header[where] = full_match(normalised.take(pa.array(where)), self.anchored_header_pattern)
+        elif self.header_pattern is not None and not isinstance(header_shape, np.ndarray) and header_shape:
             header = full_match(normalised, self.anchored_header_pattern)
         if self.placeholder is not None and ((shape is not None and shape.any()) or (header is not None and header.any())):
             fake = pc.match_substring_regex(normalised, f"^(?:{self.placeholder})$").fill_null(False) \
@@ -461,6 +470,20 @@ def _full_match_as_written(values: pa.Array, anchored: str) -> np.ndarray:
     if loose is None:
         return pc.match_substring_regex(values, anchored).fill_null(False).to_numpy(zero_copy_only=False)
     ok = pc.match_substring_regex(values, loose).fill_null(False).to_numpy(zero_copy_only=False).copy()
+    bound = _loose_bound(anchored)
+    if bound is not None and ok.any():
+        # No value of at most ``bound`` characters can repeat one character more often than
+        # that: for them the loose form's answer is the exact one.
+        idx = np.flatnonzero(ok)
+        longer = pc.greater(pc.utf8_length(values.take(pa.array(idx))), bound).to_numpy(zero_copy_only=False)
+        ok[idx[~longer]] = True
+        if not longer.any():
+            return ok
+        ok[idx[longer]] = False
+        idx = idx[longer]
+        ok[idx] = pc.match_substring_regex(values.take(pa.array(idx)), anchored).fill_null(False) \
+            .to_numpy(zero_copy_only=False)
+        return ok
     if ok.any():
         idx = np.flatnonzero(ok)
         exact = pc.match_substring_regex(values.take(pa.array(idx)), anchored)
@@ -471,6 +494,34 @@ def _full_match_as_written(values: pa.Array, anchored: str) -> np.ndarray:
 _BOUNDED_REPEAT = re.compile(r"(?<!\\)\{(\d+),(\d+)\}")
 _BRACE_IN_CLASS = re.compile(r"\[[^\]]*\{")
 _UNICODE_CLASS = re.compile(r"\\[pP]\{\w+\}")
+
+
+@functools.cache
+def _loose_bound(pattern: str) -> int | None:
+    r"""The smallest upper bound :func:`_loose_form` opens, when every repetition it opens is
+    of one character (a class, ``\p{..}``, an escaped or plain character): then a value of at
+    most that many characters matches ``pattern`` exactly when it matches the loose form.
+    None otherwise.
+
+    >>> _loose_bound("^(?:[a-z]{0,63}@x\\p{L}{2,24})$"), _loose_bound("^(?:(?:ab){0,20})$")
+    (24, None)
+    """
+    if _loose_form(pattern) is None:
+        return None
+    bounds = []
+    for m in _BOUNDED_REPEAT.finditer(pattern):
+        if int(m.group(2)) <= 8:
+            continue
+        before = pattern[:m.start()]
+        one_char = before.endswith(("]", ".")) or _UNICODE_CLASS_AT_END.search(before) is not None \
+            or (len(before) >= 1 and before[-1] not in "()|?*+{}" and not before.endswith("\\"))
+        if not one_char:
+            return None
+        bounds.append(int(m.group(2)))
+    return min(bounds) if bounds else None
+
+
+_UNICODE_CLASS_AT_END = re.compile(r"\\[pP]\{\w+\}$")
 
 
 @functools.cache

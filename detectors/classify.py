@@ -396,7 +396,14 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
     named = {e for _, _, item_hits in chunk for e, hit in item_hits.items() if hit == 1}
     running_detectors = [det for det in detectors if det.entity in used and (
         det.pattern is not None or (det.entity in named and det.header_pattern is not None))]
-    for det, parts in zip(running_detectors, _match_all(running_detectors, text, named), strict=True):
+    # The header shape is read only in the columns whose header names the entity.
+    named_rows: dict[str, np.ndarray] = {}
+    for k, (_, _, item_hits) in enumerate(chunk):
+        for entity, hit in item_hits.items():
+            if hit == 1:
+                rows = named_rows.setdefault(entity, np.zeros(len(text), bool))
+                rows[int(starts[k]): int(starts[k]) + int(lengths[k])] = True
+    for det, parts in zip(running_detectors, _match_all(running_detectors, text, named_rows), strict=True):
         if parts is None:
             continue
         running = np.concatenate([[0], np.cumsum(parts.any_candidate() & present, dtype=np.int64)])
@@ -439,10 +446,11 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
 PARALLEL_VALUES = 1 << 15
 
 
-def _match_all(detectors: list[Detector], text: pa.Array, named: set[str]):
-    """Each detector's compacted matches over ``text``, in the detectors' order."""
+def _match_all(detectors: list[Detector], text: pa.Array, named_rows: dict[str, np.ndarray]):
+    """Each detector's compacted matches over ``text``, in the detectors' order; the header
+    shape only on the rows ``named_rows`` gives for its entity."""
     def match(det: Detector) -> MatchParts | None:
-        return _compact(det.match_parts(text, header_shape=det.entity in named))
+        return _compact(det.match_parts(text, header_shape=named_rows.get(det.entity, False)))
 
     if len(text) < PARALLEL_VALUES or len(detectors) < 2:
         yield from map(match, detectors)

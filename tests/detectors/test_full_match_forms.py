@@ -43,3 +43,21 @@ def test_rewrites_run_only_where_one_matches_give_the_sequential_result():
         for pattern, replacement in _REWRITES:
             expected = replace_regex(expected, pattern, replacement)
         assert replace_regexes(part, _REWRITES).to_pylist() == expected.to_pylist()
+
+
+def test_loose_forms_answer_as_written_below_and_above_their_bounds():
+    from detectors.registry import builtin_detectors
+
+    rng = random.Random(23)
+    words = ["北京市朝阳区建国路88号", "Room 5 Building 3", "road", "a@b.cn", "ab.cd@例子.中国", "x" * 70 + "@qq.com",
+             "文三路477号", "\n路", "省" + "中" * 117, "中" * 118 + "路" + "中" * 118, "中" * 119 + "路", "路" + "中" * 119]
+    texts = [None, ""] + words
+    for _ in range(2000):
+        texts.append("".join(rng.choice(words + ["中", "a", " ", ".", "@"]) for _ in range(rng.randint(1, 30))))
+    values = pa.array(texts, pa.string())
+    patterns = []
+    for det in builtin_detectors():
+        patterns += [p for p in (det.anchored_pattern, det.anchored_header_pattern) if p]
+    for pattern in patterns:
+        expected = pc.match_substring_regex(values, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        assert np.array_equal(full_match(values, pattern), expected), pattern
