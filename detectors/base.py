@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +43,31 @@ ArrayValidator = Callable[[pa.Array], np.ndarray]
 ArrayTransform = Callable[[pa.Array], pa.Array]
 
 
+_REMEMBERED: dict[tuple, tuple[weakref.ref, pa.Array | None]] = {}
+
+
+def per_array(transform: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
+    """Remember a transform's result for as long as its input array lives: the detectors of a
+    chunk (or of a column's batch) strip and normalise the same array in turn, and Arrow arrays
+    are immutable. The input is held weakly, and a result that is the input itself is not held
+    at all (it would keep the input alive)."""
+    @functools.wraps(transform)
+    def remembered(values: pa.Array, *args: Any) -> pa.Array:
+        if type(values) is not pa.StringArray:
+            return transform(values, *args)
+        key = (transform.__name__, id(values), args)
+        seen = _REMEMBERED.get(key)
+        if seen is not None and seen[0]() is values:
+            return values if seen[1] is None else seen[1]
+        out = transform(values, *args)
+        _REMEMBERED[key] = (weakref.ref(values, lambda _, key=key: _REMEMBERED.pop(key, None)),
+                            None if out is values else out)
+        return out
+
+    return remembered
+
+
+@per_array
 def strip_whitespace(values: pa.Array) -> pa.Array:
     """Trim surrounding white space (also the ideographic space U+3000).
 
@@ -80,6 +107,7 @@ def replace_regexes(values: pa.Array, rewrites: tuple[tuple[str, str], ...]) -> 
     return rewritten if found * 2 > len(values) else pc.replace_with_mask(values, hit, rewritten)
 
 
+@per_array
 def remove_separators(values: pa.Array, separators: str = "[\\s\\-\u3000\u00a0·.]") -> pa.Array:
     """Remove spaces, dashes, middle dots and dots anywhere in the value."""
     return replace_regex(values, separators, "")
@@ -161,6 +189,7 @@ def keep_ends_mask(head: int, tail: int) -> Callable[[str], str]:
     return mask
 
 
+@per_array
 def upper_compact(values: pa.Array) -> pa.Array:
     """Remove separators and upper-case: the normaliser of letter-and-digit identifiers."""
     return pc.utf8_upper(remove_separators(values))

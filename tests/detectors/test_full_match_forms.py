@@ -61,3 +61,27 @@ def test_loose_forms_answer_as_written_below_and_above_their_bounds():
     for pattern in patterns:
         expected = pc.match_substring_regex(values, pattern).fill_null(False).to_numpy(zero_copy_only=False)
         assert np.array_equal(full_match(values, pattern), expected), pattern
+
+
+def test_a_transform_is_remembered_only_while_its_input_lives():
+    import gc
+
+    from detectors import base
+
+    calls = []
+
+    @base.per_array
+    def shout(values):
+        calls.append(1)
+        return values if values.null_count else pc.utf8_upper(values)
+
+    values = pa.array(["a", "b"])
+    assert shout(values).to_pylist() == ["A", "B"] and shout(values).to_pylist() == ["A", "B"]
+    assert len(calls) == 1
+    same = pa.array(["a", None])
+    assert shout(same) is same and shout(same) is same and len(calls) == 2
+    before = len(base._REMEMBERED)
+    del values, same
+    gc.collect()
+    assert len(base._REMEMBERED) == before - 2  # neither input is kept alive by what was remembered
+    assert shout(pa.chunked_array([["a"]])).to_pylist() == ["A"]  # not a plain array: not remembered
