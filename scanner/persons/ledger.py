@@ -744,7 +744,12 @@ def _hash_order(key_hash: np.ndarray) -> np.ndarray:
         # Only runs of equal prefixes holding two different hashes are ordered again (a run of
         # one hash repeated is in order). The runs stand in order: sorting their rows together
         # by both words puts each run's rows back in its own places, in order.
-        differ = (words[order[tie]] != words[order[tie + 1]]).any(axis=1)
+        # (Rows are gathered as 16-byte items: a gather of 2-word rows is 10 times slower.)
+        items = key_hash.view(np.dtype("V16")).reshape(-1)
+        before = items[order[tie]].view(np.uint64).reshape(-1, 2)
+        after = items[order[tie + 1]].view(np.uint64).reshape(-1, 2)
+        differ = (before[:, 0] != after[:, 0]) | (before[:, 1] != after[:, 1])
+        del before, after
         run = np.cumsum(np.concatenate([[True], tie[1:] != tie[:-1] + 1]))
         tie = tie[np.isin(run, run[differ])]
     if len(tie):
@@ -752,7 +757,7 @@ def _hash_order(key_hash: np.ndarray) -> np.ndarray:
         in_tie[tie] = in_tie[tie + 1] = True
         at = np.flatnonzero(in_tie)
         rows = order[at]
-        tied = words[rows].astype(np.uint64)
+        tied = key_hash.view(np.dtype("V16")).reshape(-1)[rows].view(">u8").reshape(-1, 2).astype(np.uint64)
         order[at] = rows[np.lexsort((tied[:, 1], tied[:, 0]))]
     return order
 
