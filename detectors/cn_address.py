@@ -115,10 +115,14 @@ def validate_array(values: pa.Array) -> np.ndarray:
 
 
 def _validate(values: pa.Array) -> np.ndarray:
-    region = starts_with_region(values)
     has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
     han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
     numbered = pc.match_substring_regex(values, _numbered_address()).fill_null(False).to_numpy(zero_copy_only=False)
+    # The gazetteer is asked only where its answer decides: a numbered address needs no region.
+    region = np.zeros(len(values), bool)
+    asked = np.flatnonzero(has_detail & han & ~numbered)
+    if len(asked):
+        region[asked] = starts_with_region(values.take(pa.array(asked)))
     return (region & has_detail | numbered) & han
 
 
