@@ -68,7 +68,7 @@ import numpy as np
 import pyarrow as pa
 
 from scanner.persons.counter import HASH_BYTES, PersonCounter, PersonCounts, PersonTable, union_counts
-from scanner.persons.keyed_hash import DEFAULT_SCHEME, LEGACY_SCHEME, SCHEMES
+from scanner.persons.keyed_hash import DEFAULT_SCHEME, LEGACY_SCHEME, SCHEMES, hash_order
 from scanner.persons.keyed_hash import hash_keys as _hash_keys
 from scanner.persons.linking import DEFAULT_MAX_IDENTITIES
 
@@ -700,68 +700,6 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _sorted_hashes(key_hash: np.ndarray) -> np.ndarray:
-    """The 16-byte hashes in byte order (what ``np.sort`` of them as ``V16`` gives, three times
-    faster): see :func:`_hash_order`.
-
-    >>> h = np.array([[2] + [0] * 15, [1] + [9] * 15, [1] + [0] * 15], np.uint8)
-    >>> _sorted_hashes(h)[:, :2].tolist()
-    [[1, 0], [1, 9], [2, 0]]
-    """
-    key_hash = np.ascontiguousarray(key_hash, dtype=np.uint8).reshape(-1, HASH_BYTES)
-    return key_hash.view(np.dtype("V16")).ravel()[_hash_order(key_hash)].view(np.uint8).reshape(-1, HASH_BYTES)
-
-
-def _hash_order(key_hash: np.ndarray) -> np.ndarray:
-    """The order that puts contiguous 16-byte hashes in byte order.
-
-    Each hash's first 8 bytes, read big-endian, keep their top ``64 - b`` bits and give the low
-    ``b`` bits to the hash's position (``2**b`` > the number of hashes): one sort of plain
-    integers (numpy's vectorised sort, several times faster than ``np.argsort``) orders them by
-    that prefix and hands back the positions. Keyed hashes are uniform, so hashes sharing a
-    prefix are few (a few dozen among 10 M, besides a shared contact's hash kept per holder):
-    only those are ordered again, by both words.
-
-    >>> h = np.array([[2] + [0] * 15, [1] + [9] * 15, [1] + [0] * 15, [1] + [9] * 15, [2] + [0] * 15], np.uint8)
-    >>> _hash_order(h).tolist() in ([2, 1, 3, 0, 4], [2, 3, 1, 0, 4], [2, 1, 3, 4, 0], [2, 3, 1, 4, 0])
-    True
-    """
-    n = len(key_hash)
-    if n < 2:
-        return np.arange(n, dtype=np.int64)
-    words = key_hash.view(">u8")
-    bits = np.uint64((n - 1).bit_length())
-    packed = words[:, 0].astype(np.uint64)
-    packed >>= bits
-    packed <<= bits
-    packed |= np.arange(n, dtype=np.uint64)
-    packed.sort()
-    order = (packed & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
-    packed >>= bits
-    tie = np.flatnonzero(packed[1:] == packed[:-1])  # position i ties with i + 1
-    del packed
-    if len(tie):
-        # Only runs of equal prefixes holding two different hashes are ordered again (a run of
-        # one hash repeated is in order). The runs stand in order: sorting their rows together
-        # by both words puts each run's rows back in its own places, in order.
-        # (Rows are gathered as 16-byte items: a gather of 2-word rows is 10 times slower.)
-        items = key_hash.view(np.dtype("V16")).reshape(-1)
-        before = items[order[tie]].view(np.uint64).reshape(-1, 2)
-        after = items[order[tie + 1]].view(np.uint64).reshape(-1, 2)
-        differ = (before[:, 0] != after[:, 0]) | (before[:, 1] != after[:, 1])
-        del before, after
-        run = np.cumsum(np.concatenate([[True], tie[1:] != tie[:-1] + 1]))
-        tie = tie[np.isin(run, run[differ])]
-    if len(tie):
-        in_tie = np.zeros(n, bool)
-        in_tie[tie] = in_tie[tie + 1] = True
-        at = np.flatnonzero(in_tie)
-        rows = order[at]
-        tied = key_hash.view(np.dtype("V16")).reshape(-1)[rows].view(">u8").reshape(-1, 2).astype(np.uint64)
-        order[at] = rows[np.lexsort((tied[:, 1], tied[:, 0]))]
-    return order
-
-
 def _hash_sum(key_hash: np.ndarray) -> int:
     """The sum of 16-byte hashes read as little-endian 128-bit integers, modulo 2**128: four
     sums of 32-bit limbs (none overflows 64 bits below 2**32 hashes), carried in Python.
@@ -785,7 +723,7 @@ def _digest_in_byte_order(h: Any, hashes: np.ndarray) -> None:
     rows is 8 times slower) while the slice before is digested in a thread (both release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    order = _hash_order(hashes)
+    order = hash_order(hashes)
     items = hashes.view(np.dtype("V16")).ravel()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-transfer-id") as digest:
         fed = None

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli.ledger import ledger_group
+from scanner.persons import keyed_hash
 from scanner.persons import ledger as ledger_mod
 from scanner.persons.counter import HASH_BYTES, PersonCounter
 from scanner.persons.ledger import LedgerError, open_ledger
@@ -186,7 +187,7 @@ def test_hash_order_is_byte_order(n, prefix_bytes, repeated):
     hashes[:, :prefix_bytes] = rng.integers(0, 2, (n, prefix_bytes))
     hashes[rng.integers(0, n, repeated)] = hashes[rng.integers(0, n, repeated)]
     items = hashes.view(np.dtype(f"V{HASH_BYTES}")).ravel()
-    assert items[ledger_mod._hash_order(hashes)].tobytes() == np.sort(items).tobytes()
+    assert items[keyed_hash.hash_order(hashes)].tobytes() == np.sort(items).tobytes()
 
 
 def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path, monkeypatch):
