@@ -62,6 +62,9 @@ class Worker:
                                              pass_fds=(theirs.fileno(),), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL, close_fds=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
