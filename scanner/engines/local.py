@@ -74,11 +74,9 @@ def person_counter(options: ScanOptions, detectors: list[Detector]):
     """The person counter of a scan: identity documents are the detectors' ``identity`` fact."""
     from scanner.persons.counter import PersonCounter
 
-    counter = PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy,
-                            identity={d.entity for d in detectors if d.identity}, not_keys=options.not_keys,
-                            max_identities=options.max_identities)
-    counter.fold_behind = True  # a batch is stored while the next one's keys are made
-    return counter
+    return PersonCounter(scan_date=options.scan_date, keyless_policy=options.keyless_policy,
+                         identity={d.entity for d in detectors if d.identity}, not_keys=options.not_keys,
+                         max_identities=options.max_identities)
 
 
 def load_detectors(files: Iterable[str] = ()) -> list[Detector]:
@@ -473,22 +471,10 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[ColumnPlan], k
     # The profiles are updated by one thread, batch after batch: two batches' updates of the
     # same sketch must never run at once.
     profiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-profile")
-    # The rows of a batch are counted in a thread of their own, in batch order, while this
-    # thread reads the next batches and the workers check them: the person counter's sorts and
-    # lookups release the GIL too. One batch is counted at a time, one more waits checked.
-    counting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chujing-count")
-    counted: Future | None = None
-    pending = None  # the previous batch: counted while the workers check the next one
+    pending = None  # the previous batch: counted here while the workers check the next one
     # Lists and maps of values: each value is a cell of its own, counted apart from its row.
     listed = [p for p in plans if is_list_like(stream.schema.field(p.index).type)]
     plans = [p for p in plans if p not in listed]
-
-    def count(work) -> Future:
-        if counted is not None:
-            counted.result()  # its error, if any, is this file's
-        return counting.submit(_finish_batch, work, plans, key_columns, birth_fns, subject, source, counter, table,
-                               options, listed)
-
     try:
         for batch in stream.batches:
             rows += batch.num_rows
@@ -498,17 +484,11 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[ColumnPlan], k
                      for k, plan in enumerate(plans)],
                     [pool.submit(list_rows, plan, batch.column(plan.index), options.full) for plan in listed])
             if pending is not None:
-                counted = count(pending)
+                _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options, listed)
             pending = work
         if pending is not None:
-            counted = count(pending)
-        if counted is not None:
-            counted.result()
-        settle = getattr(counter, "settle", None)
-        if settle is not None:
-            settle()  # the counter's error, if any, is this file's
+            _finish_batch(pending, plans, key_columns, birth_fns, subject, source, counter, table, options, listed)
     finally:
-        counting.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         profiler.shutdown(wait=True, cancel_futures=True)
     file_report.rows = rows
@@ -988,10 +968,6 @@ class _JoinedBatches:
         self.rows += n
         if self.rows >= self.MAX_ROWS:
             self.flush()
-
-    def settle(self) -> None:
-        """Wait until the counter has stored what it was given (see ``PersonCounter.settle``)."""
-        self.counter.settle()
 
     def flush(self) -> None:
         if not self.held:

@@ -55,7 +55,6 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import functools
-import threading
 import zlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -448,11 +447,6 @@ class PersonCounter:
         # Keys not yet folded into their space: space → (values, row labels) of some batches.
         self._pending: dict[tuple[str, str, int], tuple[list[np.ndarray], list[np.ndarray]]] = {}
         self._pending_keys = 0
-        # ``fold_behind``: each batch is stored in a background thread while the caller makes
-        # the next one's facts (the local engine's big files); every reader waits for it.
-        self.fold_behind = False
-        self._adding: threading.Thread | None = None
-        self._failed: BaseException | None = None
 
     # -- input -----------------------------------------------------------------------------
 
@@ -467,39 +461,11 @@ class PersonCounter:
         only used in error messages.
         """
         facts = self.row_facts(keys, flags, birth_dates, source)
-        self.settle()
         if facts is None:
             return
-        if self._rows + facts.rows >= np.iinfo(np.int32).max // 2:
-            raise ValueError("too many rows with personal data for one person count (more than 1 billion)")
-        if not self.fold_behind:
-            self._add_facts(facts, subject)
-            return
-        # The batch's facts are made in the caller's thread; they are stored in a thread of
-        # their own while the caller makes the next batch's (sorts and lookups release the GIL).
-        self._adding = threading.Thread(target=self._add_in_thread, args=(facts, subject), name="chujing-persons",
-                                        daemon=True)
-        self._adding.start()
-
-    def _add_in_thread(self, facts: RowFacts, subject: str | None) -> None:
-        try:
-            self._add_facts(facts, subject)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by settle
-            self._failed = exc
-
-    def settle(self) -> None:
-        """Wait for the batch being stored in the background (see ``fold_behind``); its error
-        is raised here, in the caller's thread."""
-        if self._adding is not None:
-            self._adding.join()
-            self._adding = None
-        if self._failed is not None:
-            exc, self._failed = self._failed, None
-            raise exc
-
-    def _add_facts(self, facts: RowFacts, subject: str | None) -> None:
-        """Store one batch's counted rows: its keys, flags, entities and subject."""
         m = facts.rows
+        if self._rows + m >= np.iinfo(np.int32).max // 2:
+            raise ValueError("too many rows with personal data for one person count (more than 1 billion)")
         self._row_root = None
         keyed = np.zeros(m, dtype=bool)
         for _, rows, _ in facts.keys:
@@ -768,7 +734,6 @@ class PersonCounter:
 
     def _link(self) -> Linking:
         """Contacts linked under the rules of :mod:`scanner.persons.linking`, over every row added."""
-        self.settle()
         if self._linking is not None:
             return self._linking
         self._fold()
@@ -847,7 +812,6 @@ class PersonCounter:
 
     def linking_report(self) -> dict[str, Any]:
         """How contacts linked the rows: see :class:`PersonCounts`'s ``linking``."""
-        self.settle()
         link = self._link()
         values = self._contact_values(link.shared)
         shared = [{"entity": values[c][0], "value": values[c][1], "identities": int(i), "rows": int(r)}
@@ -899,7 +863,6 @@ class PersonCounter:
     def result(self) -> PersonCounts:
         """The distinct persons of everything added so far (a copy: kept until a batch is added,
         since the verdict and the ledger both ask)."""
-        self.settle()
         if self._counts is None:
             self._counts = self._count()
         return copy.deepcopy(self._counts)
