@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,10 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))
 
 import office_files  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from interrupting import interrupt_when  # noqa: E402
 
 from scanner.cli import main  # noqa: E402
 
@@ -104,21 +106,10 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     for i in range(300):
         members_csv(tmp_path / f"part_{i:03d}.csv", n=5)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "--format", "json",
-                             "--log-json", "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=tmp_path, env=env, bufsize=0)  # communicate() reads the pipes' fds:
-    # nothing may wait in a reader's buffer (it would be lost, cutting a log line in two)
-    started = time.monotonic()
-    seen = b""
-    while b"file 3 of" not in seen and time.monotonic() - started < 120:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen += line
-    assert b"file 3 of" in seen, seen[-500:]
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    returncode, out, err = interrupt_when([sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "--format",
+                                          "json", "--log-json", "--log-level", "info"], b"file 3 of",
+                                         cwd=tmp_path, env=env)
+    assert returncode == 130
     assert out == b""  # no report on a scan that did not finish
     # the files' log lines written before the signal arrived, then one line
     lines = [line for line in err.decode().strip().splitlines() if '"level": "info"' not in line]

@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import main
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from interrupting import interrupt_when  # noqa: E402
+
+from scanner.cli import main  # noqa: E402
 from scanner.engines import local
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,22 +132,16 @@ def test_ctrl_c_with_the_worker_running_exits_130_with_one_line_and_ends_it(tmp_
     code = ("import scanner.engines.local as L; L.PARALLEL_FILES = 20; L.PARALLEL_GROUP_FILES = L.GROUP_FILES = 8; "
             "L.WORKER_WAIT = 60.0; from scanner.cli import run; run()")
     env = dict(os.environ, PYTHONUNBUFFERED="1", CHUJING_JOBS="2")
-    proc = subprocess.Popen([sys.executable, "-c", code, "scan", str(folder), "--format", "json", "--log-json",
-                             "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-                            env=env, bufsize=0)
-    started = time.monotonic()
-    seen = b""
-    while b"file 20 of" not in seen and time.monotonic() - started < 120:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen += line
-    assert b"file 20 of" in seen, seen[-500:]
-    workers = _children(proc.pid)
-    assert workers, "no worker process"
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
+    workers: list[int] = []
+
+    def find_the_worker(proc):
+        workers.extend(_children(proc.pid))
+        assert workers, "no worker process"
+
+    returncode, out, err = interrupt_when([sys.executable, "-c", code, "scan", str(folder), "--format", "json",
+                                           "--log-json", "--log-level", "info"], b"file 20 of",
+                                          cwd=ROOT, env=env, before=find_the_worker)
+    assert returncode == 130
     assert out == b""
     # the files' log lines (a broken file's error among them) written before the signal, then one line
     lines = err.decode().strip().splitlines()
