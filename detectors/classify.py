@@ -556,6 +556,14 @@ def _judge(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPart
         # Only an entity with nothing to check is labelled by its header alone.
         if det.pattern is None and det.header_pattern is None:
             candidates.append((0.6, True, det.priority, header_entity, "header names it; values cannot be checked", NON_NULL))
+        # A person key under its own header, too often malformed or masked to reach its share:
+        # the values that pass its checksum still name persons, and are counted one by one
+        # (the column is not left unseen, which would count those persons short).
+        elif det.person_key and det.digit_checksum and plausible.get(header_entity, True):
+            s = next((s for s in shares if s.entity == header_entity), None)
+            if s is not None and s.valid >= 2:
+                candidates.append((0.4, True, det.priority, header_entity,
+                                   f"header names it; only {s.share:.0%} of values valid: those are counted", VALID))
 
     if not candidates:
         return None
