@@ -83,6 +83,10 @@ def scan_command(ctx: click.Context, **params):
     Exit status: 0 no path required; 10 standard contract or certification; 20 security
     assessment; 30 other legal path; 1 some input could not be scanned; 2 usage error (a path
     that does not exist included); 130 interrupted (Ctrl-C).
+
+    \b
+    A folder of 1,000 small files or more is scanned by two processes where the machine has two
+    cores (the same report); CHUJING_JOBS=1 keeps one.
     """
     from scanner.config import find_config, load_config
     from scanner.engines.local import ScanOptions
