@@ -16,9 +16,6 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))
 
 import office_files  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from interrupting import interrupt_when  # noqa: E402
 
 from scanner.cli import main  # noqa: E402
