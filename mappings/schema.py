@@ -22,15 +22,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-# The verdict's paths, from the least to the most demanding, and their names (zh, en): the one
-# vocabulary of paths that the engine's reasons, every report and the CLI use.
-PATHS = ("none", "standard_contract_or_certification", "other_legal_path", "security_assessment")
-PATH_NAMES: dict[str, tuple[str, str]] = {
-    "none": ("无需申报、订立标准合同或认证", "no path required"),
-    "standard_contract_or_certification": ("个人信息出境标准合同备案或个人信息保护认证", "standard contract or certification"),
-    "other_legal_path": ("其他合法合规路径", "other legal path"),
-    "security_assessment": ("数据出境安全评估", "security assessment"),
-}
+from mappings.paths import PATH_NAMES, PATHS  # noqa: F401 - the verdict's paths and their names
+
 Path_ = Literal["standard_contract_or_certification", "other_legal_path", "security_assessment"]
 ITEM_ID = re.compile(r"^(?P<sector>[a-z0-9_-]+)\.(?P<number>[1-9][0-9]*)$")
 

@@ -1,5 +1,6 @@
-"""Imported first by the CLI, before pyarrow: Arrow's jemalloc pool (bounded RSS on big scans), and
-pyarrow's lazy import of pandas done in the main thread.
+"""Imported first by the CLI, before pyarrow: Arrow's jemalloc pool (bounded RSS on big scans); and
+:func:`import_pandas_in_main_thread`, which every command that reads data calls before it starts a
+thread.
 
 See :func:`scanner.sources.limits.prefer_lean_allocator`.
 """
@@ -8,10 +9,17 @@ from scanner.sources.limits import prefer_lean_allocator
 
 prefer_lean_allocator()
 
-import pyarrow as pa  # noqa: E402  (only once the allocator is chosen)
 
-# pyarrow imports pandas the first time it converts a Python object, holding a lock of its own
-# meanwhile; another thread converting at that moment from inside an import waits on it forever
-# (a hang at start-up, seen about once in 30 runs of the small-files benchmark). Done here, in the main
-# thread before any other thread exists, it is done once; every scan loads pandas anyway.
-pa.array([0])
+def import_pandas_in_main_thread() -> None:
+    """Have pyarrow import pandas now, in the calling (main) thread, before any other thread exists.
+
+    pyarrow imports pandas the first time it converts a Python object, holding a lock of its own
+    meanwhile; another thread converting at that moment from inside an import waits on it forever
+    (a hang at start-up, seen about once in 30 runs of the small-files benchmark). Done here, before
+    the command starts its threads, it is done once. Every scan loads pandas anyway; the commands
+    that read no data (``--version``, ``--help``, ``rules``, ``assess``) never call this and so do
+    not pay for pandas (~0.5 s) or pyarrow.
+    """
+    import pyarrow as pa
+
+    pa.array([0])

@@ -14,16 +14,76 @@ import click
 
 import scanner._allocator  # noqa: F401  (must come before anything that loads pyarrow)
 from scanner.cli.common import EXIT_INTERRUPTED, Interrupted, emit, fail, setup_logging
-from scanner.cli.detectors import detectors_command
-from scanner.cli.ledger import ledger_group
-from scanner.cli.plan import plan_command, redact_command
-from scanner.cli.review import review_command
-from scanner.cli.rules import assess_command, rules_group
-from scanner.cli.scan import scan_command
 from scanner.version import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+def _scan() -> click.Command:
+    from scanner.cli.scan import scan_command
+
+    return scan_command
+
+
+def _assess() -> click.Command:
+    from scanner.cli.rules import assess_command
+
+    return assess_command
+
+
+def _rules() -> click.Command:
+    from scanner.cli.rules import rules_group
+
+    return rules_group
+
+
+def _detectors() -> click.Command:
+    from scanner.cli.detectors import detectors_command
+
+    return detectors_command
+
+
+def _ledger() -> click.Command:
+    from scanner.cli.ledger import ledger_group
+
+    return ledger_group
+
+
+def _review() -> click.Command:
+    from scanner.cli.review import review_command
+
+    return review_command
+
+
+def _plan() -> click.Command:
+    from scanner.cli.plan import plan_command
+
+    return plan_command
+
+
+def _redact() -> click.Command:
+    from scanner.cli.plan import redact_command
+
+    return redact_command
+
+
+# Each command's module is imported when that command runs (or when ``--help`` lists them all):
+# ``chujing --version`` or ``chujing scan --help`` need neither pyarrow nor the rule files.
+COMMANDS = {"scan": _scan, "assess": _assess, "rules": _rules, "detectors": _detectors, "ledger": _ledger,
+            "review": _review, "plan": _plan, "redact": _redact}
+
+
+class _Commands(click.Group):
+    """The ``chujing`` group, whose commands are loaded on first use (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(COMMANDS[cmd_name](), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="chujing")
 def main() -> None:
     """chujing (出境): scan data exports before they cross China's border.
@@ -39,11 +99,6 @@ def main() -> None:
       chujing scan members.parquet --sector retail_services --scenario member_management --format json -o report.json
       chujing assess --sector pharmaceutical --scenario clinical_trial --subject trial_subject --personal 30000 --sensitive 30000
     """
-
-
-for _command in (scan_command, assess_command, rules_group, detectors_command, ledger_group, review_command,
-                 plan_command, redact_command):
-    main.add_command(_command)
 
 
 def _interrupt(signum, frame) -> None:

@@ -8,7 +8,6 @@ import sys
 import click
 
 from scanner.logs import JsonLogFormatter, setup_logging  # noqa: F401 - the CLI's logging
-from scanner.report.emit import lang_from_environment, write_report
 from scanner.report.model import EXIT_ERROR, EXIT_USAGE
 
 SECTORS = {
@@ -90,13 +89,17 @@ def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -
     """Write a report as every command does (:func:`scanner.report.emit.write_report`): a table
     on a terminal (fitted to its width), else JSON unless ``fmt`` says; a file that cannot be
     written is one line and exit status 1."""
-    from scanner.report.terminal import terminal_width
+    from scanner.report.emit import write_report
 
     if fmt is None:
         fmt = "table" if (output is None and sys.stdout.isatty()) else "json"
+    width = None
+    if output is None:  # the terminal's width (rich) only matters on stdout
+        from scanner.report.terminal import terminal_width
+
+        width = terminal_width()
     try:
-        write_report(report, fmt, output, lang, width=terminal_width() if output is None else None,
-                     stdout=lambda text: click.echo(text, nl=False))
+        write_report(report, fmt, output, lang, width=width, stdout=lambda text: click.echo(text, nl=False))
     except OSError as exc:
         fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
 
@@ -117,4 +120,6 @@ def report_language(flag: str | None) -> str:
             fail(str(exc))
         if lang:
             return lang
+    from scanner.report.emit import lang_from_environment
+
     return lang_from_environment()

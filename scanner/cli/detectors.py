@@ -7,8 +7,6 @@ import sys
 
 import click
 
-from detectors.registry import load_detectors
-
 
 @click.command("detectors")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -23,6 +21,8 @@ def detectors_command(fmt: str, detector_files: tuple[str, ...]) -> None:
         chujing detectors
         chujing detectors --format json --detectors my_ids.yaml
     """
+    from detectors.registry import load_detectors
+
     try:
         detectors = load_detectors(list(detector_files))
     except ValueError as exc:

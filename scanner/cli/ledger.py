@@ -13,12 +13,14 @@ import datetime as _dt
 import io
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.common import fail
-from scanner.persons.ledger import FAULTS, Ledger, fault_message, open_ledger
+
+if TYPE_CHECKING:
+    from scanner.persons.ledger import Ledger
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -66,6 +68,8 @@ def default_ledger() -> str | None:
 
 
 def _open(ctx: click.Context, ledger_path: str | None, ledger_key: str | None) -> Ledger:
+    from scanner.persons.ledger import FAULTS, fault_message, open_ledger  # numpy and pyarrow: not for --help
+
     group = ctx.find_root().params if ctx.parent is None else (ctx.parent.params or {})
     path = ledger_path or group.get("ledger_path") or default_ledger()
     key = ledger_key or group.get("ledger_key")
@@ -78,6 +82,8 @@ def _open(ctx: click.Context, ledger_path: str | None, ledger_key: str | None) -
 
 def _run(ctx: click.Context, ledger_path: str | None, ledger_key: str | None,
          action: Callable[[Ledger], Any]) -> Any:
+    from scanner.persons.ledger import FAULTS, fault_message
+
     ledger = _open(ctx, ledger_path, ledger_key)
     try:
         return action(ledger)

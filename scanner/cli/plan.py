@@ -90,9 +90,11 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
     \b
     Exit status: 0 the plan is complete; 1 some input could not be read; 2 usage error.
     """
+    from scanner._allocator import import_pandas_in_main_thread
     from scanner.minimise.plan import PlanError, plan
     from scanner.minimise.plan_render import render_plan
 
+    import_pandas_in_main_thread()  # before the scans start a thread
     setup_logging("error" if quiet else "warning")
     if not paths:
         fail("no PATH given (see `chujing plan --help`)")
@@ -173,10 +175,12 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
     \b
     Exit status: 0 every copy written; 1 some input could not be redacted; 2 usage error.
     """
+    from scanner._allocator import import_pandas_in_main_thread
     from scanner.minimise.deid import RuleError, load_or_create_key
     from scanner.minimise.plan import Change, PlanError
     from scanner.minimise.redact import RedactError, redact
 
+    import_pandas_in_main_thread()  # before the copies are written by threads
     setup_logging("error" if quiet else "warning")
     if not paths:
         fail("no PATH given (see `chujing redact --help`)")

@@ -13,8 +13,6 @@ import logging
 import sys
 from typing import Any, TextIO
 
-from scanner.sources.files import display_path
-
 log = logging.getLogger("chujing")
 
 
@@ -46,6 +44,8 @@ class TerminalProgress:
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         if kind == "file":
+            from scanner.sources.files import display_path  # loaded by the scan already
+
             self.done += self.current_size
             self.current_size = int(event.get("bytes") or 0)
             self.current_read = 0
@@ -69,6 +69,8 @@ class JsonLinesProgress:
     def __call__(self, event: dict[str, Any]) -> None:
         if event.get("event") != "file_done":
             return
+        from scanner.sources.files import display_path  # loaded by the scan already
+
         status = "cached" if event.get("cached") else ("rescanned" if event.get("rescan") else "scanned")
         fields = {"file": display_path(event.get("path") or ""), "index": event["index"] + 1,
                   "total": event["total"], "bytes": int(event.get("bytes") or 0), "status": status}

@@ -8,7 +8,6 @@ import click
 
 from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging
 from scanner.cli.progress import progress_reporter
-from scanner.options import CONFIG_KEYS
 from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 
 
@@ -88,12 +87,14 @@ def scan_command(ctx: click.Context, **params):
     A folder of 1,000 small files or more is scanned by two processes where the machine has two
     cores (the same report); CHUJING_JOBS=1 keeps one.
     """
+    from scanner._allocator import import_pandas_in_main_thread
     from scanner.config import find_config, load_config
     from scanner.engines.local import ScanOptions
     from scanner.engines.local import scan as run_scan
     from scanner.persons.ledger import LedgerError
     from scanner.sources.limits import return_freed_memory
 
+    import_pandas_in_main_thread()  # before the scan starts a thread
     p = dict(params)
     return_freed_memory()
     from click.core import ParameterSource
@@ -242,6 +243,8 @@ def record_review(report, important: tuple, not_important: tuple, who: str | Non
 def _param_for(key: str) -> str:
     """The ``scan`` parameter a ``[scan]`` key of chujing.toml sets: the ScanOptions field it names
     (scanner.options.CONFIG_KEYS), else the key itself; ``sources`` are the paths."""
+    from scanner.options import CONFIG_KEYS
+
     return "paths" if key == "sources" else (CONFIG_KEYS.get(key, (None, None))[0] or key)
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from mappings.schema import PATHS
+from mappings.paths import PATHS
 from scanner.version import __version__
 
 SCHEMA = "chujing.report/1"
@@ -26,7 +26,7 @@ EXIT_BY_PATH = {
     "security_assessment": 20,
     "other_legal_path": 30,
 }
-PATH_ORDER = list(PATHS)  # least to most demanding (mappings.schema)
+PATH_ORDER = list(PATHS)  # least to most demanding (mappings.paths)
 
 
 @dataclass
