@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from mappings.schema import PATH_NAMES
 from scanner.report import labels
 from scanner.report.labels import name, sample_text, ui
-from scanner.report.terminal import Canvas
 from scanner.report.text import fmt_count, safe_terminal, triggered_items
 
 if TYPE_CHECKING:
@@ -183,6 +182,8 @@ def _yes(flag: bool, lang: str) -> str:
 def render_table(report: Report, lang: str = "en", width: int | None = None) -> str:
     """The report for a terminal ``width`` columns wide (``None``: a file, nothing wrapped).
     Tables fit the width, their cells wrapping (nothing is cut); prose wraps under its heading."""
+    from scanner.report.terminal import Canvas  # rich: only for a table (~0.1 s to import)
+
     lang = labels.lang_of(lang)
     c = Canvas(width)
     path = report.verdict.get("path", "none")
