@@ -96,6 +96,7 @@ def _media_detector(entity: str, pattern: str, description: str, sensitive: bool
         entity=entity, sensitive=sensitive, category=CATEGORY, description=description, pattern=pattern,
         normalise=_trim, mask=_mask_path, header_words=header_words, header_negative=header_negative,
         requires_header=requires_header, min_share=0.8, priority=priority, in_free_text=False, personal=personal,
+        patterns_tested=True,  # four paths' patterns, ~6 ms of RE2 each: not compiled at every start
     )
 
 
