@@ -117,3 +117,14 @@ def test_the_patterns_not_compiled_at_start_are_valid_re2():
         for pattern in (det.pattern, det.header_pattern, det.header_regex, det.placeholder):
             if pattern is not None:
                 pc.match_substring_regex(pa.array([""], pa.string()), pattern)  # raises when RE2 refuses it
+
+
+def test_a_mistyped_command_is_told_the_command_it_resembles():
+    """The commands load on first use; the suggestion still looks among all of them."""
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(main, ["ledgr", "status"])
+    assert result.exit_code == 2
+    assert "No such command 'ledgr'. Did you mean 'ledger'?" in result.output
