@@ -85,3 +85,20 @@ def test_a_transform_is_remembered_only_while_its_input_lives():
     gc.collect()
     assert len(base._REMEMBERED) == before - 2  # neither input is kept alive by what was remembered
     assert shout(pa.chunked_array([["a"]])).to_pylist() == ["A"]  # not a plain array: not remembered
+
+
+def test_common_given_characters_are_counted_as_the_class_counts_them():
+    """A name's common given-name characters, looked up position by position, are what RE2
+    counts with the class of all of them, at every length (the longer ones go to RE2 itself)."""
+    from detectors import person_name
+
+    _, _, _, common_class, common_chars = person_name._sets()
+    common = common_chars.to_pylist()
+    rng = random.Random(11)
+    alphabet = common[:300] + list("机果卡张伟·aZ9 -]^\\") + ["𠀀", "é", "\u3000"]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 9))) for _ in range(4000)]
+    given = pa.array(values)
+    lengths = pc.utf8_length(given).to_numpy(zero_copy_only=False)
+    expected = pc.count_substring_regex(given, common_class).to_numpy(zero_copy_only=False)
+    assert person_name.count_common(given, lengths).tolist() == expected.tolist()
+    assert person_name.count_common(given.slice(5, 40), lengths[5:45]).tolist() == expected[5:45].tolist()
