@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["alnum_can_match", "alnum_only", "value_bytes"]
+__all__ = ["alnum_can_match", "alnum_only", "holds_any_byte", "match_bytes", "value_bytes"]
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ALNUM_SET = frozenset(_ALNUM)
@@ -42,27 +42,40 @@ _NOT_ASCII_ALNUM = frozenset({"Han", "Hiragana", "Katakana", "Hangul", "Greek", 
                               "Thai", "Tibetan", "Mongolian", "Uyghur"})
 
 
-@functools.cache
-def alnum_can_match(pattern: str) -> bool:
-    """Whether ``pattern`` (RE2) can match some string of ASCII letters and digits only (the
-    empty string included): if not, it matches nowhere in text made of them."""
+def _python_form(pattern: str, stand_in: str | None = None):
+    """``pattern`` (RE2) read by Python's parser as a tree, RE2's ``\\x{...}`` and ``\\z`` turned
+    into Python's and each script class into a stand-in character (``stand_in``, or as
+    :func:`alnum_can_match` needs); None when it holds a form Python reads otherwise or not at
+    all."""
     if any(form in pattern for form in _UNREADABLE):
-        return True
+        return None
 
     def script(m: re.Match) -> str:
         # A script without ASCII letters or digits stands for one of its characters; any other
         # class (\p{L}, \p{N}, \p{Latin}...) for an ASCII letter, which it may hold.
+        if stand_in is not None:
+            return stand_in
         return "\u4e00" if m.group(1) in _NOT_ASCII_ALNUM else "a"
 
     python_form = _HEX.sub(lambda m: f"\\U{int(m.group(1), 16):08x}", _SCRIPT.sub(script, pattern))
     python_form = python_form.replace("\\z", "\\Z")
     try:
-        from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
-        from re import _parser as sre_parse  # noqa: PLC0415
+        from re import _parser as sre_parse  # noqa: PLC0415 - the parser's vocabulary
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            tree = sre_parse.parse(python_form)
+            return sre_parse.parse(python_form)
     except Exception:  # noqa: BLE001 - unreadable here: run it
+        return None
+
+
+@functools.cache
+def alnum_can_match(pattern: str) -> bool:
+    """Whether ``pattern`` (RE2) can match some string of ASCII letters and digits only (the
+    empty string included): if not, it matches nowhere in text made of them."""
+    from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
+
+    tree = _python_form(pattern)
+    if tree is None:
         return True
     if tree.state.flags & re.IGNORECASE:
         return True  # case folding maps some non-ASCII letters onto ASCII ones (K, ſ): run it
@@ -125,6 +138,119 @@ def _member(items, ch: str, c) -> bool:
         else:
             raise _Unsure
     return found != negate
+
+
+# What every match needs: RE2's Perl classes are ASCII only (\s is [\t\n\f\r ], unlike Python's).
+_RE2_SPACE = frozenset(b"\t\n\f\r ")
+_RE2_DIGIT = frozenset(b"0123456789")
+_RE2_WORD = frozenset(_ALNUM.encode() + b"_")
+_UNKNOWN = 0x10FFFD  # stands for a script class (\p{Han}...): its bytes are not worked out
+
+
+@functools.cache
+def match_bytes(pattern: str) -> frozenset[int] | None:
+    r"""Bytes of which every match of ``pattern`` (RE2) holds at least one, or None when that
+    cannot be said (a match may be empty, or no part of it that every match needs is read with
+    certainty). A character outside ASCII stands for the first byte of its UTF-8 form.
+
+    >>> sorted(match_bytes(r"\s+")), sorted(match_bytes(r"(\p{Han})\s*[.．]\s*(\p{Han})"))
+    ([9, 10, 12, 13, 32], [46, 239])
+    >>> match_bytes(r"\p{Han}+"), match_bytes(r"[^,]+"), match_bytes(r"\s*"), match_bytes(r"(?i)k")
+    (None, None, None, None)
+    """
+    from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
+
+    tree = _python_form(pattern, stand_in=chr(_UNKNOWN))
+    if tree is None or tree.state.flags & re.IGNORECASE:
+        return None
+    return _needed_in_sequence(list(tree), c)
+
+
+def _needed_in_sequence(items, c) -> frozenset[int] | None:
+    """The smallest byte set one of the sequence's items needs (any of them will do)."""
+    best = None
+    for op, av in items:
+        try:
+            needed = _needed_by(op, av, c)
+        except _Unsure:
+            continue
+        if needed is not None and (best is None or len(needed) < len(best)):
+            best = needed
+    return best
+
+
+def _needed_by(op, av, c) -> frozenset[int] | None:
+    """The bytes an item's every match holds one of; None when it can match nothing at all (an
+    anchor, an optional part); raises ``_Unsure`` when not read with certainty."""
+    if op is c.LITERAL:
+        if av == _UNKNOWN:
+            raise _Unsure
+        return frozenset(chr(av).encode("utf-8")[:1])
+    if op is c.IN:
+        return _class_bytes(av, c)
+    if op is c.SUBPATTERN:
+        _, add_flags, _, sub = av
+        if add_flags & re.IGNORECASE:
+            raise _Unsure
+        needed = _needed_in_sequence(sub, c)
+        if needed is None:
+            raise _Unsure
+        return needed
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+        low, _, sub = av
+        if low == 0:
+            return None
+        needed = _needed_in_sequence(sub, c)
+        if needed is None:
+            raise _Unsure
+        return needed
+    if op is c.BRANCH:
+        out: set[int] = set()
+        for branch in av[1]:
+            needed = _needed_in_sequence(branch, c)
+            if needed is None:
+                raise _Unsure
+            out |= needed
+        return frozenset(out)
+    if op is c.AT:
+        return None
+    raise _Unsure
+
+
+def _class_bytes(items, c) -> frozenset[int]:
+    """Bytes that begin each character of a class (a superset for ranges beyond ASCII)."""
+    out: set[int] = set()
+    for op, av in items:
+        if op is c.LITERAL and av != _UNKNOWN:
+            out.add(chr(av).encode("utf-8")[0])
+        elif op is c.RANGE:
+            # The first byte of a character's UTF-8 form grows with the character.
+            out.update(range(chr(av[0]).encode("utf-8")[0], chr(av[1]).encode("utf-8")[0] + 1))
+        elif op is c.CATEGORY and av is c.CATEGORY_SPACE:
+            out |= _RE2_SPACE
+        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            out |= _RE2_DIGIT
+        elif op is c.CATEGORY and av is c.CATEGORY_WORD:
+            out |= _RE2_WORD
+        else:
+            raise _Unsure  # negated, a script class, a negated Perl class
+    return frozenset(out)
+
+
+@functools.cache
+def _byte_table(needed: frozenset[int]) -> np.ndarray:
+    table = np.zeros(256, bool)
+    table[list(needed)] = True
+    return table
+
+
+def holds_any_byte(values: pa.Array, needed: frozenset[int]) -> bool:
+    """Whether some byte of a string array's values is one of ``needed`` (a null's bytes may be
+    counted: True too often, never False wrongly; True for arrays not read as bytes here)."""
+    raw = value_bytes(values)
+    if raw is None:
+        return True
+    return bool(len(raw)) and bool(_byte_table(needed)[raw].any())
 
 
 _SEEN: dict[int, tuple[weakref.ref, bool]] = {}

@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.alnum_text import alnum_can_match, alnum_only, value_bytes
+from detectors.alnum_text import alnum_can_match, alnum_only, holds_any_byte, match_bytes, value_bytes
 
 ArrayValidator = Callable[[pa.Array], np.ndarray]
 ArrayTransform = Callable[[pa.Array], pa.Array]
@@ -97,6 +97,8 @@ def replace_regexes(values: pa.Array, rewrites: tuple[tuple[str, str], ...]) -> 
         values = values.combine_chunks()
     if all(_spares_alnum(p) or not alnum_can_match(p) for p, _ in rewrites) and alnum_only(values):
         return values
+    if not any(_may_match(p, values) for p, _ in rewrites):
+        return values  # none matches the values as they are: no step changes them
     hit = pc.match_substring_regex(values, "|".join(f"(?:{p})" for p, _ in rewrites)).fill_null(False)
     found = pc.sum(hit).as_py() or 0
     if not found:
@@ -128,6 +130,8 @@ def replace_regex(values: pa.Array, pattern: str, replacement: str = "") -> pa.A
     """
     if (_spares_alnum(pattern) or not alnum_can_match(pattern)) and alnum_only(values):
         return values
+    if not _may_match(pattern, values):
+        return values
     hit = pc.match_substring_regex(values, pattern)
     found = pc.sum(hit).as_py() or 0
     if not found:
@@ -139,6 +143,14 @@ def replace_regex(values: pa.Array, pattern: str, replacement: str = "") -> pa.A
     hit = hit.fill_null(False)
     rewritten = pc.replace_substring_regex(values.filter(hit), pattern=pattern, replacement=replacement)
     return pc.replace_with_mask(values, hit, rewritten)
+
+
+def _may_match(pattern: str, values: pa.Array) -> bool:
+    """False when no value can hold a match: every match needs one of some bytes (``\\s+``: the
+    five white space bytes) and the values' bytes hold none (one pass over them, against a
+    regex run over every value). True when unsure."""
+    needed = match_bytes(pattern)
+    return needed is None or holds_any_byte(values, needed)
 
 
 @functools.cache

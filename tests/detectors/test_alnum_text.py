@@ -74,3 +74,42 @@ def test_skipping_changes_no_answer():
         if pattern.startswith("^(?:") and pattern.endswith(")$"):
             assert np.array_equal(full_match(texts, pattern), expected), pattern
     assert replace_regex(texts, "-", "") is texts  # nothing to rewrite: the same array back
+
+
+def _rewrite_patterns() -> list[str]:
+    from detectors import birth_date, cn_landline, masked, person_name
+
+    patterns = [p for module in (birth_date, cn_landline, masked, person_name) for p, _ in module._REWRITES]
+    return sorted(set(patterns) | {r"\s+", r"^(\d{5,})\.0+$", r" 00:00:00$", "[\\s·•・.\\-\u3000]", r"＠|\[at\]|\(at\)",
+                                   "[\\s\\-\u3000\u00a0·.]", r"[^0-9]", r"\s*", r"(?i)k", r"a|\s", r"[一-龥]x", r"\p{Han}+"})
+
+
+def _mixed_texts() -> list[str]:
+    rng = random.Random(23)
+    alphabet = list("09aZk_-.·•・．，,/@＠()[]年月日T: \t\n\r\f\v") + ["\u3000", "\u00a0", "＊", "●", "张", "伟", "é", "𠀀",
+                                                                       "\u2028", "K", "ſ", "\u212a"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(6000)]
+
+
+@pytest.mark.parametrize("pattern", _rewrite_patterns())
+def test_a_text_without_the_bytes_a_pattern_needs_never_matches_it(pattern):
+    """``match_bytes`` says which bytes every match holds one of: RE2 itself never matches a
+    text holding none of them, and the rewrites that skip such values give RE2's answer."""
+    from detectors.alnum_text import holds_any_byte, match_bytes
+
+    needed = match_bytes(pattern)
+    texts = _mixed_texts()
+    values = pa.array(texts, pa.string())
+    hits = pc.match_substring_regex(values, pattern).to_pylist()
+    if needed is not None:
+        for text, hit in zip(texts, hits, strict=True):
+            if hit:
+                assert set(text.encode()) & needed, (pattern, text)
+        for text in texts[:300]:
+            one = pa.array([text])
+            assert holds_any_byte(one, needed) == bool(set(text.encode()) & needed)
+    assert replace_regex(values, pattern, "#").to_pylist() == \
+        pc.replace_substring_regex(values, pattern=pattern, replacement="#").to_pylist()
+    without = pa.array([t for t in texts if needed is not None and not set(t.encode()) & needed], pa.string())
+    assert replace_regex(without, pattern, "#").to_pylist() == \
+        pc.replace_substring_regex(without, pattern=pattern, replacement="#").to_pylist()
