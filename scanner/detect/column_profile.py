@@ -38,7 +38,10 @@ def string_fingerprints(values: pa.Array) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     bufs = values.buffers()
     offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1, offset=values.offset * 4).astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    # Only this array's own bytes: a slice of a big array must not cost the whole buffer.
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if bufs[2] is not None \
+        else np.zeros(0, np.uint8)
+    offsets -= offsets[0]
     ends = offsets[1:]
     lengths = ends - offsets[:-1]
     width = int(lengths[0])
