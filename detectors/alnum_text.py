@@ -28,7 +28,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["alnum_can_match", "alnum_only", "holds_any_byte", "match_bytes", "value_bytes"]
+__all__ = ["alnum_can_match", "alnum_only", "ascii_classes_only", "every_character_in", "holds_any_byte", "match_bytes",
+           "present_bytes", "value_bytes"]
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ALNUM_SET = frozenset(_ALNUM)
@@ -247,10 +248,118 @@ def _byte_table(needed: frozenset[int]) -> np.ndarray:
 def holds_any_byte(values: pa.Array, needed: frozenset[int]) -> bool:
     """Whether some byte of a string array's values is one of ``needed`` (a null's bytes may be
     counted: True too often, never False wrongly; True for arrays not read as bytes here)."""
+    present = present_bytes(values)
+    return present is None or bool((present & _byte_table(needed)).any())
+
+
+_PRESENT: dict[int, tuple[weakref.ref, np.ndarray | None]] = {}
+
+
+def present_bytes(values: pa.Array) -> np.ndarray | None:
+    """Which of the 256 byte values occur in a string array's values (a null's bytes may be
+    among them), found in one pass and remembered while the array lives: the detectors of a
+    chunk ask of the same array in turn. None for arrays not read as bytes here."""
+    key = id(values)
+    seen = _PRESENT.get(key)
+    if seen is not None and seen[0]() is values:
+        return seen[1]
     raw = value_bytes(values)
-    if raw is None:
-        return True
-    return bool(len(raw)) and bool(_byte_table(needed)[raw].any())
+    present = None
+    if raw is not None:
+        present = np.zeros(256, bool)
+        present[raw] = True
+    try:
+        _PRESENT[key] = (weakref.ref(values, lambda _, key=key: _PRESENT.pop(key, None)), present)
+    except TypeError:
+        pass
+    return present
+
+
+@functools.cache
+def _one_class(pattern: str) -> tuple[bool, frozenset[int], bool] | None:
+    """A pattern that is one character class: (negated, the bytes that begin its members,
+    whether those members are exactly the ASCII characters of the bytes); None when not read."""
+    from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
+
+    tree = _python_form(pattern, stand_in=chr(_UNKNOWN))
+    if tree is None or tree.state.flags & re.IGNORECASE or len(tree) != 1:
+        return None
+    op, av = tree[0]
+    if op is c.LITERAL:
+        av, op = [(c.LITERAL, av)], c.IN
+    if op is not c.IN:
+        return None
+    negated = bool(av) and av[0][0] is c.NEGATE
+    members = av[1:] if negated else av
+    try:
+        lead = _class_bytes(members, c)
+    except _Unsure:
+        return None
+    return negated, lead, max(lead, default=0) < 0x80
+
+
+def every_character_in(one: str, values: pa.Array) -> bool:
+    """True when every character of every value is certainly in the class ``one`` (so
+    ``^(?:one)*$`` matches each value): the values' bytes are all ASCII members of a class of
+    ASCII characters, or hold no first byte of any member of a negated class. False when unsure.
+
+    >>> every_character_in("[0-9]", pa.array(["6222", "13"])), every_character_in("[0-9]", pa.array(["62a"]))
+    (True, False)
+    >>> every_character_in("[^，。!]", pa.array(["北京市朝阳区"])), every_character_in("[^，。!]", pa.array(["好，"]))
+    (True, False)
+    """
+    read = _one_class(one)
+    if read is None:
+        return False
+    present = present_bytes(values)
+    if present is None:
+        return False
+    negated, lead, exact = read
+    if negated:
+        return not (present & _byte_table(lead)).any()
+    return exact and not (present & ~_byte_table(lead)).any()
+
+
+@functools.cache
+def ascii_classes_only(pattern: str) -> bool:
+    """Every character class of ``pattern`` (RE2) holds ASCII characters only, and it has no
+    ``.``, negated class or script class: RE2 compiles it into a small automaton even with long
+    counted repetitions (an e-mail address's ASCII form: 0.6 ms). False when unsure."""
+    from re import _constants as c  # noqa: PLC0415 - the parser's vocabulary
+
+    if not pattern.isascii():
+        return False
+    tree = _python_form(pattern, stand_in=chr(_UNKNOWN))
+    if tree is None or tree.state.flags & re.IGNORECASE:
+        return False
+    try:
+        return _ascii_only(list(tree), c)
+    except _Unsure:
+        return False
+
+
+def _ascii_only(items, c) -> bool:
+    for op, av in items:
+        if op is c.LITERAL:
+            if av >= 0x80:
+                return False
+        elif op is c.IN:
+            if av and av[0][0] is c.NEGATE:
+                return False
+            if max(_class_bytes(av, c), default=0) >= 0x80:
+                return False
+        elif op is c.SUBPATTERN:
+            if not _ascii_only(av[3], c):
+                return False
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            if not _ascii_only(av[2], c):
+                return False
+        elif op is c.BRANCH:
+            if not all(_ascii_only(branch, c) for branch in av[1]):
+                return False
+        elif op is not c.AT:
+            return False
+    return True
 
 
 _SEEN: dict[int, tuple[weakref.ref, bool]] = {}

@@ -37,7 +37,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.alnum_text import alnum_can_match, alnum_only, holds_any_byte, match_bytes, value_bytes
+from detectors.alnum_text import (
+    alnum_can_match,
+    alnum_only,
+    ascii_classes_only,
+    every_character_in,
+    holds_any_byte,
+    match_bytes,
+    value_bytes,
+)
 
 ArrayValidator = Callable[[pa.Array], np.ndarray]
 ArrayTransform = Callable[[pa.Array], pa.Array]
@@ -474,8 +482,9 @@ def full_match(values: pa.Array, anchored: str) -> np.ndarray:
         # (a state per count); the length and the class are asked apart, each in one pass.
         one, low, high = bounded
         length = pc.utf8_length(values)
-        ok = pc.and_(pc.and_(pc.greater_equal(length, low), pc.less_equal(length, high)),
-                     pc.match_substring_regex(values, f"^(?:{one})*$"))
+        ok = pc.and_(pc.greater_equal(length, low), pc.less_equal(length, high))
+        if not every_character_in(one, values):  # else the bytes alone say every value is of the class
+            ok = pc.and_(ok, pc.match_substring_regex(values, f"^(?:{one})*$"))
         return ok.fill_null(False).to_numpy(zero_copy_only=False)
     ascii_form = _ascii_form(anchored)
     if ascii_form is not None and len(values):
@@ -511,7 +520,8 @@ def _bounded_class(anchored: str) -> tuple[str, int, int] | None:
 
 
 def _full_match_as_written(values: pa.Array, anchored: str) -> np.ndarray:
-    loose = _loose_form(anchored)
+    # A pattern of ASCII classes compiles small whatever its repetitions: it runs once, as written.
+    loose = None if ascii_classes_only(anchored) else _loose_form(anchored)
     if loose is None:
         return pc.match_substring_regex(values, anchored).fill_null(False).to_numpy(zero_copy_only=False)
     ok = pc.match_substring_regex(values, loose).fill_null(False).to_numpy(zero_copy_only=False).copy()

@@ -102,3 +102,24 @@ def test_common_given_characters_are_counted_as_the_class_counts_them():
     expected = pc.count_substring_regex(given, common_class).to_numpy(zero_copy_only=False)
     assert person_name.count_common(given, lengths).tolist() == expected.tolist()
     assert person_name.count_common(given.slice(5, 40), lengths[5:45]).tolist() == expected[5:45].tolist()
+
+
+@pytest.mark.parametrize("alphabet", ["0123456789", "0123456789X", "中文ab1X ", "ab", "中", "!?", "abc@.-_"])
+def test_columns_of_few_characters_are_matched_as_written(alphabet):
+    """Where the column's bytes alone answer (every byte a member of an ASCII class, none the
+    first byte of a negated class's member; a pattern of ASCII classes run once as written),
+    the answer is RE2's with the pattern as written, for every built-in pattern too."""
+    from detectors.registry import builtin_detectors
+
+    rng = random.Random(len(alphabet))
+    texts = [None, ""] + ["".join(rng.choice(alphabet) for _ in range(rng.choice([1, 2, 4, 5, 11, 16, 18, 19, 80, 81])))
+                          for _ in range(1500)]
+    values = pa.array(texts, pa.string())
+    patterns = [r"^(?:[^，。！？；!?;\n]{5,80})$", r"^(?:[0-9A-Z]{0,3})$", r"^(?:[0-9]{16,19})$", r"^(?:[0-9X]{18,18})$",
+                r"^(?:[a-z0-9._%+\-]{0,63}@[a-z]{1,24}\.[a-z]{2,24})$"]
+    for det in builtin_detectors():
+        patterns += [p for p in (det.anchored_pattern, det.anchored_header_pattern) if p]
+    for pattern in patterns:
+        expected = pc.match_substring_regex(values, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+        assert np.array_equal(full_match(values, pattern), expected), pattern
+        assert np.array_equal(full_match(values.slice(3, 200), pattern), expected[3:203]), pattern
