@@ -3,6 +3,7 @@ with nested (struct) columns flattened to ``parent.child``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,8 +63,10 @@ class SampleMeta:
     whole: pa.Table | None = None
 
 
-def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleMeta]:
-    """A sample of rows spread over the input, for classification."""
+def read_sample(source: Source, options: ScanOptions,
+                each_batch: Callable[[pa.RecordBatch], None] | None = None) -> tuple[pa.Table, SampleMeta]:
+    """A sample of rows spread over the input, for classification. With ``--full`` every batch
+    of the input is read, and handed to ``each_batch`` (if given) before it is thinned."""
     stream = open_input(source, options.block_size)
     meta = SampleMeta(stream.schema, stream.format, stream.encoding, stream.delimiter)
     target = FULL_SAMPLE_CAP if options.full else options.sample_rows
@@ -78,6 +81,8 @@ def read_sample(source: Source, options: ScanOptions) -> tuple[pa.Table, SampleM
             # memory stays bounded on any size of file.
             held_bytes = 0  # kept up to date, never summed again per batch: linear in the batches
             for batch in stream.batches:
+                if each_batch is not None:
+                    each_batch(batch)
                 batch = batch.take(pa.array(np.arange(0, batch.num_rows, stride))) if stride > 1 else batch
                 batches.append(batch)
                 rows += batch.num_rows
