@@ -19,13 +19,13 @@ flags use. The detectors write a column's evidence (and media samples) in Englis
 from __future__ import annotations
 
 import functools
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from mappings import names as vocabulary
 from mappings.engine import CONFIRMED_BY_USER
 from mappings.schema import PATH_NAMES
+from scanner.report.model import json_text
 
 if TYPE_CHECKING:
     from scanner.report.model import Report
@@ -498,4 +498,4 @@ def json_report(report: Report, lang: str) -> str:
     for f in data["files"]:
         for c in f["columns"]:
             c["evidence_zh"] = evidence_text(c.get("evidence") or "", "zh")
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return json_text(data)
