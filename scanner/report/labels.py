@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from mappings import names as vocabulary
 from mappings.engine import CONFIRMED_BY_USER
 from mappings.schema import PATH_NAMES
-from scanner.report.model import json_text
+from scanner.report.json_text import json_text
 
 if TYPE_CHECKING:
     from scanner.report.model import Report
