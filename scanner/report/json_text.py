@@ -11,7 +11,8 @@ from typing import Any
 def json_text(data: Any) -> str:
     """``json.dumps(data, ensure_ascii=False, indent=2, default=str)``, the same text, in less than
     half the time: with an indent, the standard library encodes in Python one generator step per
-    token (a folder of 20,000 small files: a 69 MB report in 4.6 s, here 2.0 s). Strings go
+    token (a folder of 20,000 small files: a 69 MB report in 4.4 s and 281 MB above the data,
+    here 2.3 s and 79 MB: pieces are joined a few thousand at a time). Strings go
     through the library's own C escaping; containers nest as deep as Python's recursion allows
     (a report is a few levels deep).
 
@@ -19,6 +20,7 @@ def json_text(data: Any) -> str:
     ...     {"a": [1, 2.5, None, True], "b": {}, "c": []}, ensure_ascii=False, indent=2, default=str)
     True
     """
+    chunks: list[str] = []  # pieces joined a few thousand at a time: a piece costs ~50 bytes held
     out: list[str] = []
     append = out.append
 
@@ -42,11 +44,12 @@ def json_text(data: Any) -> str:
             inner = pad + "  "
             before = "{" + inner
             for key, value in o.items():
-                append(before)
-                append(_quoted(_json_key(key)))
-                append(": ")
+                append(before + _quoted(_json_key(key)) + ": ")
                 encode(value, inner)
                 before = "," + inner
+                if len(out) >= _JOIN_EVERY:
+                    chunks.append("".join(out))
+                    out.clear()
             append(pad + "}")
         elif isinstance(o, list | tuple):
             if not o:
@@ -58,12 +61,19 @@ def json_text(data: Any) -> str:
                 append(before)
                 encode(value, inner)
                 before = "," + inner
+                if len(out) >= _JOIN_EVERY:
+                    chunks.append("".join(out))
+                    out.clear()
             append(pad + "]")
         else:
             encode(str(o), pad)
 
     encode(data, "\n")
-    return "".join(out)
+    chunks.append("".join(out))
+    return "".join(chunks)
+
+
+_JOIN_EVERY = 4096
 
 
 def _json_float(value: float) -> str:
