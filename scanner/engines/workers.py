@@ -156,11 +156,6 @@ def serve(conn: Connection) -> None:
     message already sent is read before a task starts, so that a task taken back is skipped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        # pyarrow's first conversion imports pandas under a lock of its own: done here, in the
-        # main thread before the tasks start threads, whatever the detectors' loading does.
-        from scanner._allocator import import_pandas_in_main_thread
-
-        import_pandas_in_main_thread()
         setup, work, setup_args = conn.recv()
         state = setup(*setup_args)
     except BaseException:  # noqa: BLE001 - the main process then does every task itself
