@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -16,59 +17,24 @@ import scanner._allocator  # noqa: F401  (must come before anything that loads p
 from scanner.cli.common import EXIT_INTERRUPTED, Interrupted, emit, fail, setup_logging
 from scanner.version import __version__
 
-
-def _scan() -> click.Command:
-    from scanner.cli.scan import scan_command
-
-    return scan_command
-
-
-def _assess() -> click.Command:
-    from scanner.cli.rules import assess_command
-
-    return assess_command
-
-
-def _rules() -> click.Command:
-    from scanner.cli.rules import rules_group
-
-    return rules_group
-
-
-def _detectors() -> click.Command:
-    from scanner.cli.detectors import detectors_command
-
-    return detectors_command
-
-
-def _ledger() -> click.Command:
-    from scanner.cli.ledger import ledger_group
-
-    return ledger_group
-
-
-def _review() -> click.Command:
-    from scanner.cli.review import review_command
-
-    return review_command
-
-
-def _plan() -> click.Command:
-    from scanner.cli.plan import plan_command
-
-    return plan_command
-
-
-def _redact() -> click.Command:
-    from scanner.cli.plan import redact_command
-
-    return redact_command
-
-
 # Each command's module is imported when that command runs (or when ``--help`` lists them all):
 # ``chujing --version`` or ``chujing scan --help`` need neither pyarrow nor the rule files.
-COMMANDS = {"scan": _scan, "assess": _assess, "rules": _rules, "detectors": _detectors, "ledger": _ledger,
-            "review": _review, "plan": _plan, "redact": _redact}
+# Command name → (its module, the click command in it).
+COMMANDS = {
+    "scan": ("scanner.cli.scan", "scan_command"),
+    "assess": ("scanner.cli.rules", "assess_command"),
+    "rules": ("scanner.cli.rules", "rules_group"),
+    "detectors": ("scanner.cli.detectors", "detectors_command"),
+    "ledger": ("scanner.cli.ledger", "ledger_group"),
+    "review": ("scanner.cli.review", "review_command"),
+    "plan": ("scanner.cli.plan", "plan_command"),
+    "redact": ("scanner.cli.plan", "redact_command"),
+}
+
+
+def _load(cmd_name: str) -> click.Command:
+    module, attribute = COMMANDS[cmd_name]
+    return getattr(importlib.import_module(module), attribute)
 
 
 class _Commands(click.Group):
@@ -79,7 +45,7 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.add_command(COMMANDS[cmd_name](), cmd_name)
+            self.add_command(_load(cmd_name), cmd_name)
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):

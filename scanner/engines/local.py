@@ -607,8 +607,11 @@ def prepare(source: Source, options: ScanOptions) -> Prepared:
     profiler = _SampleProfiler() if options.full and (source.size or 0) > options.block_size else None
     try:
         sample, meta = read_sample(source, options, each_batch=profiler.add if profiler else None)
-    finally:
-        profiles = profiler.finish() if profiler else None
+    except BaseException:
+        if profiler is not None:
+            profiler.discard()  # the reading's own error is what the file's report says
+        raise
+    profiles = profiler.finish() if profiler else None
     if profiles is not None and (meta.whole is not None or list(profiles) != meta.schema.names):
         profiles = None  # counted from the sample's own table, or not the batches counted: profiled then
     return Prepared(before, sample, meta, profiles=profiles)
@@ -629,6 +632,9 @@ class _SampleProfiler:
         if self.last is not None:
             self.last.result()
         self.last = self.pool.submit(profile_batch, self.profiles, batch)
+
+    def discard(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def finish(self) -> dict[str, ColumnProfile] | None:
         try:

@@ -37,6 +37,8 @@ def json_text(data: Any) -> str:
             append(int.__repr__(o))
         elif isinstance(o, float):
             append(_json_float(o))
+        # Objects and arrays loop apart: one loop over (label, value) pairs for both cost a
+        # quarter more CPU (a generator step per member; 3.7-4.2 s against 2.3-3.3 s above).
         elif isinstance(o, dict):
             if not o:
                 append("{}")

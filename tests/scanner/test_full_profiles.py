@@ -44,3 +44,16 @@ def test_full_scan_profiles_while_sampling_and_says_the_same(tmp_path, fmt):
     assert full.files[0].rows == 40_000 and not full.errors
     assert full.persons.personal == whole.persons.personal > 30_000
     assert [c.entity for c in full.files[0].columns] == [c.entity for c in whole.files[0].columns]
+
+
+def test_a_file_broken_past_the_first_blocks_says_why_with_full(tmp_path):
+    """The sample's reading fails on a ragged row far into the file: the file's error is that
+    row's one line, not the column profiler's (which stops with the reading)."""
+    path = tmp_path / "export.csv"
+    pacsv.write_csv(_rows(20_000), path)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("a,b,c,d,e,f\n")
+    report = scan([path], full=True, block_size=64 << 10)
+    error = report.files[0].error
+    assert error and "internal error" not in error and "\n" not in error
+    assert report.errors and "export.csv" in report.errors[0]
