@@ -657,7 +657,8 @@ GROUP_BYTES = 32 << 20
 # about a thousand small files take: fewer do not pay for it (on a loaded machine 2,000 did not).
 PARALLEL_FILES = 1000
 PARALLEL_GROUP_FILES = 128
-# Seconds the scan waits for its worker to be up before it prepares a group itself (tests wait).
+# Seconds the scan waits for its worker to be up, and for the worker's answer on the group due,
+# before it prepares a group itself (0: never; tests wait, so that the worker surely prepares some).
 WORKER_WAIT = 0.0
 # Groups the main process prepares ahead of their turn while the worker prepares the one due.
 LOCAL_AHEAD = 2
@@ -777,6 +778,8 @@ class _SmallFiles:
         if self.worker is not None and not self.worker.ready and WORKER_WAIT:
             self._receive(timeout=WORKER_WAIT)
         self._feed()
+        if WORKER_WAIT and g in self.at_worker and g not in self.back:
+            self._receive(timeout=WORKER_WAIT)  # (tests) the group due is left to the worker, not taken back
         while True:
             self._receive(timeout=0.0)
             if g in self.back:
