@@ -92,6 +92,7 @@ def scan_command(ctx: click.Context, **params):
     from scanner.engines.local import ScanOptions
     from scanner.engines.local import scan as run_scan
     from scanner.persons.ledger import LedgerError
+    from scanner.runtime import fewer_collections
     from scanner.sources.limits import return_freed_memory
 
     import_pandas_in_main_thread()  # before the scan starts a thread
@@ -158,26 +159,27 @@ def scan_command(ctx: click.Context, **params):
     progress = None if p["quiet"] else progress_reporter(p["log_json"])
     options.progress = progress
     options.spark_master = p.get("spark_master")
-    try:
-        if p.get("engine") == "spark":
-            from scanner.engines.spark import SparkScanError, scan_spark
+    with fewer_collections():  # the report's objects too (see scanner.runtime)
+        try:
+            if p.get("engine") == "spark":
+                from scanner.engines.spark import SparkScanError, scan_spark
 
-            try:
-                report = scan_spark(paths, options)
-            except SparkScanError as exc:
-                fail(str(exc), EXIT_ERROR)
-        else:
-            report = run_scan(paths, options)
-    except LedgerError as exc:
-        fail(str(exc).splitlines()[0], EXIT_ERROR)
-    except (ValueError, LookupError) as exc:  # a bad option value, rule file or detector file
-        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    finally:
-        if progress is not None:
-            progress.close()
-    record_review(report, p["important"], p["not_important"], p.get("who"), p.get("why"))
-    for fmt, out, lang in targets:
-        emit(report, fmt, out, lang)
+                try:
+                    report = scan_spark(paths, options)
+                except SparkScanError as exc:
+                    fail(str(exc), EXIT_ERROR)
+            else:
+                report = run_scan(paths, options)
+        except LedgerError as exc:
+            fail(str(exc).splitlines()[0], EXIT_ERROR)
+        except (ValueError, LookupError) as exc:  # a bad option value, rule file or detector file
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        finally:
+            if progress is not None:
+                progress.close()
+        record_review(report, p["important"], p["not_important"], p.get("who"), p.get("why"))
+        for fmt, out, lang in targets:
+            emit(report, fmt, out, lang)
     code = report.exit_code
     fail_on = p["fail_on"]
     if fail_on is not None and code != EXIT_ERROR:

@@ -51,6 +51,7 @@ from scanner.persons.keys import (
 )
 from scanner.report.model import ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
+from scanner.runtime import fewer_collections
 from scanner.sources import limits
 from scanner.sources.excel import LOST_DIGITS
 from scanner.sources.files import (
@@ -98,6 +99,12 @@ def scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOp
     >>> report = scan(["exports/"], sector="automotive", scenario="vehicle_rd")  # doctest: +SKIP
     >>> report.verdict["path"], report.columns_frame().head()          # doctest: +SKIP
     """
+    with fewer_collections():
+        return _scan(paths, options, **kwargs)
+
+
+def _scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanOptions | None = None,
+          **kwargs: Any) -> Report:
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     options = options or ScanOptions(**kwargs)

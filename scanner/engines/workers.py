@@ -28,6 +28,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from scanner.runtime import collect_less
+
 JOBS_VARIABLE = "CHUJING_JOBS"
 
 # What a task's result is when the worker could not do it: the main process does it.
@@ -162,6 +164,7 @@ def serve(conn: Connection) -> None:
         _send(conn, (LOST,))
         return
     _send(conn, (READY,))
+    collect_less()  # for the process's life: see scanner.runtime
     queue: deque[tuple[Any, Any]] = deque()
     while True:
         try:
