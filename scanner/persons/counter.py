@@ -503,41 +503,54 @@ class PersonCounter:
 
     def _fold(self) -> None:
         """Fold the pending keys into their spaces: identity and group keys join their rows
-        (union-find), a contact keeps the label of its first row and a pair per later holder."""
+        (union-find), a contact keeps the label of its first row and a pair per later holder.
+
+        The spaces are independent until the union: each space's sort and look-up, then its
+        insert, run two spaces at a time (:func:`_in_pairs`: numpy's sorts and binary searches
+        release the interpreter's lock, and the main thread is the full scan's critical path).
+        New contacts take their codes in between, in the spaces' order: every code is the one a
+        fold of one space after the other gives."""
+        spaces = sorted(self._pending)
+        for space_id in spaces:
+            if space_id not in self._spaces:
+                self._spaces[space_id] = _SortedKeys()
+        pending: list = [self._pending[space_id] for space_id in spaces]
+        self._pending = {}
+        self._pending_keys = 0
+
+        def look_up(k: int):
+            parts, label_parts = pending[k]
+            pending[k] = None
+            values = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            own = label_parts[0] if len(label_parts) == 1 else np.concatenate(label_parts)
+            unique_values, first, inverse = _unique_rows(values)
+            del values
+            labels = self._spaces[spaces[k]].lookup(unique_values)
+            new = labels < 0
+            return own, unique_values, own[first[new]], inverse, labels, new
+
+        sizes = [sum(len(v) for v in parts) for parts, _ in pending]
+        found: list = _in_pairs(look_up, sizes)
+        for space_id, (_, _, first_labels, _, labels, new) in zip(spaces, found, strict=True):
+            labels[new] = self._new_contacts(first_labels) if self.kind(space_id[0]) == CONTACT_KIND else first_labels
+
+        def settle(k: int):
+            own, unique_values, _, inverse, labels, new = found[k]
+            found[k] = None
+            contact = self.kind(spaces[k][0]) == CONTACT_KIND
+            self._spaces[spaces[k]].insert(unique_values[new], labels[new], _unchanged if contact else self._shorten)
+            key_label = labels[inverse]
+            # A contact's later holders become pairs; an identity key's holders are joined.
+            other = self._first_label[key_label] != own if contact else key_label != own
+            return contact, own[other], key_label[other]
+
         linked: list[np.ndarray] = []
         holders: list[np.ndarray] = []
         contact_labels: list[np.ndarray] = []
         contact_codes: list[np.ndarray] = []
-        for space_id in sorted(self._pending):
-            parts, label_parts = self._pending[space_id]
-            values = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            own = label_parts[0] if len(label_parts) == 1 else np.concatenate(label_parts)
-            del parts[:], label_parts[:]
-            unique_values, first, inverse = _unique_rows(values)
-            del values
-            space = self._spaces.get(space_id)
-            if space is None:
-                space = self._spaces[space_id] = _SortedKeys()
-            if self.kind(space_id[0]) == CONTACT_KIND:
-                codes = space.lookup(unique_values)
-                new = codes < 0
-                codes[new] = self._new_contacts(own[first[new]])
-                space.insert(unique_values[new], codes[new], _unchanged)
-                key_code = codes[inverse]
-                later = self._first_label[key_code] != own
-                contact_labels.append(own[later])
-                contact_codes.append(key_code[later])
-                continue
-            labels = space.lookup(unique_values)
-            new = labels < 0
-            labels[new] = own[first[new]]
-            space.insert(unique_values[new], labels[new], self._shorten)
-            key_label = labels[inverse]
-            differ = key_label != own
-            linked.append(own[differ])
-            holders.append(key_label[differ])
-        self._pending.clear()
-        self._pending_keys = 0
+        for contact, rows, keys in _in_pairs(settle, sizes):
+            (contact_labels if contact else linked).append(rows)
+            (contact_codes if contact else holders).append(keys)
         if linked:
             self._union(np.concatenate(linked), np.concatenate(holders))
         if contact_labels:
@@ -1326,6 +1339,26 @@ def _aggregate(facet_label: np.ndarray, n_labels: int, facet_subject: np.ndarray
 def _where(facets: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Those of ``facets`` (indices, or a bool per facet) where ``mask`` (a bool per facet) holds."""
     return facets & mask if facets.dtype == bool else facets[mask[facets]]
+
+
+# A fold's spaces run two at a time only when at least two hold this many keys (a thread costs
+# more than a small space's work).
+_PAIR_KEYS = 1 << 16
+
+
+def _in_pairs(work: Callable[[int], Any], sizes: list[int]) -> list:
+    """``[work(k) for k in range(len(sizes))]``, two at a time in threads when two or more of
+    the sizes are large (see ``_PAIR_KEYS``); the results in order either way."""
+    if sum(size >= _PAIR_KEYS for size in sizes) < 2:
+        return [work(k) for k in range(len(sizes))]
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = sorted(range(len(sizes)), key=lambda k: -sizes[k])  # the largest first: the two threads end together
+    out: list = [None] * len(sizes)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="chujing-fold") as pool:
+        for k, result in zip(order, pool.map(work, order), strict=True):
+            out[k] = result
+    return out
 
 
 def _unique_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

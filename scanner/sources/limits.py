@@ -91,7 +91,8 @@ def max_line_bytes() -> int:
 
 
 def prefer_lean_allocator() -> None:
-    """Ask for Arrow's jemalloc pool, if pyarrow is not loaded yet (the pool is chosen then).
+    """Ask for Arrow's jemalloc pool, if pyarrow is not loaded yet (the pool is chosen then), and
+    for few malloc arenas (:func:`_few_malloc_arenas`).
 
     Arrow's default pool (mimalloc) keeps freed pages for reuse: on a streamed scan of a big
     file that is ~100 MB more RSS at the peak than jemalloc returning them at once (see
@@ -103,6 +104,34 @@ def prefer_lean_allocator() -> None:
 
     if "pyarrow" not in sys.modules and sys.platform.startswith(("linux", "darwin")):
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+    _few_malloc_arenas()
+
+
+# glibc's arenas for numpy's arrays (see _few_malloc_arenas).
+MALLOC_ARENAS = 2
+
+
+def _few_malloc_arenas() -> None:
+    """Under glibc, at most :data:`MALLOC_ARENAS` malloc arenas (numpy's arrays come from
+    malloc), unless ``MALLOC_ARENA_MAX`` says otherwise.
+
+    glibc gives a thread that meets another in malloc an arena of its own, up to eight per core,
+    and keeps memory freed there for reuse: the person counter's fold sorting two key spaces at
+    once in two threads put ~75 MB on the 5 M-row full scan's peak (684 MB, against 602 MB with
+    two arenas, at the same speed)."""
+    if not hasattr(os, "confstr") or "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
+    except (OSError, ValueError, AttributeError):
+        return
+
+
+_M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 def return_freed_memory() -> str:

@@ -360,3 +360,41 @@ def test_placeholders_on_fixed_width_keys_match_the_pattern(values):
 
     keys = pa.array(values, pa.string())
     assert _placeholders(keys, split_keys(keys), pa.array([], pa.string())).tolist() == placeholder_mask(keys).tolist()
+
+
+def test_a_fold_of_two_spaces_at_a_time_counts_what_one_at_a_time_counts(monkeypatch):
+    """The fold works two key spaces at a time in threads when they are large: the persons, the
+    linking (contact codes included) and the person table are those of one space after another."""
+    import random
+
+    import scanner.persons.counter as counter_module
+
+    def ids(r: random.Random, n: int) -> list:
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        out = []
+        for _ in range(n):
+            body = f"310104{r.randint(1950, 2020)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{r.randint(0, 999):03d}"
+            out.append(body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11])
+        return out
+
+    def count(pair_keys: int):
+        monkeypatch.setattr(counter_module, "_PAIR_KEYS", pair_keys)
+        monkeypatch.setattr(counter_module, "_COMPACT_AT", 700)  # several folds
+        r = random.Random(3)
+        people = ids(r, 900)
+        phones = [f"13{r.randint(5, 9)}{r.randrange(10**8):08d}" for _ in range(700)] + ["13800138000"] * 3
+        c = PersonCounter(SCAN_DATE, identity={"CN_RESIDENT_ID"}, max_identities=2)
+        for _ in range(6):
+            n = 400
+            add(c, CN_RESIDENT_ID=[r.choice(people) if r.random() < 0.8 else None for _ in range(n)],
+                CN_MOBILE_PHONE=[r.choice(phones) if r.random() < 0.7 else None for _ in range(n)],
+                EMAIL=[f"u{r.randrange(500)}@{r.choice(['qq.com', 'corp.cn', '163.com'])}" if r.random() < 0.5
+                       else None for _ in range(n)])
+        table = c.person_table(identity_hasher)
+        return (c.result().to_dict(), c.linking_report(), table.key_hash.tobytes(), table.key_person.tobytes(),
+                table.facet_person.tobytes())
+
+    one_at_a_time = count(1 << 62)
+    two_at_a_time = count(1)
+    assert two_at_a_time == one_at_a_time
+    assert one_at_a_time[0]["personal"] > 100 and one_at_a_time[1]["contact_merges"] > 0
