@@ -106,12 +106,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5, help="persons per file")
     parser.add_argument("--kinds", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
     parser.add_argument("--jobs", type=int, nargs="+", default=[2, 1], help="CHUJING_JOBS settings to run")
-    parser.add_argument("--baseline", type=Path, help="an older tree to run beside this one (with --jobs 1)")
+    parser.add_argument("--baseline", type=Path,
+                        help="an older tree to run beside this one, with each --jobs setting (a tree older than the "
+                             "worker process runs in one process whatever the setting)")
     parser.add_argument("--no-record", action="store_true", help="plain scans only")
     args = parser.parse_args()
     runs = [("this", ROOT, jobs) for jobs in args.jobs]
     if args.baseline:
-        runs.append(("baseline", args.baseline.resolve(), 1))
+        runs += [("baseline", args.baseline.resolve(), jobs) for jobs in args.jobs]
     with tempfile.TemporaryDirectory(prefix="chujing-small-") as tmp:
         work = Path(tmp)
         write_folder(work / "one", 1, args.rows)
