@@ -166,7 +166,7 @@ def _scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanO
         report.extra["timing"]["worker_files"] = ahead.worker_files  # prepared by the second process
     if incremental is not None:
         counter = incremental.finish(report, sources)
-
+    limits.trim_malloc()  # what reading and checking the rows freed, before the count's report
     return conclude(report, options, context, notes, decisions, counter, sources)
 
 
