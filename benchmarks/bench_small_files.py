@@ -11,7 +11,8 @@ from a scan of a one-file folder; ``ms/file`` counts it, ``ms/file*`` leaves it 
 Each folder is scanned with each ``--jobs`` setting in turn (``CHUJING_JOBS``: 2 lets a second
 process prepare some of the files, 1 keeps the scan in one process) and, with ``--baseline
 DIR`` (a checkout of an older tree, e.g. ``git archive <commit> | tar -x -C DIR``), by that
-tree's code too, one after the other in the same run: the figures of one run compare.
+tree's code too (with the same settings), one after the other in the same run: the figures of one
+run compare.
 
     .venv/bin/python benchmarks/bench_small_files.py [--files 2000 20000] [--rows 5] [--kinds csv parquet]
         [--jobs 2 1] [--baseline DIR] [--no-record]
