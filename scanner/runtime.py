@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 # New container objects between young collections (CPython's default is 700).
@@ -30,12 +31,17 @@ def collect_less() -> tuple[int, int, int]:
     return before
 
 
-_depth = 0  # fewer_collections blocks entered and not left (a scan within the CLI's is one)
+# fewer_collections blocks entered and not left, in any thread (a scan within the CLI's is one),
+# and the thresholds from before the first of them.
+_depth = 0
+_before: tuple[int, int, int] = (700, 10, 10)
+_depth_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """:func:`collect_less` within the block, undone on leaving the outermost such block.
+    """:func:`collect_less` within the block; undone when the last such block open in the
+    process (nested, or another thread's scan) is left.
 
     >>> before = gc.get_threshold()
     >>> with fewer_collections():
@@ -46,13 +52,16 @@ def fewer_collections() -> Iterator[None]:
     >>> gc.get_threshold() == before
     True
     """
-    global _depth
-    before = collect_less() if _depth == 0 else None
-    _depth += 1
+    global _depth, _before
+    with _depth_lock:
+        if _depth == 0:
+            _before = collect_less()
+        _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
-        if before is not None:
-            gc.set_threshold(*before)
-            gc.unfreeze()
+        with _depth_lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.set_threshold(*_before)
+                gc.unfreeze()

@@ -206,3 +206,15 @@ def test_a_scan_collects_less_and_leaves_the_collector_as_it_was(people_csv):
     assert report.files and not report.files[0].error
     assert during and set(during) == {max(before[0], YOUNG_THRESHOLD)}
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
+def test_scans_in_two_threads_leave_the_collector_as_it_was(people_csv):
+    """A program scanning in threads: the settings come back when the last scan ends, whichever."""
+    import gc
+    from concurrent.futures import ThreadPoolExecutor
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda _: scan([str(people_csv)]), range(4)))
+    assert len({r.persons.personal for r in reports}) == 1 and reports[0].persons.personal > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
