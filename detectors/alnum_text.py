@@ -253,6 +253,9 @@ def holds_any_byte(values: pa.Array, needed: frozenset[int]) -> bool:
 
 
 _PRESENT: dict[int, tuple[weakref.ref, np.ndarray | None]] = {}
+# From this many bytes on, Arrow finds which bytes occur faster than numpy (its call costs about
+# 20 µs): 34 MB of addresses 78 ms against 141 ms; 10 KB 54 µs against 45 µs.
+_ARROW_UNIQUE_FROM = 64 << 10
 
 
 def present_bytes(values: pa.Array) -> np.ndarray | None:
@@ -267,7 +270,10 @@ def present_bytes(values: pa.Array) -> np.ndarray | None:
     present = None
     if raw is not None:
         present = np.zeros(256, bool)
-        present[raw] = True
+        if len(raw) < _ARROW_UNIQUE_FROM:
+            present[raw] = True
+        else:  # Arrow's unique keeps one-byte values in a table of 256: 2.3 ns a byte against 4
+            present[pc.unique(pa.array(raw, pa.uint8())).to_numpy()] = True
     try:
         _PRESENT[key] = (weakref.ref(values, lambda _, key=key: _PRESENT.pop(key, None)), present)
     except TypeError:

@@ -54,11 +54,20 @@ ArrayTransform = Callable[[pa.Array], pa.Array]
 _REMEMBERED: dict[tuple, tuple[weakref.ref, pa.Array | None]] = {}
 
 
-def per_array(transform: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
+def per_array(transform: Callable[..., pa.Array] | None = None, *,
+              idempotent: bool = False) -> Callable[..., pa.Array]:
     """Remember a transform's result for as long as its input array lives: the detectors of a
     chunk (or of a column's batch) strip and normalise the same array in turn, and Arrow arrays
     are immutable. The input is held weakly, and a result that is the input itself is not held
-    at all (it would keep the input alive)."""
+    at all (it would keep the input alive). An ``idempotent`` transform's result is also
+    remembered as its own result: a column trimmed once is not trimmed again by a detector's
+    normaliser that trims too."""
+    if transform is None:
+        return functools.partial(per_array, idempotent=idempotent)
+
+    def remember(key: tuple, values: pa.Array, out: pa.Array | None) -> None:
+        _REMEMBERED[key] = (weakref.ref(values, lambda _, key=key: _REMEMBERED.pop(key, None)), out)
+
     @functools.wraps(transform)
     def remembered(values: pa.Array, *args: Any) -> pa.Array:
         if type(values) is not pa.StringArray:
@@ -68,14 +77,15 @@ def per_array(transform: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
         if seen is not None and seen[0]() is values:
             return values if seen[1] is None else seen[1]
         out = transform(values, *args)
-        _REMEMBERED[key] = (weakref.ref(values, lambda _, key=key: _REMEMBERED.pop(key, None)),
-                            None if out is values else out)
+        remember(key, values, None if out is values else out)
+        if idempotent and out is not values and type(out) is pa.StringArray:
+            remember((transform.__name__, id(out), args), out, None)
         return out
 
     return remembered
 
 
-@per_array
+@per_array(idempotent=True)
 def strip_whitespace(values: pa.Array) -> pa.Array:
     """Trim surrounding white space (also the ideographic space U+3000).
 

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import resources
-from detectors.base import Detector, replace_regex
+from detectors.base import Detector, replace_regex, strip_whitespace
 
 ENTITY = "CN_ADDRESS"
 SENSITIVE = False
@@ -86,7 +86,7 @@ def starts_with_region(values: pa.Array) -> np.ndarray:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    values = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    values = strip_whitespace(values)
     return replace_regex(values, pattern=r"\s+", replacement="")
 
 
@@ -114,18 +114,31 @@ def validate_array(values: pa.Array) -> np.ndarray:
     return _validate(values)
 
 
+# The characters an address is written in (the whole value): Han, ASCII letters and digits, and
+# the marks of house numbers and names.
+ADDRESS_CHARACTER = r"[\p{Han}0-9A-Za-z\-#（）()·]"
+
+
 def _validate(values: pa.Array) -> np.ndarray:
-    has_detail = pc.match_substring_regex(values, DETAIL).to_numpy(zero_copy_only=False)
-    han = pc.match_substring_regex(values, r"^[\p{Han}0-9A-Za-z\-#（）()·]+$").to_numpy(zero_copy_only=False)
-    numbered = pc.match_substring_regex(values, _numbered_address()).fill_null(False).to_numpy(zero_copy_only=False)
+    """A value written in :data:`ADDRESS_CHARACTER` that starts at a gazetteer region and holds a
+    detail word, or that ends in a house, building or room number (:func:`_numbered_address`).
+
+    The characters and the detail word are asked in one pass (a detail word is written in those
+    characters); the characters alone only of the numbered values without a detail word."""
+    def matches(array: pa.Array, pattern: str) -> np.ndarray:
+        return pc.match_substring_regex(array, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+
+    detailed = matches(values, f"^{ADDRESS_CHARACTER}*{DETAIL}{ADDRESS_CHARACTER}*$")
+    numbered = matches(values, _numbered_address())
+    ok = numbered & detailed
+    rest = np.flatnonzero(numbered & ~detailed)
+    if len(rest):
+        ok[rest] = matches(values.take(pa.array(rest)), f"^{ADDRESS_CHARACTER}+$")
     # The gazetteer is asked only where its answer decides: a numbered address needs no region.
-    region = np.zeros(len(values), bool)
-    asked = np.flatnonzero(has_detail & han & ~numbered)
+    asked = np.flatnonzero(detailed & ~numbered)
     if len(asked):
-        region[asked] = starts_with_region(values.take(pa.array(asked)))
-    return (region & has_detail | numbered) & han
-
-
+        ok[asked] = starts_with_region(values.take(pa.array(asked)))
+    return ok
 
 
 DETECTOR = Detector(

@@ -17,7 +17,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 ENTITY = "GENDER"
 SENSITIVE = False
@@ -34,7 +34,7 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_lower(pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0"))
+    return pc.utf8_lower(strip_whitespace(values))
 
 
 def is_valid(value: str) -> bool:

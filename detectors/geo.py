@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 CATEGORY = "location"
 
@@ -139,7 +139,7 @@ def _precise(valid: pa.Array) -> float:
 
 
 def _trim(values: pa.Array) -> pa.Array:
-    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    return strip_whitespace(values)
 
 
 LATITUDE = Detector(

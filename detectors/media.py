@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 CATEGORY = "media"
 
@@ -74,7 +74,7 @@ _NOT_FACE = ("interface", "surface", "facet", "facebook", "typeface", "fontface"
 
 
 def _trim(values: pa.Array) -> pa.Array:
-    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    return strip_whitespace(values)
 
 
 def _mask_path(value: str) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 ENTITY = "MEDICAL"
 CATEGORY = "health"
@@ -87,7 +87,7 @@ def has_medical_terms(value: str) -> bool:
 
 def normalise(values: pa.Array) -> pa.Array:
     """Trim; ICD codes are upper-cased (vocabulary matching ignores case anyway)."""
-    trimmed = pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    trimmed = strip_whitespace(values)
     is_code = pc.match_substring_regex(trimmed, rf"^(?i:{ICD10})$")
     return pc.if_else(is_code, pc.utf8_upper(trimmed), trimmed)
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors import resources
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 CATEGORY = "identity"
 LATIN_WORD = r"[A-Za-z][A-Za-z'\-]{0,29}"
@@ -39,7 +39,7 @@ def _surname_set() -> pa.Array:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    return strip_whitespace(values)
 
 
 def validate_surname(values: pa.Array) -> np.ndarray:

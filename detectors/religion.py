@@ -15,9 +15,8 @@ no religion is a statement about their belief.
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 ENTITY = "RELIGION"
 SENSITIVE = True  # PIPL Art 28
@@ -44,7 +43,7 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    return strip_whitespace(values)
 
 
 DETECTOR = Detector(

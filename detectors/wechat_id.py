@@ -19,7 +19,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import Detector
+from detectors.base import Detector, strip_whitespace
 
 ENTITY = "WECHAT_ID"
 SENSITIVE = False
@@ -39,7 +39,7 @@ def mask(value: str) -> str:
 
 
 def normalise(values: pa.Array) -> pa.Array:
-    return pc.utf8_lower(pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0"))
+    return pc.utf8_lower(strip_whitespace(values))
 
 
 DETECTOR = Detector(

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.alnum_text import value_bytes
 from detectors.base import Detector, MatchParts, concat_text, strip_whitespace
 from detectors.classify import NON_NULL, as_text, list_values
 from detectors.free_text import entities_in_text
@@ -245,24 +246,31 @@ def entity_rows(plan: ColumnPlan, trimmed: pa.Array, present: np.ndarray, valida
 def text_of(column: pa.Array) -> pa.Array | None:
     """``as_text`` with a fast path for plain string columns (most CSV columns): only a value
     ending in 0 with ``.0`` in it can lose a trailing ``.0`` (``13800138000.00`` too). Whether
-    any value holds ``.0`` is first asked of the column's bytes at once (a memory search)."""
+    any value holds ``.0`` is first asked of the column's bytes at once (:func:`holds_point_zero`)."""
     if pa.types.is_string(column.type) and (
-            b".0" not in value_bytes(column)
+            not holds_point_zero(column)
             or not (pc.any(pc.ends_with(column, "0")).as_py() and pc.any(pc.match_substring(column, ".0")).as_py())):
         return column
     return as_text(column)
 
 
-def value_bytes(column: pa.Array) -> bytes:
-    """The bytes of a string array's values, end to end (a null's bytes may be among them:
-    a search in them can find too much, never too little)."""
+def holds_point_zero(column: pa.Array) -> bool:
+    """Whether the bytes of a string array's values, end to end, hold ``.0`` (a null's bytes may
+    be among them: True too often, never False wrongly). Asked of the bytes in place: a dot, then
+    a zero after one (34 MB of addresses: 4 ms, against 75 ms to copy them and search the copy).
+
+    >>> holds_point_zero(pa.array(["1.5", None, "2.0"])), holds_point_zero(pa.array(["1.", "0"]))
+    (True, True)
+    >>> holds_point_zero(pa.array(["13800138000", "1.5"]))
+    False
+    """
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    data = column.buffers()[2]
-    if not len(column) or data is None:
-        return b""
-    offsets = np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
-    return bytes(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+    raw = value_bytes(column)
+    if raw is None:
+        return True
+    dot = raw[:-1] == ord(".")
+    return bool(dot.any() and (dot & (raw[1:] == ord("0"))).any())
 
 
 # A detector that checks this many columns of a batch or more matches them in one call.

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from detectors.alnum_text import alnum_can_match, alnum_only
+from detectors.alnum_text import _ARROW_UNIQUE_FROM, alnum_can_match, alnum_only, present_bytes, value_bytes
 from detectors.base import full_match, replace_regex
 from detectors.registry import builtin_detectors
 
@@ -65,6 +65,20 @@ def test_alnum_only_asks_the_bytes_and_says_false_when_unsure():
     assert not alnum_only(pa.chunked_array([["12"]]))  # not a plain array: unsure
     sliced = pa.array(["a-b", "12", "34", "c d"]).slice(1, 2)
     assert alnum_only(sliced)
+
+
+@pytest.mark.parametrize("n", [0, 7, _ARROW_UNIQUE_FROM // 10, _ARROW_UNIQUE_FROM // 4 + 1000])
+def test_present_bytes_are_the_bytes_of_the_values_on_either_side_of_the_arrow_threshold(n):
+    rng = random.Random(n)
+    alphabet = "0123456789-中文地址路号 \t" + "".join(chr(c) for c in range(0x80, 0x100, 7))
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(n)]
+    array = pa.array(texts + [None], pa.string())
+    for values in (array, array.slice(n // 3, n // 2)):
+        raw = value_bytes(values)
+        expected = np.zeros(256, bool)
+        expected[np.frombuffer(bytes(raw), np.uint8)] = True
+        assert (present_bytes(values) == expected).all()
+    assert len(value_bytes(array)) >= _ARROW_UNIQUE_FROM or n < _ARROW_UNIQUE_FROM // 4
 
 
 def test_skipping_changes_no_answer():

@@ -173,3 +173,38 @@ def test_every_builtin_example_is_valid():
         for example in det.examples:
             ok, _ = det.valid_mask(pa.array([example]), header_named=True)
             assert ok.tolist() == [True], det.entity
+
+
+class TestAddress:
+    @staticmethod
+    def _three_passes(values: pa.Array) -> list[bool]:
+        """The reading as first written: characters, detail word and number asked apart."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from detectors import cn_address
+
+        def matches(pattern: str) -> np.ndarray:
+            return pc.match_substring_regex(values, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+
+        han = matches(f"^{cn_address.ADDRESS_CHARACTER}+$")
+        detail = matches(cn_address.DETAIL)
+        numbered = matches(cn_address._numbered_address())
+        region = cn_address.starts_with_region(values)
+        return ((region & detail | numbered) & han).tolist()
+
+    def test_one_pass_for_characters_and_detail_reads_as_three(self):
+        import random
+
+        from detectors import cn_address
+
+        rng = random.Random(5)
+        pieces = ["北京市", "朝阳区", "杭州", "文三路", "477号", "幸福小区", "5-7-1091", "杨柳村", "三组", "建国路",
+                  "88", "号", "栋", "302室", "大厦", "华星科技", "中关村大街", "27号", "(东门)", "（B座）", "#3", "·",
+                  "，", " ", "abc", "Road", "!", "张伟", "王", "路", "2203", "单元", "楼", "-", "一", "二", "层"]
+        texts = ["北京市朝阳区建国路88号", "文三路477号", "幸福小区5-7-1091", "塘渡口镇杨柳村三组", "北京市", "张伟",
+                 "中关村大街27号华星科技大厦", "朝阳区建国路", "建国路", "88号", "", "a路1号", "北京市朝阳区建国路88号，"]
+        texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(5000)]
+        values = pa.array(texts + [None], pa.string())
+        assert cn_address._validate(values).tolist() == self._three_passes(values)
+        assert 300 < sum(cn_address._validate(values)) < 4000  # the mix holds addresses and others
