@@ -295,6 +295,17 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
     """
     keys = _as_string(keys)
     n = len(keys)
+    one_width = _digits_of_one_width(keys)
+    if one_width is not None:  # the common column of ID numbers or phones: no search, little gathering
+        width, with_x = one_width
+        if with_x is None:
+            return [((DIGITS, width), np.arange(n), pc.cast(keys, pa.uint64()).to_numpy(zero_copy_only=False))]
+        ends_x = pa.array(with_x)
+        heads = pc.utf8_slice_codeunits(keys.filter(ends_x), 0, 17)
+        groups = [((DIGITS, width), np.flatnonzero(~with_x), keys.filter(pc.invert(ends_x))),
+                  ((ID_WITH_X, width), np.flatnonzero(with_x), heads)]
+        return [(space, where, pc.cast(part, pa.uint64()).to_numpy(zero_copy_only=False))
+                for space, where, part in groups if len(where)]
     length = pc.binary_length(keys).fill_null(0).to_numpy(zero_copy_only=False)
     digits = pc.ascii_is_decimal(keys).fill_null(False).to_numpy(zero_copy_only=False) & (length <= 19)
     # Each group: (kind, positions, their values' source, their widths); sources are sliced and
@@ -349,6 +360,39 @@ def split_keys(keys: pa.Array) -> list[tuple[tuple[str, int], np.ndarray, np.nda
             else:
                 out.append(((kind, width), where, pc.cast(part, pa.uint64()).to_numpy(zero_copy_only=False)))
     return sorted(out, key=lambda group: group[0])
+
+
+def _digits_of_one_width(keys: pa.Array) -> tuple[int, np.ndarray | None] | None:
+    """``(width, ends_in_x)`` when every key is 1 to 19 ASCII digits, all of one width, or 18
+    characters of which the first 17 are digits and the last a digit or ``X`` (``ends_in_x``:
+    which keys end in X, None when none does); else None. Asked of the offsets and of the
+    bytes in place.
+
+    >>> _digits_of_one_width(pa.array(["0138", "1234"])), _digits_of_one_width(pa.array(["0138", "123"]))
+    ((4, None), None)
+    >>> _digits_of_one_width(pa.array(["12X4"])), _digits_of_one_width(pa.array(["1", None]))
+    (None, None)
+    >>> _digits_of_one_width(pa.array(["11010519491231002X", "110105201501010018"]))
+    (18, array([ True, False]))
+    """
+    n = len(keys)
+    if not n or keys.null_count or type(keys) is not pa.StringArray:
+        return None
+    offsets = np.frombuffer(keys.buffers()[1], np.int32)[keys.offset:keys.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if not 1 <= width <= 19 or int(offsets[-1] - offsets[0]) != n * width or (np.diff(offsets) != width).any():
+        return None
+    raw = np.frombuffer(keys.buffers()[2], np.uint8)[int(offsets[0]):int(offsets[-1])]
+    if int(raw.min()) >= ord("0") and int(raw.max()) <= ord("9"):
+        return width, None
+    if width != 18:
+        return None
+    matrix = raw.reshape(n, width)
+    head, last = matrix[:, :17], matrix[:, 17]
+    ends_x = last == ord("X")
+    if int(head.min()) < ord("0") or int(head.max()) > ord("9") or not ((last <= ord("9")) & (last >= ord("0")) | ends_x).all():
+        return None
+    return width, ends_x
 
 
 def join_keys(space: tuple[str, int], values: np.ndarray) -> pa.Array:

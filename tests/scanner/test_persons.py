@@ -182,6 +182,44 @@ def test_keys_split_into_fixed_width_spaces_exactly_and_reversibly(keys):
     assert len(set(seen.values())) == len(seen)
 
 
+@settings(deadline=None)
+@given(st.integers(1, 21).flatmap(lambda w: st.lists(st.from_regex(rf"[0-9]{{{w}}}", fullmatch=True), min_size=1,
+                                                       max_size=30)),
+       st.integers(0, 5))
+def test_keys_of_one_width_of_digits_take_one_space_as_numbers(keys, cut):
+    """The fast path of a column of ID numbers or phones (every key digits of one width, read
+    in place), also on a slice of an array: one space whose values are the numbers, as the
+    general path makes them; 20 digits and more are no number (the general path's bytes)."""
+    for array in (pa.array(keys, pa.string()), pa.array(["x"] * cut + keys, pa.string()).slice(cut)):
+        groups = split_keys(array)
+        assert [join_keys(space, values).to_pylist()[k] for space, positions, values in groups
+                for k, _ in enumerate(positions)] == [keys[i] for _, positions, _ in groups for i in positions]
+        if len(keys[0]) <= 19:
+            assert [(space, positions.tolist(), values.tolist()) for space, positions, values in groups] == \
+                [(("d", len(keys[0])), list(range(len(keys))), [int(k) for k in keys])]
+        else:
+            assert all(space[0] == "s" for space, _, _ in groups)
+
+
+@settings(deadline=None)
+@given(st.lists(st.from_regex(r"[0-9]{17}[0-9X]", fullmatch=True), min_size=1, max_size=30), st.integers(0, 5))
+def test_id_numbers_some_ending_in_x_split_as_the_general_path_splits_them(keys, cut):
+    expected = []
+    digits = [i for i, k in enumerate(keys) if not k.endswith("X")]
+    with_x = [i for i, k in enumerate(keys) if k.endswith("X")]
+    if digits:
+        expected.append((("d", 18), digits, [int(keys[i]) for i in digits]))
+    if with_x:
+        expected.append((("x", 18), with_x, [int(keys[i][:17]) for i in with_x]))
+    for array in (pa.array(keys, pa.string()), pa.array(["x"] * cut + keys, pa.string()).slice(cut)):
+        got = [(space, positions.tolist(), values.tolist()) for space, positions, values in split_keys(array)]
+        assert got == expected
+        # the same keys among others (the general path) split alike
+        mixed = [(space, positions.tolist(), values.tolist())
+                 for space, positions, values in split_keys(pa.array(keys + ["a@b.cn"], pa.string()))]
+        assert [m for m in mixed if m[0][0] != "s"] == expected
+
+
 def _reference_count(rows: list[dict[str, str | None]], identity: frozenset[str] = frozenset(),
                      max_identities: int = 3) -> int:
     """The linking rules written plainly, one Python loop at a time, to check the vectorised
