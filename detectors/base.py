@@ -249,6 +249,26 @@ def normalise_header(name: str) -> str:
 
 
 _HEADER_SEPARATORS = re.compile(r"[\s_\-./()（）\[\]【】:：#]+")  # one character class: no backtracking
+# Where a header's words meet without a separator: a capital after a small letter or a digit, the
+# last capital before a small letter, ASCII letters or digits beside other characters.
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z0-9])(?=[^\x00-\x7f])"
+                         r"|(?<=[^\x00-\x7f])(?=[A-Za-z0-9])")  # one character each side: linear
+WORD_MARK = "\x1f"  # between the words of a marked header (a control character no header holds)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def marked_header(name: str) -> str:
+    """A header lower-cased with a :data:`WORD_MARK` around each word: split at the separators
+    :func:`normalise_header` drops, at a capital after a small letter or a digit, and where
+    ASCII letters or digits meet other characters. Without the marks it is ``normalise_header(name)``
+    (for a header without the mark itself).
+
+    >>> marked_header("user.profile.realName").split(WORD_MARK), marked_header("手机号phone").split(WORD_MARK)
+    (['', 'user', 'profile', 'real', 'name', ''], ['', '手机号', 'phone', ''])
+    """
+    broken = _WORD_BREAK.sub(" ", str(name).replace(WORD_MARK, " "))  # a space is a separator
+    words = [w.lower() for w in _HEADER_SEPARATORS.split(broken) if w]
+    return WORD_MARK + WORD_MARK.join(words) + WORD_MARK if words else ""
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -24,9 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.base import (
+    WORD_MARK,
     Detector,
     MatchParts,
     concat_text,
+    marked_header,
     normalise_header,
     replace_regex,
     strip_whitespace,
@@ -74,28 +76,61 @@ def header_matches(name: str, detector: Detector) -> int:
     >>> from detectors.cn_mobile_phone import DETECTOR as phone
     >>> header_matches("联系电话", phone), header_matches("sjh", phone), header_matches("批次号", phone)
     (1, 1, -1)
+
+    A vetoing word written in ASCII letters counts as whole words only (``ip`` is not in
+    ``shipping_address``, nor ``file`` in ``profileName``); one in brackets qualifies the header
+    and vetoes nothing (``手机号(订单)``). A header whose last words name the entity after a
+    vetoing word says both (``订单手机号``, ``order.shipTo.phone``: the head word comes last, but
+    ``bank_name`` is no person's name): 0, the values decide alone, with no help from the
+    header. One that names it before a vetoing word is vetoed (``旅客类型``, a passenger *type*):
+
+    >>> from detectors.cn_address import DETECTOR as address
+    >>> from detectors.person_name import DETECTOR as name
+    >>> [header_matches(h, address) for h in ("shipping_address", "ip", "ip_address")]
+    [1, -1, 0]
+    >>> [header_matches(h, phone) for h in ("手机号(订单)", "订单手机号", "order.shipTo.phone", "手机型号")]
+    [1, 0, 0, -1]
+    >>> [header_matches(h, name) for h in ("证件姓名", "旅客类型", "联系人电话", "用户名", "user.profile.realName")]
+    [0, -1, -1, -1, 1]
     """
-    header = normalise_header(name)
-    if not header:
-        return 0
-    negative, exact, words = _header_vocabulary(detector.header_negative, detector.header_exact, detector.header_words)
-    if any(w in header for w in negative):
-        return -1
-    if header in exact or any(w in header for w in words):
-        return 1
-    if detector.header_regex is not None:
-        return int(header_hits([name], [detector])[0, 0])
-    return 0
+    return int(header_hits([name], [detector])[0, 0])
 
 
 @cache
 def _header_vocabulary(negative: tuple[str, ...], exact: tuple[str, ...], words: tuple[str, ...]):
     norm = [tuple(w for w in (normalise_header(x) for x in group) if w) for group in (negative, exact, words)]
-    return norm[0], frozenset(norm[1]), tuple(w for w in norm[2] if len(w) >= 2)
+    veto = _veto_pattern(norm[0])
+    return (veto, None if veto is None else f"^.*(?:{veto})", frozenset(norm[1]),
+            tuple(w for w in norm[2] if len(w) >= 2), norm[0])
 
 
-# Up to this many distinct headers are matched in Python; more in one Arrow call per detector
-# and word list, so that 20,000 columns cost a few dozen calls, not a million substring tests.
+def _veto_pattern(negative: tuple[str, ...]) -> str | None:
+    """One RE2 pattern for a detector's vetoing words in a marked header
+    (:func:`~detectors.base.marked_header`): a word of ASCII letters and digits from a word mark
+    to a word mark (it may span words: ``featureflag`` is ``feature`` and ``flag``), any other
+    word anywhere."""
+    if not negative:
+        return None
+    mark = re.escape(WORD_MARK)
+    forms = []
+    for word in negative:
+        spread = f"{mark}?".join(re.escape(c) for c in word)
+        forms.append(f"{mark}{spread}{mark}" if word.isascii() and word.isalnum() else spread)
+    return "|".join(f"(?:{f})" for f in forms)
+
+
+# A bracketed part of a header (one level; a character class each side: linear).
+_BRACKETED = re.compile(r"[(（\[【][^()（）\[\]【】]*[)）\]】]")
+
+
+def _unbracketed(name: str) -> str:
+    """The header without its bracketed parts, unless nothing else is left."""
+    rest = _BRACKETED.sub(" ", str(name))
+    return rest if normalise_header(rest) else str(name)
+
+
+# Up to this many distinct headers are matched by substring tests in Python; more in one Arrow
+# call per detector and word list, so that 20,000 columns cost a few dozen calls, not a million tests.
 _HEADERS_IN_PYTHON = 32
 
 
@@ -106,30 +141,46 @@ def header_hits(names: Sequence[str], detectors: Sequence[Detector]) -> np.ndarr
     >>> header_hits(["联系电话", "sjh", "批次号", ""], [phone]).ravel().tolist()
     [1, 1, -1, 0]
     """
-    headers = [normalise_header(n) for n in names]
-    unique = list(dict.fromkeys(headers))
-    row_of = {h: i for i, h in enumerate(unique)}
+    keys = [(normalise_header(n), marked_header(_unbracketed(n))) for n in names]
+    unique = list(dict.fromkeys(keys))
+    row_of = {k: i for i, k in enumerate(unique)}
     out = np.zeros((len(unique), len(detectors)), dtype=np.int8)
     if not unique:
-        return out[[row_of[h] for h in headers]]
-    arrow = len(unique) > _HEADERS_IN_PYTHON
-    text = pa.array(unique, pa.string())
-    empty = np.array([not h for h in unique])
+        return out[[row_of[k] for k in keys]]
+    plains = [plain for plain, _ in unique]
+    text = pa.array(plains, pa.string())  # normalise_header's form
+    outside = pa.array([marked for _, marked in unique], pa.string())  # marked, brackets aside
+    empty = np.array([not plain for plain in plains])
+    few = len(unique) <= _HEADERS_IN_PYTHON
     for j, det in enumerate(detectors):
-        negative, exact, words = _header_vocabulary(det.header_negative, det.header_exact, det.header_words)
-        if arrow:
-            vetoed = _contains_any(text, negative)
+        veto, up_to_last_veto, exact, words, negative = _header_vocabulary(det.header_negative, det.header_exact,
+                                                                           det.header_words)
+        if few:  # plain substrings (no pattern): in Python, cheaper than a call per detector
+            named = np.array([p in exact or any(w in p for w in words) for p in plains], dtype=bool)
+        else:
             named = _contains_any(text, words)
             if exact:
                 named |= pc.is_in(text, value_set=pa.array(sorted(exact), pa.string())).to_numpy(zero_copy_only=False)
-        else:
-            vetoed = np.array([any(w in h for w in negative) for h in unique], dtype=bool)
-            named = np.array([h in exact or any(w in h for w in words) for h in unique], dtype=bool)
         if det.header_regex is not None:
             # RE2, like every pattern that meets data (a header is data)
             named |= pc.match_substring_regex(text, f"^(?:{det.header_regex})$").to_numpy(zero_copy_only=False)
-        out[:, j] = np.where(empty, 0, np.where(vetoed, -1, np.where(named, 1, 0)))
-    return out[[row_of[h] for h in headers]]
+        vetoed = np.zeros(len(unique), bool)
+        if veto is not None:
+            # A vetoing word is in a header's plain form wherever the pattern finds it: the
+            # pattern runs only where a substring test says it may.
+            maybe = np.flatnonzero([any(w in p for w in negative) for p in plains]) if few else np.arange(len(unique))
+            if len(maybe):
+                vetoed[maybe] = pc.match_substring_regex(outside.take(pa.array(maybe)), veto) \
+                    .to_numpy(zero_copy_only=False)
+        if vetoed.any():
+            # Vetoed, unless the words after the last vetoing one name the entity: then the
+            # header says both, and the values decide alone (0).
+            where = np.flatnonzero(vetoed)
+            tails = pc.replace_substring_regex(outside.take(pa.array(where)), up_to_last_veto, "")
+            named[where] = False
+            vetoed[where[_contains_any(pc.replace_substring(tails, WORD_MARK, ""), words)]] = False
+        out[:, j] = np.where(empty, 0, np.where(named, 1, np.where(vetoed, -1, 0)))
+    return out[[row_of[k] for k in keys]]
 
 
 def _contains_any(text: pa.Array, words: tuple[str, ...]) -> np.ndarray:
@@ -498,8 +549,10 @@ def _shares(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPar
         header = item_hits[det.entity]
         if det.pattern is None and (det.header_pattern is None or header != 1):
             continue
-        if header < 0:
-            continue
+        if header < 0 and not det.digit_checksum:
+            continue  # a header that reads as something else (批次号): values that only look right
+        # Values that pass a check digit are judged on their own under any header: an 订单号
+        # column of valid ID numbers holds ID numbers (the header cannot make them less personal).
         parts = found.get(det.entity)
         if parts is None:
             continue
@@ -547,6 +600,8 @@ def _judge(item: _Pending, item_hits: dict[str, int], found: dict[str, MatchPart
         if s.share >= threshold:
             confidence = min(0.99, 0.5 + 0.5 * s.share + (0.2 if header == 1 else 0.0) - (0.1 if loose_used.get(s.entity) else 0.0))
             why = f"{s.share:.0%} of values valid" + (", header names it" if header == 1 else "")
+            if header < 0:
+                why += "; the header reads as something else: the values' check digits decide"
             if lossy:
                 why += "; float column past 2**53, checked by shape only"
             rule = NON_NULL if loose_used.get(s.entity) else VALID

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from fixtures import columns, mobile, resident_id, rng
+from fixtures import bank_card, columns, mobile, name, resident_id, rng
 
 from detectors.classify import NON_NULL, VALID, classify_column
 from detectors.registry import builtin_detectors
@@ -90,10 +90,49 @@ def test_row_rules():
     assert classify_column("sfzh", ids, DETECTORS).row_rule == VALID
 
 
-def test_decoy_headers_veto():
+def test_a_decoy_header_vetoes_values_that_only_look_right_never_valid_check_digits():
     r = rng(8)
+    # 11-digit batch numbers shaped like phones are not phones under 批次号 ...
+    batches = pa.array([f"1{r.choice('3456789')}{r.randrange(10**9):09d}" for _ in range(50)])
+    assert classify_column("批次号", batches, DETECTORS) is None or \
+        classify_column("批次号", batches, DETECTORS).entity != "CN_MOBILE_PHONE"
+    # ... and 18-digit order numbers are no ID numbers (the few that pass the check digit by chance)
+    orders = pa.array([f"{r.randrange(10**17, 10**18)}" for _ in range(200)])
+    c = classify_column("订单号", orders, DETECTORS)
+    assert c is None or "CN_RESIDENT_ID" not in c.entities
+    # ... but ID numbers that pass their check digits are ID numbers under any header
     c = classify_column("订单号", pa.array([resident_id(r) for _ in range(50)]), DETECTORS)
-    assert c.entity != "CN_RESIDENT_ID"
+    assert c.entity == "CN_RESIDENT_ID" and c.sensitive
+    assert "header reads as something else" in c.evidence
+    c = classify_column("用户银行卡号", pa.array([bank_card(r) for _ in range(50)]), DETECTORS)
+    assert c.entity == "CN_BANK_CARD"
+
+
+@pytest.mark.parametrize(("header", "values", "entity"), [
+    ("订单实名身份证号", "ids", "CN_RESIDENT_ID"),
+    ("手机号(订单)", "phones", "CN_MOBILE_PHONE"),
+    ("order.shipTo.phone", "phones", "CN_MOBILE_PHONE"),
+    ("user.profile.realName", "names", "PERSON_NAME"),
+    ("resident_name", "names", "PERSON_NAME"),
+    ("donor_name", "names", "PERSON_NAME"),
+    ("证件姓名", "names", "PERSON_NAME"),
+    ("shipping_address", "addresses", "CN_ADDRESS"),
+    ("recipient_address", "addresses", "CN_ADDRESS"),
+    ("mailing_address", "addresses", "CN_ADDRESS"),
+])
+def test_a_word_inside_another_or_beside_the_entitys_own_does_not_hide_the_column(header, values, entity):
+    """Vetoing words in ASCII are whole words (``ip`` is not in ``shipping``, ``no`` not in
+    ``donor``); one in brackets, or before the words naming the entity, leaves the values to decide."""
+    r = rng(9)
+    columns = {
+        "ids": [resident_id(r) for _ in range(60)],
+        "phones": [mobile(r) for _ in range(60)],
+        "names": [name(r) for _ in range(60)],
+        "addresses": [f"北京市朝阳区建国路{r.randrange(1, 300)}号{r.randrange(1, 30)}栋{r.randrange(101, 2500)}室"
+                      for _ in range(60)],
+    }
+    c = classify_column(header, pa.array(columns[values]), DETECTORS)
+    assert c is not None and c.entity == entity, (header, c and c.entity, c and c.evidence)
 
 
 def test_free_text():
