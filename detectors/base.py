@@ -87,13 +87,54 @@ def per_array(transform: Callable[..., pa.Array] | None = None, *,
 
 @per_array(idempotent=True)
 def strip_whitespace(values: pa.Array) -> pa.Array:
-    """Trim surrounding white space (also the ideographic space U+3000).
+    """Values as a detector reads them: surrounding white space trimmed (also the ideographic
+    space U+3000), and undone the ways spreadsheets and business systems keep numbers as text,
+    which would otherwise hide an ID number or a phone from every check: Excel's formula
+    ``="110105…"``, a leading apostrophe ``'110105…``, full-width digits and letters
+    (``１１０１０５…``, read as NFKC reads them) and invisible zero-width characters.
 
-    Values whose bytes are all printable ASCII have none to trim: that is asked of the bytes
-    at once (a min and a max), which costs a tenth of trimming every value."""
-    if _printable_ascii(values):
+    Values whose bytes are all printable ASCII have no space to trim: that is asked of the bytes
+    at once (a min and a max), which costs a tenth of trimming every value; the other rewrites
+    are only looked for where the bytes they need occur.
+
+    >>> strip_whitespace(pa.array(['="110105"', "'13800138000", " １３８００１３８０００ ", "138\u200b0013", "a"])).to_pylist()
+    ['110105', '13800138000', '13800138000', '1380013', 'a']
+    """
+    raw = value_bytes(values)
+    if raw is None:
+        return _as_read(pc.utf8_trim(values, characters=_SPACES))
+    if not len(raw):
         return values
-    return pc.utf8_trim(values, characters=" \t\r\n\u3000\u00a0")
+    if int(raw.min()) > 0x20 and int(raw.max()) < 0x7F:  # printable ASCII: nothing to trim
+        return _as_read(values, raw)
+    return _as_read(pc.utf8_trim(_plain_forms(values, raw), characters=_SPACES), raw)
+
+
+_SPACES = " \t\r\n\u3000\u00a0"
+# Full-width ASCII letters and digits, and the invisible characters that only hide a value.
+_FULL_WIDTH_OR_INVISIBLE = "[０-９Ａ-Ｚａ-ｚ\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]"
+_INVISIBLE = "[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]"
+
+
+def _plain_forms(values: pa.Array, raw: np.ndarray) -> pa.Array:
+    """Full-width letters and digits as ASCII (NFKC) and invisible characters removed, in the
+    values holding any (their UTF-8 starts with byte EF or E2: looked for only where one occurs)."""
+    if not ((raw == 0xEF).any() or (raw == 0xE2).any()):
+        return values
+    hit = pc.match_substring_regex(values, _FULL_WIDTH_OR_INVISIBLE).fill_null(False)
+    if not pc.any(hit).as_py():
+        return values
+    plain = pc.replace_substring_regex(pc.utf8_normalize(values.filter(hit), "NFKC"), _INVISIBLE, "")
+    return pc.replace_with_mask(values, hit, plain)
+
+
+def _as_read(values: pa.Array, raw: np.ndarray | None = None) -> pa.Array:
+    """Excel's ``="…"`` and leading apostrophes undone (asked only where ``=`` or ``'`` occurs)."""
+    if raw is not None and not ((raw == ord("=")).any() or (raw == ord("'")).any()):
+        return values
+    out = replace_regex(values, r'^="([^"]*)"$', r"\1")
+    out = replace_regex(out, r"^'+", "")
+    return out if out is values else pc.utf8_trim(out, characters=_SPACES)
 
 
 def _printable_ascii(values: pa.Array) -> bool:

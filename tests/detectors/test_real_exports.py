@@ -252,3 +252,31 @@ def test_ids_stored_as_floats_are_destroyed_not_keys(tmp_path):
     assert all("E+17" in s for s in column["samples"])
     assert report["persons"]["personal"] == len(floats)  # every row a person: none merged
     assert any("re-export as text" in n["en"] for n in report["notes"])
+
+
+# --- numbers kept as text by spreadsheets ------------------------------------------------------
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def test_ids_and_phones_kept_as_text_are_read_and_are_the_same_persons_as_written_plainly(tmp_path):
+    """Excel's ="…" formula, a leading apostrophe, full-width digits and a zero-width space (found
+    in exports a tester made the way business systems make them): each hid every value from the
+    checks, and the file counted nobody."""
+    r = random.Random(31)
+    ids = [resident_id(r) for _ in range(40)]
+    phones = [mobile(r) for _ in range(40)]
+    forms = [lambda v: f'"=""{v}"""', lambda v: f"'{v}", _full_width, lambda v: v[:6] + "\u200b" + v[6:]]
+    (tmp_path / "kept_as_text.csv").write_text(
+        "身份证号,手机号\n" + "".join(f"{forms[i % 4](a)},{forms[(i + 1) % 4](b)}\n"
+                                  for i, (a, b) in enumerate(zip(ids, phones, strict=True))), encoding="utf-8")
+    report = scan_json(tmp_path / "kept_as_text.csv")
+    assert [c["entity"] for c in report["files"][0]["columns"]] == ["CN_RESIDENT_ID", "CN_MOBILE_PHONE"]
+    assert (report["persons"]["personal"], report["persons"]["sensitive"]) == (40, 40)
+    # the same persons written plainly in a second file are not counted again
+    (tmp_path / "plain.csv").write_text("身份证号\n" + "".join(f"{a}\n" for a in ids), encoding="utf-8")
+    assert scan_json(tmp_path)["persons"]["personal"] == 40
+    # no value, in any form, reaches the report unmasked
+    text = json.dumps(report, ensure_ascii=False)
+    assert not any(v in text or _full_width(v) in text for v in ids + phones)
