@@ -702,6 +702,8 @@ class PersonCounter:
         present_keys: list[tuple[str, np.ndarray, pa.Array]] = []
         placeholders: list[tuple[str, pa.Array]] = []
         splits: list[list] = []
+        holding: dict[str, np.ndarray] = {}  # per identity namespace, the rows holding one so far
+        documents: list[tuple[str, np.ndarray]] = []  # (entity, rows) of rows split off for a document
         for name, values in keys.items():
             namespace = name.split("#", 1)[0]
             column = _as_string(values)
@@ -723,6 +725,22 @@ class PersonCounter:
                 if not len(rows):
                     continue
                 groups = _drop(groups, fake)
+            if namespace in self.identity:
+                held = holding.setdefault(namespace, np.zeros(m, bool))
+                second = held[rows]
+                held[rows] = True
+                if second.any():
+                    # A second identity document of one kind in a row (a policyholder's, an
+                    # insured's and a beneficiary's ID numbers on one row): each names a person
+                    # of its own, counted as a row of its own after the batch's rows, with the
+                    # row's sensitivity (a minor by its own number's date only) and its own
+                    # entity. Two columns holding the same number are joined again by it.
+                    own = np.arange(len(row_flags), len(row_flags) + int(second.sum()))
+                    row_flags = np.concatenate([row_flags, row_flags[rows[second]] & ~np.uint8(MINOR)])
+                    if f"entity:{namespace}" in flags:
+                        documents.append((namespace, own))
+                    rows = rows.copy()
+                    rows[second] = own
             if namespace in BIRTH_DATE_IN_KEY:
                 row_flags[rows[self._minor_from_groups(kept, groups)]] |= MINOR
             present_keys.append((namespace, rows, kept))
@@ -731,9 +749,12 @@ class PersonCounter:
         for name, values in flags.items():
             if name.startswith("entity:"):
                 hit = np.flatnonzero(_bool(values, n, name, source)[selected])
+                extra = [own for entity, own in documents if entity == name[len("entity:"):]]
+                if extra:
+                    hit = np.concatenate([hit, *extra])
                 if len(hit):
                     entities.append((name[len("entity:"):], hit))
-        return RowFacts(m, row_flags, present_keys, entities, placeholders, splits)
+        return RowFacts(len(row_flags), row_flags, present_keys, entities, placeholders, splits)
 
     def _minor_from_dates(self, birth_dates: pa.Array, n: int, source: str) -> np.ndarray:
         dates = birth_dates.combine_chunks() if isinstance(birth_dates, pa.ChunkedArray) else birth_dates
