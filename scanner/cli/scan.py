@@ -43,7 +43,8 @@ from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 @click.option("--ledger-key", "ledger_key_file", default=None, type=click.Path(dir_okay=False),
               help="Key file for the ledger's keyed hashes (default: beside the user data dir, or $CHUJING_LEDGER_KEY).")
 @click.option("--record", is_flag=True, help="Record this transfer's persons in the ledger.")
-@click.option("--transfer-id", default=None, help="Id of the transfer to record (re-recording the same id changes nothing).")
+@click.option("--transfer-id", default=None, help="Id of the transfer to record. Re-recording the same export under its id changes nothing; "
+                   "other files or persons under a recorded id are refused (exit 1): give them a new id.")
 @click.option("--recipient", default=None, help="Overseas recipient of the transfer.")
 @click.option("--purpose", default=None, help="Purpose of the transfer.")
 @click.option("--exempt", default=None, help="Exemption under the Provisions (art3, art4, art5_1, art5_2, art5_3, art6): not counted.")

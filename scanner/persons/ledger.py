@@ -358,6 +358,11 @@ class Ledger:
         transfer_id = _check_transfer_id(transfer_id)
         with self._write():
             existing = self._conn.execute("SELECT removed_at FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
+            if existing is not None and not self._same_transfer(transfer_id, files, own):
+                # Taken for the transfer recorded before, these persons would never be counted.
+                raise LedgerError(f"transfer {transfer_id} is already recorded with other files or persons; "
+                                  f"record this one under a new --transfer-id (or none: one is derived from "
+                                  f"its content)")
             tables = self._tables_in_scope(year, context)
             if existing is not None:
                 counts = union_counts(tables, counter.keyless_policy, _max_identities(counter)) if tables else _empty(counter)
@@ -378,6 +383,17 @@ class Ledger:
             result["all_transfers"] = self._all_transfers(every, table, counter, table is not None)
         result.update(transfer_id=transfer_id, already_recorded=False, removed=False)
         return result
+
+    def _same_transfer(self, transfer_id: str, files: list[dict[str, Any]], own: PersonCounts) -> bool:
+        """Whether the transfer recorded under ``transfer_id`` is this one: the same files (sizes
+        and content fingerprints), or, where either side names no file, the same persons counted."""
+        stored = sorted((size, fingerprint) for size, fingerprint in self._conn.execute(
+            "SELECT size, fingerprint FROM transfer_files WHERE transfer_id = ?", (transfer_id,)))
+        given = sorted((f["size"], f["fingerprint"]) for f in files)
+        if stored and given:
+            return stored == given
+        counts = self._conn.execute("SELECT counts FROM transfers WHERE id = ?", (transfer_id,)).fetchone()[0]
+        return json.loads(counts) == json.loads(json.dumps(own.to_dict(), sort_keys=True))
 
     def _union(self, tables: list[PersonTable], own: PersonTable | None, counter: PersonCounter,
                this_counted: bool) -> PersonCounts:

@@ -104,9 +104,12 @@ def test_the_year_boundary(ledger_path):
 def test_rerecording_the_same_transfer_changes_nothing(ledger_path):
     with open_ledger(ledger_path) as lg:
         first = record(lg, counter([PHONE_A, PHONE_B]), "T-1")
-        again = record(lg, counter([PHONE_A, PHONE_B, PHONE_C]), "T-1")
+        again = record(lg, counter([PHONE_B, PHONE_A]), "T-1")
         assert again["already_recorded"] is True and again["personal"] == first["personal"] == 2
         assert again["transfers"] == 1
+        # Other persons under the same id are another transfer: refused, never silently dropped.
+        with pytest.raises(LedgerError, match="T-1 is already recorded with other files or persons"):
+            record(lg, counter([PHONE_A, PHONE_B, PHONE_C]), "T-1")
         # Without an id, the same export in the same context gets the same id.
         a = record(lg, counter([PHONE_D]), files=[{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 1}])
         b = record(lg, counter([PHONE_D]), files=[{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 1}])
@@ -261,7 +264,7 @@ def test_remove_is_a_logged_correction(ledger_path):
             lg.remove("two")
         with pytest.raises(LedgerError, match="no transfer"):
             lg.remove("three")
-        again = record(lg, counter([PHONE_B]), "two")
+        again = record(lg, counter([PHONE_A, PHONE_B]), "two")
         assert again["already_recorded"] is True and again["removed"] is True
 
 

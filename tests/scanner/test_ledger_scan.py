@@ -66,6 +66,24 @@ def test_scan_records_and_links_across_transfers(tmp_path, people):
             assert value.encode() not in stored and value not in texts
 
 
+def test_a_transfer_id_reused_for_other_files_is_refused_not_taken_as_recorded(tmp_path, people):
+    """Re-recording under a used --transfer-id with other content (found by a tester): the new
+    persons were silently left out of the year's count, and the report said the transfer was in."""
+    ledger = tmp_path / "ledger.sqlite"
+    scan(str(write_csv(tmp_path / "a.csv", people[:20])), *CONTEXT, "--ledger", str(ledger), "--record",
+         "--transfer-id", "T-07")
+    result = CliRunner().invoke(main, ["scan", str(write_csv(tmp_path / "b.csv", people[20:40])), *CONTEXT,
+                                       "--ledger", str(ledger), "--record", "--transfer-id", "T-07", "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert any("T-07 is already recorded with other files" in e for e in report["errors"])
+    with open_ledger(ledger) as lg:
+        assert [t["id"] for t in lg.transfers(2026)] == ["T-07"]
+    # under a new id it counts: 40 persons in the year
+    _, recorded, _ = scan(str(tmp_path / "b.csv"), *CONTEXT, "--ledger", str(ledger), "--record", "--transfer-id", "T-08")
+    assert recorded["persons"]["year_to_date"]["personal"] == 40
+
+
 def test_scan_with_a_wrong_key_fails_in_one_line(tmp_path, people, monkeypatch):
     ledger = tmp_path / "ledger.sqlite"
     csv = write_csv(tmp_path / "a.csv", people[:5])
