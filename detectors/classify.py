@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.alnum_text import value_bytes
 from detectors.base import (
     WORD_MARK,
     Detector,
@@ -276,6 +277,15 @@ def is_list_like(t: pa.DataType) -> bool:
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         return not pa.types.is_nested(t.value_type)
     return False
+
+
+def values_counted_apart(t: pa.DataType, entity: str | None) -> bool:
+    """Whether a column's list values are each counted as a cell of their own: every list or map
+    (:func:`is_list_like`) but a feature vector, which is one value of its row (a face's 128
+    numbers are one person's biometric, not 128 rows)."""
+    from detectors.biometric import ENTITY as BIOMETRIC
+
+    return is_list_like(t) and entity != BIOMETRIC
 
 
 def list_values(values: pa.Array) -> pa.Array:
@@ -688,8 +698,17 @@ def _classify_typed(name: str, values: pa.Array, detectors: list[Detector], max_
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     t = values.type
-    if pa.types.is_dictionary(t) or pa.types.is_string(t):
-        return None  # text (a CSV's every column), looked at as text
+    if pa.types.is_string(t):
+        # Text (a CSV's every column), unless feature vectors written out (a JSON array per
+        # value) under a header that names a biometric: looked for only where a '[' occurs.
+        raw = value_bytes(values)
+        if raw is not None and len(raw) and (raw == ord("[")).any():
+            found = _vectors_as_text(name, values, detectors)
+            if found is not None:
+                return _with_suffixes(found, suffixes)
+        return None
+    if pa.types.is_dictionary(t):
+        return None  # text, looked at as text
     by_entity = {d.entity: d for d in detectors}
     if _binary_like(t):
         found = _classify_binary(name, values, by_entity, max_samples, suffixes)
@@ -698,6 +717,9 @@ def _classify_typed(name: str, values: pa.Array, detectors: list[Detector], max_
     if is_float_vector_type(t):
         return _with_suffixes(_classify_vectors(name, values, by_entity), suffixes)
     if is_list_like(t):
+        numbers = _number_lists(name, values, by_entity)
+        if numbers is not None:  # a JSON file's vectors, whose numbers its reader keeps as text
+            return _with_suffixes(_classify_vectors(name, numbers, by_entity), suffixes)
         kind = "map" if pa.types.is_map(t) else "list"
         return _prepare(name, list_values(values), detectors, max_samples, True,
                         [f"; the values of a {kind}, each read as a cell", *suffixes])
@@ -747,6 +769,51 @@ def _classify_binary(name: str, values: pa.Array, by_entity: dict[str, Detector]
         return _prepare(name, text, list(by_entity.values()), max_samples, True,
                         ["; binary values that are UTF-8 text, read as text", *suffixes])
     return ColumnClassification(name, None, [], False, None, 0.0, 0.0, [], non_null, "binary values: no media or template found")
+
+
+_NUMBER = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+_NUMBER_LIST = rf"^\s*\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\]\s*$"
+
+
+def _vectors_as_text(name: str, values: pa.Array, detectors: list[Detector]) -> ColumnClassification | None:
+    """A text column of feature vectors (``[0.88, -0.41, …]``: 80% of its values or more, all of
+    one length from :data:`~detectors.biometric.MIN_DIM` to ``MAX_DIM``) under a header that
+    names a biometric: what a typed vector column under that header is. None otherwise."""
+    from detectors import biometric
+
+    bio = next((d for d in detectors if d.entity == biometric.ENTITY), None)
+    if bio is None or header_matches(name, bio) != 1:
+        return None
+    present = pc.fill_null(pc.greater(pc.binary_length(values), 0), False)
+    non_null = pc.sum(present).as_py() or 0
+    vectors = pc.fill_null(pc.match_substring_regex(values, _NUMBER_LIST), False)
+    found = pc.sum(vectors).as_py() or 0
+    if not non_null or found < 0.8 * non_null:
+        return None
+    dims = pc.add(pc.count_substring(values.filter(vectors), ","), 1)
+    lo, hi = pc.min(dims).as_py(), pc.max(dims).as_py()
+    if lo != hi or not biometric.MIN_DIM <= lo <= biometric.MAX_DIM:
+        return None
+    return _found(name, bio, non_null, found / non_null, 0.85, [f"{lo}-d vector written as text"],
+                  f"header names a biometric feature; {found / non_null:.0%} of values are {lo}-d vectors "
+                  f"written as text")
+
+
+def _number_lists(name: str, values: pa.Array, by_entity: dict[str, Detector]) -> pa.Array | None:
+    """Lists of numbers kept as text (a JSON reader's), as lists of floats, under a header that
+    names a biometric (whose check of typed vectors then applies); else None."""
+    from detectors import biometric
+
+    t = values.type
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t)) or not pa.types.is_string(t.value_type):
+        return None
+    bio = by_entity.get(biometric.ENTITY)
+    if bio is None or header_matches(name, bio) != 1:
+        return None
+    flat = pc.list_flatten(values)
+    if not len(flat) or flat.null_count or not pc.all(pc.match_substring_regex(flat, f"^{_NUMBER}$")).as_py():
+        return None
+    return values.cast(pa.list_(pa.float64()))
 
 
 def _classify_vectors(name: str, values: pa.Array, by_entity: dict[str, Detector]) -> ColumnClassification:

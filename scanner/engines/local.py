@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.base import Detector, strip_whitespace
-from detectors.classify import ColumnClassification, is_list_like
+from detectors.classify import ColumnClassification, is_list_like, values_counted_apart
 from detectors.classify import classify_columns as classify_many
 from mappings import engine
 from scanner.detect.column_profile import ColumnProfile, profiles_of_files
@@ -491,7 +491,7 @@ def _count_rows(source: Source, options: ScanOptions, plans: list[ColumnPlan], k
     # the memory.
     pending: collections.deque = collections.deque()
     # Lists and maps of values: each value is a cell of its own, counted apart from its row.
-    listed = [p for p in plans if is_list_like(stream.schema.field(p.index).type)]
+    listed = [p for p in plans if values_counted_apart(stream.schema.field(p.index).type, p.classification.entity)]
     plans = [p for p in plans if p not in listed]
     try:
         for batch in stream.batches:
@@ -520,7 +520,7 @@ def _count_whole(whole: pa.Table, options: ScanOptions, plans: list[ColumnPlan],
     if not whole.num_rows:
         return
     batch = whole.to_batches()[0]
-    listed = [p for p in plans if is_list_like(whole.schema.field(p.index).type)]
+    listed = [p for p in plans if values_counted_apart(whole.schema.field(p.index).type, p.classification.entity)]
     plain = [p for p in plans if p not in listed]
 
     def memo(plan: ColumnPlan) -> Matches | None:

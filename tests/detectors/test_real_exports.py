@@ -280,3 +280,34 @@ def test_ids_and_phones_kept_as_text_are_read_and_are_the_same_persons_as_writte
     # no value, in any form, reaches the report unmasked
     text = json.dumps(report, ensure_ascii=False)
     assert not any(v in text or _full_width(v) in text for v in ids + phones)
+
+
+# --- face features ----------------------------------------------------------------------------
+
+def test_face_features_make_their_rows_sensitive_however_the_export_writes_them(tmp_path):
+    """A 128-d face embedding per member (found by a tester): written as text in a CSV and as a
+    JSON array in JSON lines it was not seen at all; as a Parquet list of floats it was labelled
+    BIOMETRIC, but its 128 numbers were counted as cells of their own and no member was sensitive."""
+    import pyarrow.parquet as pq
+
+    r = random.Random(41)
+    phones = [mobile(r) for _ in range(30)]
+    vectors = [[round(r.uniform(-1, 1), 5) for _ in range(128)] for _ in phones]
+    (tmp_path / "members.csv").write_text(
+        "会员手机号,人脸特征值\n" + "".join(f'{p},"{json.dumps(v)}"\n' for p, v in zip(phones, vectors, strict=True)),
+        encoding="utf-8")
+    (tmp_path / "members.jsonl").write_text(
+        "".join(json.dumps({"phone": p, "face_embedding": v}) + "\n" for p, v in zip(phones, vectors, strict=True)),
+        encoding="utf-8")
+    pq.write_table(pa.table({"phone": phones, "face_embedding": pa.array(vectors, pa.list_(pa.float32()))}),
+                   tmp_path / "members.parquet")
+    for name in ("members.csv", "members.jsonl", "members.parquet"):
+        report = scan_json(tmp_path / name)
+        assert [c["entity"] for c in report["files"][0]["columns"]] == ["CN_MOBILE_PHONE", "BIOMETRIC"], name
+        assert (report["persons"]["personal"], report["persons"]["sensitive"]) == (30, 30), name
+        assert report["verdict"]["path"] != "none", name
+    # numbers in brackets under another header are not features
+    (tmp_path / "members.csv").write_text(
+        "会员手机号,得分\n" + "".join(f'{p},"{json.dumps(v)}"\n' for p, v in zip(phones, vectors, strict=True)),
+        encoding="utf-8")
+    assert scan_json(tmp_path / "members.csv")["persons"]["sensitive"] == 0
