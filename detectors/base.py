@@ -99,10 +99,12 @@ def strip_whitespace(values: pa.Array) -> pa.Array:
 
     >>> strip_whitespace(pa.array(['="110105"', "'13800138000", " １３８００１３８０００ ", "138\u200b0013", "a"])).to_pylist()
     ['110105', '13800138000', '13800138000', '1380013', 'a']
+    >>> strip_whitespace(pa.chunked_array([["１３８"], ["'7 "]])).to_pylist()  # chunked: the same readings
+    ['138', '7']
     """
     raw = value_bytes(values)
-    if raw is None:
-        return _as_read(pc.utf8_trim(values, characters=_SPACES))
+    if raw is None:  # a chunked or large array: every rewrite is looked for
+        return _as_read(pc.utf8_trim(_plain_forms(values), characters=_SPACES))
     if not len(raw):
         return values
     if int(raw.min()) > 0x20 and int(raw.max()) < 0x7F:  # printable ASCII: nothing to trim
@@ -116,11 +118,14 @@ _FULL_WIDTH_OR_INVISIBLE = "[０-９Ａ-Ｚａ-ｚ\\x{200B}-\\x{200D}\\x{2060}\\
 _INVISIBLE = "[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]"
 
 
-def _plain_forms(values: pa.Array, raw: np.ndarray) -> pa.Array:
+def _plain_forms(values: pa.Array, raw: np.ndarray | None = None) -> pa.Array:
     """Full-width letters and digits as ASCII (NFKC) and invisible characters removed, in the
-    values holding any (their UTF-8 starts with byte EF or E2: looked for only where one occurs)."""
-    if not ((raw == 0xEF).any() or (raw == 0xE2).any()):
+    values holding any (their UTF-8 starts with byte EF or E2: looked for only where one of the
+    values' bytes ``raw`` is one; everywhere when ``raw`` is not given)."""
+    if raw is not None and not ((raw == 0xEF).any() or (raw == 0xE2).any()):
         return values
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     hit = pc.match_substring_regex(values, _FULL_WIDTH_OR_INVISIBLE).fill_null(False)
     if not pc.any(hit).as_py():
         return values

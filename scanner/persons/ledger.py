@@ -387,9 +387,10 @@ class Ledger:
     def _same_transfer(self, transfer_id: str, files: list[dict[str, Any]], own: PersonCounts) -> bool:
         """Whether the transfer recorded under ``transfer_id`` is this one: the same files (sizes
         and content fingerprints), or, where either side names no file, the same persons counted."""
-        stored = sorted((size, fingerprint) for size, fingerprint in self._conn.execute(
+        # A file whose content could not be read for its fingerprint (None) sorts as "".
+        stored = sorted((size or 0, fingerprint or "") for size, fingerprint in self._conn.execute(
             "SELECT size, fingerprint FROM transfer_files WHERE transfer_id = ?", (transfer_id,)))
-        given = sorted((f["size"], f["fingerprint"]) for f in files)
+        given = sorted((f["size"] or 0, f["fingerprint"] or "") for f in files)
         if stored and given:
             return stored == given
         counts = self._conn.execute("SELECT counts FROM transfers WHERE id = ?", (transfer_id,)).fetchone()[0]

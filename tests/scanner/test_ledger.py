@@ -114,7 +114,11 @@ def test_rerecording_the_same_transfer_changes_nothing(ledger_path):
         a = record(lg, counter([PHONE_D]), files=[{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 1}])
         b = record(lg, counter([PHONE_D]), files=[{"path": "x.csv", "size": 10, "fingerprint": "ab", "rows": 1}])
         assert a["transfer_id"] == b["transfer_id"] and b["already_recorded"] is True
-    assert n_transfers(ledger_path) == 2
+        # Files whose content could not be fingerprinted (a lake URL, an unreadable file) compare too.
+        lake = [{"path": f"s3://b/{n}.parquet", "size": 10, "fingerprint": f, "rows": 1} for n, f in (("x", None), ("y", "ab"))]
+        record(lg, counter([PHONE_C]), "L-1", files=lake)
+        assert record(lg, counter([PHONE_C]), "L-1", files=lake)["already_recorded"] is True
+    assert n_transfers(ledger_path) == 3
 
 
 def shared_phone_transfer() -> PersonCounter:
