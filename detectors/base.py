@@ -142,13 +142,6 @@ def _as_read(values: pa.Array, raw: np.ndarray | None = None) -> pa.Array:
     return out if out is values else pc.utf8_trim(out, characters=_SPACES)
 
 
-def _printable_ascii(values: pa.Array) -> bool:
-    """Every byte of a string array's values is printable ASCII (a null's bytes may be counted:
-    this can say False too often, never True wrongly)."""
-    data = value_bytes(values)
-    return data is not None and (not len(data) or (int(data.min()) > 0x20 and int(data.max()) < 0x7F))
-
-
 def replace_regexes(values: pa.Array, rewrites: tuple[tuple[str, str], ...]) -> pa.Array:
     """``replace_regex`` with each ``(pattern, replacement)`` in turn, run only on the values
     that one of the patterns matches (found in one pass): a value none of them matches is left
