@@ -89,6 +89,14 @@ def pinyin_syllables() -> frozenset[str]:
 
 
 @cache
+def surname_words() -> frozenset[str]:
+    """Common words led by a surname (金额, 时间, 周一, 欧阳 as a place): they only look like
+    names. A word of three or four characters is left out when its surname and next character
+    are a listed word already (金额合计 goes with 金额)."""
+    return frozenset(_lines("surname_words.txt"))
+
+
+@cache
 def given_name_chars() -> str:
     return "".join(_lines("given_name_chars.txt"))
 

@@ -18,6 +18,9 @@ Sources:
 * ``jieba`` (MIT, https://github.com/fxsjy/jieba): its dictionary's person entries (tag ``nr``,
   three characters led by a surname) give how often each character is used in given names
   (``given_name_stats.tsv``): broad enough for 周恩来, 华罗庚, 任继愈 without a hand list.
+  Its common words of two to four characters led by a surname (金额, 时间, 关系, 周一, 高端)
+  are the words that only look like names (``surname_words.txt``): a column header, a sheet or
+  a file named 金额 is not a person, one named 韩晓建 is.
 
 The surname list (single, compound and common minority surnames; the census's top 400 and the
 classical compound surnames) and the list of characters common in given names are written by
@@ -123,6 +126,44 @@ def write_given_name_stats() -> None:
     (HERE / "given_name_stats.tsv").write_text("".join(f"{c}\t{n}\t{f}\n" for c, n, f in stats), encoding="utf-8")
 
 
+# Words seen fewer times than this in jieba's dictionary are left out of ``surname_words.txt``
+# (headers and file names use common words).
+MIN_WORD_COUNT = 3
+
+
+def surname_words(singles: set[str], compounds: set[str]) -> list[str]:
+    """jieba's words of two to four Chinese characters led by a surname, seen at least
+    ``MIN_WORD_COUNT`` times: those not tagged a person (nr, nrt, nrfg), and those tagged one
+    that begin other words (过敏 of 过敏史, 麻醉 of 麻醉药品: jieba tags some common words nr; a
+    person's name begins no word). A longer word whose surname and next character already make a
+    listed word is left out (金额 stands for 金额合计): that is how the list is read (see
+    ``detectors.person_name.name_spans``)."""
+    spec = importlib.util.find_spec("jieba")
+    words: list[str] = []
+    tagged_person: set[str] = set()
+    others: list[str] = []
+    with (Path(spec.origin).parent / "dict.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            word, count, tag = (line.split() + ["", "", ""])[:3]
+            if int(count or 0) < MIN_WORD_COUNT or not all("\u4e00" <= c <= "\u9fff" for c in word):
+                continue
+            if tag.startswith("nr"):
+                if 2 <= len(word) <= 4 and (word[0] in singles or word[:2] in compounds):
+                    tagged_person.add(word)
+                continue
+            others.append(word)
+            if 2 <= len(word) <= 4 and (word[0] in singles or word[:2] in compounds):
+                words.append(word)
+    words += sorted({w[:k] for w in others for k in (2, 3, 4) if len(w) > k and w[:k] in tagged_person})
+    lead = {w for w in words if len(w) == (2 if w[:2] in compounds else 1) + 1}
+    return sorted({w for w in words if w in lead or w[:(2 if w[:2] in compounds else 1) + 1] not in lead})
+
+
+def write_surname_words() -> None:
+    words = surname_words(set(SINGLE_SURNAMES), set(COMPOUND_SURNAMES.split()))
+    (HERE / "surname_words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     # Read cpca's data files without importing it (its import needs a compiled extension).
     spec = importlib.util.find_spec("cpca")
@@ -155,6 +196,7 @@ def main() -> None:
     chars = "".join(dict.fromkeys(c for c in GIVEN_NAME_CHARS if "\u4e00" <= c <= "\u9fff"))
     (HERE / "given_name_chars.txt").write_text(chars + "\n", encoding="utf-8")
     write_given_name_stats()
+    write_surname_words()
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ from scanner.sources.files import (
     discover_lake,
     display_path,
     file_state,
+    named_after_person,
     pause_between_reads,
 )
 from scanner.sources.lake import delta_source
@@ -426,7 +427,25 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
                                                  f"(their rows are read and counted)")
         if lost_digits.get(f.name):
             file_report.columns[-1].evidence += f"; {lost_digits[f.name]:,} values {LOST_DIGITS}"
+    _count_persons_named(file_report, counter, source)
     return file_report
+
+
+PERSON_NAMED = "the header is a person's name (shown masked): that person is counted"
+
+
+def _count_persons_named(file_report: FileReport, counter, source: Source) -> None:
+    """A column named after a person (a rota or a pivot with a column per employee or patient)
+    holds that person's information: each counts as a person of their own (as a keyless row
+    does; sensitive when the column is), whatever the rows hold."""
+    named = [c for c in file_report.columns if named_after_person(c.name)]
+    if not named:
+        return
+    for column in named:
+        column.evidence = f"{PERSON_NAMED}; {column.evidence}"
+    n = len(named)
+    counter.add_batch({}, {"personal": np.ones(n, bool), "sensitive": np.array([c.sensitive for c in named]),
+                           "entity:PERSON_NAME": np.ones(n, bool)}, subject=file_report.subject, source=source.display)
 
 
 def plan_file(source: Source, prepared: Prepared, detectors: list[Detector], options: ScanOptions, decisions):

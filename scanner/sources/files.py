@@ -44,6 +44,7 @@ from scanner.sources.names import (
     identifier_cells,
     mask_identifiers,
     mask_identifiers_in,
+    named_after_person,
 )
 from scanner.sources.opening import describe_read_error, open_binary
 from scanner.sources.parquet import dataset_batches, dataset_files, is_hive_dataset, parquet_batches
@@ -53,7 +54,7 @@ __all__ = [
     "DEFAULT_BLOCK_SIZE", "NULL_VALUES", "PAUSE_ENV", "PAUSE_SECONDS_ENV", "READ_TYPES", "SNIFF_BYTES",
     "Reader", "Source", "SourceError", "Stream", "check_unchanged", "column_names", "content_fingerprint", "dataset_batches",
     "describe_read_error", "detect_encoding", "discover", "discover_lake", "display_path", "file_state",
-    "identifier_cells", "mask_identifiers", "mask_identifiers_in", "not_read_reason", "open_binary", "open_source",
+    "identifier_cells", "mask_identifiers", "mask_identifiers_in", "named_after_person", "not_read_reason", "open_binary", "open_source",
     "parquet_batches", "pause_between_reads", "sniff_delimiter", "utf16_without_bom",
 ]
 

@@ -1,8 +1,10 @@
-"""Names as reports show them: paths, file and column names with every identifier in them
-masked, headers' blanks and duplicates named, and which header cells are identifiers (data).
+"""Names as reports show them: paths, file and column names with every identifier and person's
+name in them masked, headers' blanks and duplicates named, and which header cells are
+identifiers (data).
 
 Every report, log, error, state and ledger prints a path or a column name through here: a file,
-folder or column named after a person (an ID number, a phone, an e-mail address) shows it masked.
+folder, sheet or column named after a person (an ID number, a phone, an e-mail address, the
+person's name: a rota with a column per employee, a sheet 欧阳娜娜报销) shows it masked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from detectors.person_name import mask_label
 from scanner.sources import limits
 
 
@@ -106,14 +109,15 @@ def _mask_digits(text: str) -> str:
 
 
 def mask_identifiers(name: str) -> str:
-    """``name`` (of a column, a file or a folder) with every identifier in it masked.
+    """``name`` (of a column, a sheet, a file or a folder) with every identifier and person's name
+    in it masked (see :func:`detectors.person_name.name_spans` for how a name is told from a word).
 
     >>> mask_identifiers("客户_13800138000")
     '客户_138****8000'
     >>> mask_identifiers("证件 440305 19721201 8141 号")
     '证件 440305********8141 号'
-    >>> mask_identifiers("orders_2024-05.csv")
-    'orders_2024-05.csv'
+    >>> mask_identifiers("orders_2024-05.csv"), mask_identifiers("报销/欧阳娜娜报销.xlsx"), mask_identifiers("金额")
+    ('orders_2024-05.csv', '报销/欧***报销.xlsx', '金额')
     """
     return mask_identifiers_in([name])[0]
 
@@ -141,6 +145,29 @@ def _candidates(name: str) -> list[tuple[int, int]]:
 def mask_identifiers_in(names: list[str]) -> list[str]:
     """:func:`mask_identifiers` for many names at once: each detector runs once over all of
     them (a wide table's names cost one pass, not one per column)."""
+    return [_names_masked(name) for name in _identifiers_masked(names)]
+
+
+# Remembered (in memory only): a folder of exports repeats its headers file after file.
+_names_masked = functools.lru_cache(maxsize=8192)(mask_label)
+
+
+# A column name that is a person's name, masked (韩**, 欧***, Z*******; numbered when two
+# columns' masks are alike: 韩**.1): the column is named after a person.
+_PERSON_NAMED = re.compile(r"(?:[\u4e00-\u9fff]{1,2}|[A-Za-z])\*{1,12}(?:\.[0-9]+)?")
+
+
+def named_after_person(name: str) -> bool:
+    """Whether a column name, as reported, is a person's name (masked): a rota or a pivot
+    with one column per person names a person in each such column.
+
+    >>> named_after_person(header_names(["日期", "韩晓建", "孔娜子"])[1]), named_after_person("金额")
+    (True, False)
+    """
+    return _PERSON_NAMED.fullmatch(name) is not None
+
+
+def _identifiers_masked(names: list[str]) -> list[str]:
     found: list[tuple[int, int, int]] = []  # (name, start, end)
     for n, name in enumerate(names):
         if any(ch.isdigit() or ch == "@" for ch in name):

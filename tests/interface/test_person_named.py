@@ -1,0 +1,106 @@
+"""Persons' names in labels: a rota with a column per employee, a sheet or a file named after a
+person. The names never reach a report or a log, and the persons named in headers are counted.
+
+The names below are ordinary names from a public list (github.com/xiaolinbenben/10k-chinese-names,
+``10000中国普通人名大全.txt``) and from exports tried as users make them; the common words are
+jieba's own dictionary (a dependency), not a list written here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import office_files  # noqa: E402
+
+from detectors.person_name import name_spans  # noqa: E402
+from scanner.cli import main  # noqa: E402
+from scanner.sources.files import display_path  # noqa: E402
+
+# The first names of that list, as it writes them.
+PUBLIC_NAMES = ("张吉惟 林国瑞 林雅南 刘柏宏 阮建安 林子帆 夏志豪 吉茹定 黄文隆 谢彦文 傅智翔 洪振霞 刘姿婷 荣姿康 "
+                "吕致盈 方一强 黎芸贵 雷进宝 吴美隆 吴心真 王美珠 李雅惠 陈文婷 王依婷 陈婉璇 吴美玉 蔡依婷 郑昌梦 "
+                "黄丽昆 李育泉 黄芸欢 吴韵如 李肇芬 卢木仲 李成白 方兆玉 刘翊惠 吴佳瑞 周白芷 张姿妤 张虹伦 倪怡芳 "
+                "郭贵妃 杨佩芳 黄文旺 郑丽青 许智云 张孟涵 李小爱 王恩龙 朱政廷 邓诗涵 陈政倩 吴俊伯 阮馨学 翁惠珠 "
+                "吴思翰 林佩玲 邓海来 陈翊依 李建智 武淑芬 金雅琪 赖怡宜 黄育霖 张仪湖 王俊民 张诗刚 林慧颖 沈俊君 "
+                "陈淑妤 黄彦宜 周孟儒 李祯韵 叶洁启 梁哲宇 黄晓萍 杨雅萍 卢志铭 张茂以 林婉婷 蔡宜芸").split()
+ROTA_NAMES = ["韩晓建", "孔娜子", "郝志军", "欧阳娜娜", "李娜", "王芳"]
+# Headers of business exports that are led by a surname and are no one's name.
+HEADER_WORDS = ["金额", "时间", "关系", "周一", "白班", "早班", "日期", "余额", "金额合计", "申请人", "联系人", "过敏",
+                "麻醉", "车型", "费用", "云平台", "车机号", "项目", "高度", "公积金", "华东区域", "明细表", "交易金额"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_names_found_and_common_words_left_alone():
+    found = [n for n in PUBLIC_NAMES if name_spans(n) == [(0, len(n))]]
+    assert len(found) >= 0.9 * len(PUBLIC_NAMES), sorted(set(PUBLIC_NAMES) - set(found))
+    assert all(name_spans(n) == [(0, len(n))] for n in ROTA_NAMES)
+    assert [w for w in HEADER_WORDS if name_spans(w)] == []
+    # jieba's common words (seen 100 times or more, not tagged a person): hardly any is a name.
+    import jieba
+
+    words = []
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            word, count, tag = line.split()
+            if 2 <= len(word) <= 6 and int(count) >= 100 and not tag.startswith("nr") and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+                words.append(word)
+    taken = [w for w in words if name_spans(w)]
+    assert len(words) > 20_000 and len(taken) <= len(words) // 2000, taken
+
+
+def test_names_inside_labels():
+    assert display_path("报销/欧阳娜娜报销.xlsx") == "报销/欧***报销.xlsx"
+    assert display_path("hr/张伟的简历.csv") == "hr/张*的简历.csv"
+    assert display_path("hr/2024年王芳工资.csv") == "hr/2024年王*工资.csv"
+    assert display_path("exports/客户信息导出_2024.csv") == "exports/客户信息导出_2024.csv"
+
+
+def test_rota_with_a_column_per_person(tmp_path):
+    rota = tmp_path / "排班表.csv"
+    lines = ["日期," + ",".join(ROTA_NAMES)]
+    lines += [f"2024-09-{d:02d}," + ",".join(("早班", "晚班", "休")[(d + k) % 3] for k in range(len(ROTA_NAMES)))
+              for d in range(1, 31)]
+    rota.write_text("\n".join(lines) + "\n", encoding="gbk")
+    plain = tmp_path / "plain.csv"
+    plain.write_text(",".join(HEADER_WORDS) + "\n" + ",".join("1" for _ in HEADER_WORDS) + "\n", encoding="utf-8")
+
+    result = run("scan", str(rota), str(plain), "--format", "json", "--log-level", "debug")
+    report = json.loads(result.stdout)
+    rota_file, plain_file = report["files"]
+    named = [c for c in rota_file["columns"] if c["name"] != "日期"]
+    assert [c["name"] for c in named] == ["韩**", "孔**", "郝**", "欧***", "李*", "王*"]
+    assert all(c["evidence"].startswith("the header is a person's name") for c in named)
+    assert [c["name"] for c in plain_file["columns"]] == HEADER_WORDS
+    # Six persons named, none in the rows (dates and shifts); the plain file's row is no one.
+    assert report["persons"]["personal"] == 6
+    assert report["persons"]["by_entity"]["PERSON_NAME"] == 6
+    for fmt in ("json", "md", "html", "table"):
+        text = run("scan", str(rota), "--format", fmt, "--log-level", "debug").output
+        assert not [n for n in ROTA_NAMES if n in text], fmt
+    assert not [n for n in ROTA_NAMES if n in result.output]  # the log lines too (stderr is mixed in)
+
+
+def test_sheet_named_after_a_person(tmp_path):
+    book = tmp_path / "报销.xlsx"
+    people = office_files.people(12)
+    office_files.write_xlsx(book, {
+        "欧阳娜娜报销": [["项目", "手机"]] + [["差旅", p["phone"]] for p in people[:6]],
+        "韩晓建": [["项目", "手机"]] + [["餐费", p["phone"]] for p in people[6:]],
+        "汇总": [["月份", "金额"], ["9", 1200]],
+    })
+    result = run("scan", str(book), "--format", "json", "--log-level", "debug")
+    report = json.loads(result.stdout)
+    assert [f["path"].rsplit("#", 1)[1] for f in report["files"]] == ["欧***报销", "韩**", "汇总"]
+    assert not [n for n in ("欧阳娜娜", "韩晓建") if n in result.output]
+    assert report["persons"]["personal"] == 12
