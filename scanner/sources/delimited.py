@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -451,12 +451,15 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
             column_names=names, skip_rows=0 if headerless else 1,
             block_size=max(min(block_size, ARROW_CSV_BLOCK), len(prefix) + limits.max_line_bytes()), encoding="utf8",
         )
-        parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                           invalid_row_handler=on_invalid_row)
+        parse_options = _parse_options(delimiter, on_invalid_row)
         convert_options = pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True,
             null_values=NULL_VALUES, quoted_strings_can_be_null=True,
         )
+
+        def ragged_row() -> int | None:
+            return _first_ragged_row(source, encoding, delimiter, read_options, convert_options)
+
         reader = pacsv.open_csv(reader_input, read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
     except SourceError:
@@ -464,7 +467,8 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
         raise
     except (pa.ArrowException, UnicodeDecodeError, LookupError, OSError, EOFError, ValueError, zlib.error) as exc:
         fh.close()
-        raise SourceError(f"{name}: {_csv_reason(exc, locals().get('ragged') or {}, 0, source)}") from None
+        reason = _csv_reason(exc, locals().get("ragged") or {}, 0, source, locals().get("ragged_row"))
+        raise SourceError(f"{name}: {reason}") from None
 
     def blocks() -> Iterator[pa.RecordBatch]:
         rows = 0
@@ -477,7 +481,8 @@ def open_csv(source: Source, block_size: int = DEFAULT_BLOCK_SIZE) -> Stream:
                     _check_quote_at_end(last, name, rows, line_end)
                     return
                 except (pa.ArrowException, ValueError) as exc:
-                    raise SourceError(f"{name}: {_csv_reason(exc, ragged, rows, source)}") from None
+                    reason = _csv_reason(exc, ragged, rows, source, ragged_row)
+                    raise SourceError(f"{name}: {reason}") from None
                 _check_swallowed_rows(batch, delimiter, name, rows, line_end)
                 rows += batch.num_rows
                 last = batch
@@ -536,14 +541,59 @@ def _locate_utf8_error(source: Source) -> str | None:
     return None
 
 
-def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int, source: Source | None = None) -> str:
+def _parse_options(delimiter: str, on_invalid_row: Callable) -> pacsv.ParseOptions:
+    return pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                              invalid_row_handler=on_invalid_row)
+
+
+def _first_ragged_row(source: Source, encoding: str, delimiter: str, read_options: pacsv.ReadOptions,
+                      convert_options: pacsv.ConvertOptions) -> int | None:
+    """The data row (from 1) of the first row with a field too many or too few, or None.
+
+    Arrow's threaded reader does not know where a row it parses stands (``row.number`` is
+    None: blocks are parsed side by side); its serial reader counts records (a quoted value
+    over several lines is one, blank lines none). So a file that failed on such a row is read
+    again, serially, up to that row: no more than was read already, and only for a failed file.
+    """
+    numbers: list[int | None] = []
+
+    def first(row) -> str:
+        numbers.append(row.number)
+        return "error"
+
+    serial = pacsv.ReadOptions(use_threads=False, column_names=read_options.column_names,
+                               skip_rows=read_options.skip_rows, block_size=read_options.block_size,
+                               encoding=read_options.encoding)
+    try:
+        fh = open_binary(source)
+    except (OSError, SourceError):
+        return None
+    try:
+        text = _TextReader(fh, fh.read(SNIFF_BYTES), encoding, source.path)
+        reader = pacsv.open_csv(text, read_options=serial, parse_options=_parse_options(delimiter, first),
+                                convert_options=convert_options)
+        while True:
+            reader.read_next_batch()
+    except (StopIteration, pa.ArrowException, SourceError, OSError, EOFError, ValueError, zlib.error):
+        pass
+    finally:
+        fh.close()
+    if not numbers or numbers[0] is None:
+        return None
+    return numbers[0] - read_options.skip_rows
+
+
+def _csv_reason(exc: BaseException, ragged: dict[str, int], rows: int, source: Source | None = None,
+                ragged_row: Callable[[], int | None] | None = None) -> str:
     if source is not None and "invalid utf8" in str(exc).lower():
         located = _locate_utf8_error(source)
         if located:
             return located
     if ragged:
+        number = ragged_row() if ragged_row else None
+        where = f"data row {number:,}" if number else f"somewhere after data row {rows:,}"
         return (f"a row has {ragged['actual']} fields where the header has {ragged['expected']} "
-                f"(after data row {rows:,}); check quoting and the delimiter. The file is not counted "
+                f"({where}); check quoting and the delimiter. The file is not counted "
                 f"rather than counted without that row")
     return describe_read_error(exc)
 
