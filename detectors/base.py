@@ -446,6 +446,9 @@ class Detector:
     # characters 7-14), so that the person counter tells minors apart on the keys alone.
     birth_dates: ArrayTransform | None = None
     birth_date_in_key: bool = False
+    # Ages (int32, whole years) from valid, normalised values: the youngest age each value allows
+    # (a range's lower end). Minors are counted from them as from birth dates.
+    ages: ArrayTransform | None = None
     # One value checked in pure Python (python-stdnum's ``is_valid``), microseconds a value:
     # Presidio checks its matches one at a time with it. Without one, :meth:`is_valid` is used.
     value_check: Callable[[str], bool] | None = None

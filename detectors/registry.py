@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from os import PathLike
 
 from detectors import (
+    age,
     biometric,
     birth_date,
     cn_address,
@@ -78,6 +79,7 @@ BUILTIN_MODULES = (
     name_parts,
     cn_address,
     birth_date,
+    age,
     gender,
     ethnicity,
     religion,
