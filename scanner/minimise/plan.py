@@ -67,6 +67,7 @@ from scanner.persons.keys import (
     birth_dates_at,
     birth_dates_of,
     column_rows,
+    flag_minors,
     flag_rows,
     secondary_keys,
 )
@@ -524,6 +525,12 @@ class _View:
             if name not in self.dropped:
                 add_user_key(keys, flags, name, batch.column(index))
         secondary_keys(keys, secondary)
+        # Ages from the columns as they are, dropped or generalised ones too: a child stays a
+        # child (as with the birth dates of ``_births``).
+        for _, _, found in results:
+            for f in found:
+                if f.values is not None:
+                    flag_minors(flags, f.detector, f.values)
         return keys, flags
 
 

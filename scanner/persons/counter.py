@@ -99,6 +99,13 @@ SENSITIVE = 1
 MINOR = 2
 _KEYED = 4  # a counted row's own flag: it holds a key (so it has a label)
 
+# The personal information of a child under this age is sensitive (PIPL Art 28): a birth date
+# less than this many years before the scan date, or an age below it, makes a row a minor's.
+MINOR_AGE = 14
+# The row flag (beside "personal", "sensitive" and "entity:<ENTITY>") of rows that say their
+# person is under MINOR_AGE without a date to tell it from: an age (``scanner.persons.keys``).
+MINOR_FLAG = "minor"
+
 # Identifier namespaces whose canonical key holds the birth date at characters 7–14 (read here
 # from the key's fixed-width form; ``scanner.persons.keys`` parses no birth date from them).
 BIRTH_DATE_IN_KEY = tuple(d.entity for d in builtin_detectors() if d.birth_date_in_key)
@@ -464,7 +471,7 @@ class PersonCounter:
         self.max_identities = int(max_identities)
         self._not_keys = normal_not_keys(self.not_keys)
         self._scan_ymd = _ymd(scan_date)
-        self._minor_after_ymd = _ymd(_years_before(scan_date, 14))
+        self._minor_after_ymd = _ymd(_years_before(scan_date, MINOR_AGE))
         self._rows = 0
         # Union-find over labels: every counted row with a key gets the next label, and each
         # distinct key keeps the label of the first row that held it.
@@ -500,7 +507,8 @@ class PersonCounter:
 
         ``keys``: namespace (``"CN_MOBILE_PHONE"``, ``"CN_MOBILE_PHONE#2"``, ``"user:会员号"``)
         → canonical key per row, null where the row has none. ``flags``: ``"personal"``,
-        ``"sensitive"`` and ``"entity:<ENTITY>"`` boolean arrays. ``birth_dates``: date32 per
+        ``"sensitive"``, ``"minor"`` (:data:`MINOR_FLAG`: under 14 by an age) and
+        ``"entity:<ENTITY>"`` boolean arrays. ``birth_dates``: date32 per
         row (null = unknown). ``subject``: the subject role of the rows, or None. ``source`` is
         only used in error messages.
         """
@@ -672,9 +680,10 @@ class PersonCounter:
         """What a batch says of its counted rows, before any key is stored or hashed.
 
         The rows counted are those flagged ``personal`` (or, without that flag, those holding
-        any entity or key); for them: the flags (sensitive; minor from a birth date or the
-        date inside a resident-ID key), each namespace's present keys, and each entity's rows.
-        Shared by this counter and the Spark engine, so that both count the same rows alike.
+        any entity or key); for them: the flags (sensitive; minor from a birth date, from the
+        date inside a resident-ID key or from an age), each namespace's present keys, and each
+        entity's rows. Shared by this counter and the Spark engine, so that both count the same
+        rows alike.
         """
         n = _batch_length(keys, flags, birth_dates)
         if n is None:
@@ -699,6 +708,9 @@ class PersonCounter:
             row_flags[_bool(sensitive, n, "sensitive", source)[selected]] |= SENSITIVE
         if birth_dates is not None:
             row_flags[self._minor_from_dates(birth_dates, n, source)[selected]] |= MINOR
+        minor = flags.get(MINOR_FLAG)
+        if minor is not None:
+            row_flags[_bool(minor, n, MINOR_FLAG, source)[selected]] |= MINOR
         present_keys: list[tuple[str, np.ndarray, pa.Array]] = []
         placeholders: list[tuple[str, pa.Array]] = []
         splits: list[list] = []

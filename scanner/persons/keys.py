@@ -1,6 +1,6 @@
 """Keys from rows: each batch's classified columns turned into person keys (identity documents,
 contacts, user-named keys, vehicle and device keys for keyless rows), row flags (personal,
-sensitive, per entity) and birth dates, then handed to the person counter."""
+sensitive, minor by age, per entity) and birth dates, then handed to the person counter."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from detectors.classify import NON_NULL, as_text, list_values
 from detectors.free_text import entities_in_text
 from detectors.registry import builtin_detectors
 from scanner.detect.columns import FREE_TEXT, ColumnPlan, is_personal
-from scanner.persons.counter import BIRTH_DATE_IN_KEY
+from scanner.persons.counter import BIRTH_DATE_IN_KEY, MINOR_AGE, MINOR_FLAG
 from scanner.sources.files import Source
 
-# Which values carry a birth date, and which identify a vehicle or a device rather than a
-# person, are facts of each detector (``Detector.birth_dates``, ``birth_date_in_key``,
-# ``thing_key``), read from the detector that classified the column: the scan's own registry,
-# a user's YAML or entry-point detectors included (one named like a built-in replaces it, facts
-# and all).
+# Which values carry a birth date or an age, and which identify a vehicle or a device rather
+# than a person, are facts of each detector (``Detector.birth_dates``, ``birth_date_in_key``,
+# ``ages``, ``thing_key``), read from the detector that classified the column: the scan's own
+# registry, a user's YAML or entry-point detectors included (one named like a built-in replaces
+# it, facts and all).
 #
 # Vehicle and device identifiers are not person keys (cars and phones are shared: linking on
 # them would merge people and undercount), but a row with no person key and a VIN is the
@@ -35,6 +35,10 @@ from scanner.sources.files import Source
 # namespaces that hold their holder's birth date (``counter.BIRTH_DATE_IN_KEY``) are read by the
 # person counter from the key itself (its fixed-width form, by integer arithmetic), so no birth
 # date is parsed from them here.
+#
+# An age is no date: whether it is under 14 does not depend on the scan date (an age of 10 is a
+# child's whichever day the export is scanned), so ages reach the counter as a row flag
+# (``MINOR_FLAG``), not as birth dates made up from the scan date.
 
 
 def birth_dates_of(det: Detector) -> Callable[[pa.Array], pa.Array] | None:
@@ -49,10 +53,21 @@ def _builtin_birth_dates() -> dict[str, Callable[[pa.Array], pa.Array]]:
     return {d.entity: d.birth_dates for d in builtin_detectors() if d.birth_dates is not None}
 
 
+def ages_of(det: Detector) -> Callable[[pa.Array], pa.Array] | None:
+    """What reads ages from a detector's values: its own ``ages``; for a user's detector that
+    replaces a built-in of its name without one, the built-in's (as :func:`birth_dates_of`)."""
+    return det.ages if det.ages is not None else _builtin_ages().get(det.entity)
+
+
+@functools.cache
+def _builtin_ages() -> dict[str, Callable[[pa.Array], pa.Array]]:
+    return {d.entity: d.ages for d in builtin_detectors() if d.ages is not None}
+
+
 def keeps_values(det: Detector) -> bool:
     """Whether a detector's values are kept beyond its rows: they become person keys, vehicle or
-    device keys, or birth dates (so every row is validated, never taken on the column's word)."""
-    return det.person_key or det.thing_key is not None or birth_dates_of(det) is not None
+    device keys, birth dates or ages (so every row is validated, never taken on the column's word)."""
+    return det.person_key or det.thing_key is not None or birth_dates_of(det) is not None or ages_of(det) is not None
 
 
 def birth_date_extractors() -> dict[str, Callable[[pa.Array], pa.Array]]:
@@ -161,6 +176,7 @@ def count_batch(batch: pa.RecordBatch, n: int, plans: list[ColumnPlan], results,
             if read_birth is not None and not (f.keys is not None and det.entity in BIRTH_DATE_IN_KEY):
                 dates = birth_dates_at(read_birth, values)
                 birth = dates if birth is None else pc.coalesce(birth, dates)
+            flag_minors(flags, det, values)
     for name, index in key_columns.items():
         add_user_key(keys, flags, name, batch.column(index))
     secondary_keys(keys, secondary)
@@ -325,6 +341,22 @@ def flag_rows(flags: dict[str, np.ndarray], det: Detector, ok: np.ndarray) -> No
         flags["sensitive"] |= ok
     key = f"entity:{det.entity}"
     flags[key] = flags[key] | ok if key in flags else ok.copy()
+
+
+def flag_minors(flags: dict[str, np.ndarray], det: Detector, values: pa.Array) -> None:
+    """Flag (:data:`MINOR_FLAG`) the rows whose value is an age under 14; ``values``: the
+    detector's normalised valid values at their rows, null elsewhere. A range counts by its
+    lower end (``10-20`` may be a child's age: the stricter reading)."""
+    read_ages = ages_of(det)
+    if read_ages is None:
+        return
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    if not valid.any():
+        return
+    young = np.zeros(len(values), bool)
+    young[valid] = pc.less(read_ages(values.filter(pa.array(valid))), MINOR_AGE).fill_null(False) \
+        .to_numpy(zero_copy_only=False)
+    flags[MINOR_FLAG] = flags[MINOR_FLAG] | young if MINOR_FLAG in flags else young
 
 
 def birth_dates_at(fn: Callable[[pa.Array], pa.Array], values: pa.Array) -> pa.Array:

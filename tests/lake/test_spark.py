@@ -156,6 +156,21 @@ def test_linked_across_files_same_report(spark, linked_files, monkeypatch, polic
     assert distributed.persons.minors > 0
 
 
+def test_children_by_their_ages_same_report(spark, tmp_path):
+    """A roster with names and ages but no ID number: the ages under 14 make children in Spark
+    as they do locally."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("姓名,年龄,家长手机\n" + "".join(f"{'赵钱孙李'[i % 4]}{'伟芳娜敏静'[i % 5]}{'强磊军'[i % 3]},{6 + i},"
+                                                  f"139{52_000_000 + 7919 * i:08d}\n" for i in range(12)),
+                      encoding="utf-8")
+    options = dict(sector="other", scenario="other", scan_date=SCAN_DATE)
+    local = scan([str(roster)], ScanOptions(**options))
+    distributed = spark_engine.scan_spark([str(roster)], ScanOptions(**options), spark=spark)
+    assert_same(local, distributed)
+    # ages 6 to 17: those from 6 to 13 are children
+    assert (distributed.persons.personal, distributed.persons.minors, distributed.persons.sensitive) == (12, 8, 8)
+
+
 def _file_log_lines(run) -> list[dict]:
     """The ``--log-json`` lines a scan writes about its files (the CLI's JsonLinesProgress on
     the ``chujing`` logger), without their time."""
