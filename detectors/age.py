@@ -27,6 +27,15 @@ reading); ``3个月`` is 0 years; ``2.5`` is 2.
 [8, 20, 10, 60, 0, 1, 5, 2]
 >>> mask("12周岁")
 '****'
+
+Paediatric records often count in months under a header that says so (月龄, 年龄（月）,
+``age_months``): there :data:`MONTHS` reads a bare number as months (18 is a child of one year,
+not an adult of eighteen), and the header vetoes the years' reading.
+
+>>> MONTHS.valid_mask(pa.array(["18", "3个月", "240", "1801", "abc"]))[0].tolist()
+[True, True, True, False, False]
+>>> months_to_years(normalise(pa.array(["18", "3个月", "240"]))).to_pylist()
+[1, 0, 20]
 """
 
 from __future__ import annotations
@@ -61,7 +70,9 @@ HEADER_EXACT = ("nl", "age", "ages")
 HEADER_REGEX = (r"(?:patient|student|pupil|child|member|customer|client|user|person|applicant|passenger|insured"
                 r"|subject|actual|current|real|reported)?age(?:years|year|yrs|inyears|atvisit|atenrolment"
                 r"|atenrollment)?")
-HEADER_NEGATIVE = ("年龄段", "年龄组", "年龄分组", "年龄层", "车龄", "房龄", "楼龄", "工龄", "账龄", "药龄", "树龄",
+# Headers counting in months (月龄, 年龄（月）, age_months): read by MONTHS, not as years.
+MONTH_HEADER_WORDS = ("月龄", "年龄月", "agemonths", "ageinmonths", "agemo", "agem", "nianlingyue")
+HEADER_NEGATIVE = MONTH_HEADER_WORDS + ("年龄段", "年龄组", "年龄分组", "年龄层", "车龄", "房龄", "楼龄", "工龄", "账龄", "药龄", "树龄",
                    "党龄", "教龄", "军龄", "驾龄", "司龄", "网龄", "车辆", "房屋", "设备", "账户", "平均", "中位",
                    "最小", "最大", "最低", "最高", "上限", "下限", "适用", "适合", "推荐", "要求", "限制", "人数",
                    "分布", "占比")
@@ -139,6 +150,18 @@ def ages_array(values: pa.Array) -> pa.Array:
     return pa.array(youngest.astype(np.int32), type=pa.int32(), mask=~ok)
 
 
+def months_to_years(values: pa.Array) -> pa.Array:
+    """The age in whole years (int32) of each normalised number of months; null where a value is
+    no such number."""
+    months = _number(values, rf"^(?P<n>\d{{1,4}})(?:{_MONTH_WORD})?$")
+    ok = (months >= 0) & (months <= OLDEST * 12)
+    return pa.array((months // 12).astype(np.int32), type=pa.int32(), mask=~ok)
+
+
+def _valid_months(values: pa.Array) -> np.ndarray:
+    return months_to_years(values).is_valid().to_numpy(zero_copy_only=False)
+
+
 DETECTOR = Detector(
     entity=ENTITY,
     ages=ages_array,
@@ -159,5 +182,25 @@ DETECTOR = Detector(
     examples=("12岁",),
     in_free_text=False,
 )
+
+MONTHS = Detector(
+    entity="AGE_IN_MONTHS",
+    ages=months_to_years,
+    sensitive=SENSITIVE,
+    category=CATEGORY,
+    description="月龄 — age in months (18, 3个月) under a header that counts in months (月龄, 年龄（月）)",
+    pattern=rf"\d{{1,4}}(?:{_MONTH_WORD})?",
+    validate=_valid_months,
+    normalise=normalise,
+    mask=mask,
+    header_words=MONTH_HEADER_WORDS,
+    requires_header=True,
+    min_share=0.9,
+    priority=23,  # above AGE: 年龄（月） names both (a bracket vetoes nothing), months are the stricter reading
+    examples=("18个月",),
+    in_free_text=False,
+)
+
+DETECTORS = (DETECTOR, MONTHS)
 
 is_valid = DETECTOR.is_valid

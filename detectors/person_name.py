@@ -171,7 +171,7 @@ def count_common(given: pa.Array, lengths: np.ndarray) -> np.ndarray:
 # and jieba's 27,925 common words (count >= 100): 95% of the names found, 4 words taken for names.
 
 # Last characters of header words that only look like names.
-_LABEL_NEVER_LAST = frozenset("人员者方班表单号额费率量数值期间型类式度法史性化语名码址款价税息科部室组队区省市县镇村路街账户")
+_LABEL_NEVER_LAST = frozenset("人员者方班表单号额费率量数值龄期间型类式度法史性化语名码址款价税息科部室组队区省市县镇村路街账户")
 # Characters of header and system words that given names hardly use (云平台, 车联网, 时出现).
 _LABEL_NOT_GIVEN = frozenset("网联台机服务息额费号码单表数据量值率型类式项目级线端卡证账户址期间次批库件包版段域价税款货品商售购订出现")
 # What may come just before a name inside a label (besides its start and non-Chinese text).

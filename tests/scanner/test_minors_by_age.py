@@ -129,3 +129,17 @@ def test_a_redeclared_age_still_tells_a_minor(tmp_path):
     report, _ = _scan(path, "--detectors", str(rules))
     assert _entities(report)["年龄"] == "AGE"
     assert (report["persons"]["personal"], report["persons"]["minors"]) == (2, 1)
+
+
+@pytest.mark.parametrize("header", ["月龄", "年龄（月）", "age_months"])
+def test_ages_in_months_under_a_header_that_says_so(tmp_path, header):
+    """A paediatric export counting in months: 18 under 月龄 or 年龄（月） is a child of one year,
+    not an adult of eighteen; 240 months is twenty years."""
+    months = [6, 18, 30, 100, 160, 167, 168, 240, 300]  # under 14 years: the first six
+    names, phones = _names(len(months)), _phones(len(months))
+    path = tmp_path / "paediatrics.csv"
+    path.write_text(f"姓名,{header},手机号\n" + "".join(f"{n},{m},{p}\n" for n, m, p in zip(names, months, phones, strict=True)),
+                    encoding="utf-8")
+    report, _ = _scan(path, "--full")
+    assert _entities(report)[header] == "AGE_IN_MONTHS"
+    assert (report["persons"]["minors"], report["persons"]["sensitive"]) == (6, 6)
