@@ -108,7 +108,8 @@ def _readings(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a cast, the others with patterns."""
     n = len(values)
     lead, youngest, high = np.full(n, -1), np.full(n, -1), np.full(n, -1)
-    plain = pc.and_(_digits(values), pc.less_equal(pc.utf8_length(values), 4)).to_numpy(zero_copy_only=False)
+    plain = pc.and_(_digits(values), pc.less_equal(pc.utf8_length(values), 4)).fill_null(False).to_numpy(
+        zero_copy_only=False)
     if plain.any():
         lead[plain] = youngest[plain] = pc.cast(values.filter(pa.array(plain)), pa.int64()).to_numpy()
     if not plain.all():

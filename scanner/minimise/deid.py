@@ -17,6 +17,9 @@ Generalisation rules (``--generalise COLUMN=RULE``):
 ``province``  a Chinese address → its province (or municipality, or SAR)
 ``grid``      a latitude or longitude → the south-west corner of a 0.1° cell (``grid:0.01`` for
               another cell size); text that is not a number is emptied
+``band``      an age → its band: ``0-13`` (every child under 14 alike, so a child stays a child),
+              ``14-17``, ``18-19``, then decades ``20-29`` … ``90-99`` and ``100+``; a range by
+              its lower end, as the age detector reads it; text that is no age is emptied
 ============  ==================================================================================
 
 Pseudonyms are keyed BLAKE2b over the column's entity and the value's canonical form (the
@@ -39,7 +42,7 @@ import pyarrow.compute as pc
 
 from detectors.base import Detector, strip_whitespace
 
-GENERALISATION_RULES = ("year", "month", "city", "province", "grid")
+GENERALISATION_RULES = ("year", "month", "city", "province", "grid", "band")
 DEFAULT_GRID = 0.1
 PSEUDONYM_PREFIX = "ps_"
 PSEUDONYM_BYTES = 12
@@ -79,7 +82,8 @@ def parse_rule(rule: str) -> tuple[str, float | None]:
 
 def rule_for_entity(entity: str | None) -> str | None:
     """The generalisation the plan proposes for an entity, if any."""
-    return {"BIRTH_DATE": "year", "CN_ADDRESS": "city", "GEO_LATITUDE": "grid", "GEO_LONGITUDE": "grid"}.get(entity or "")
+    return {"BIRTH_DATE": "year", "CN_ADDRESS": "city", "GEO_LATITUDE": "grid", "GEO_LONGITUDE": "grid",
+            "AGE": "band"}.get(entity or "")
 
 
 def _text(values: pa.Array) -> pa.Array:
@@ -108,6 +112,8 @@ def generalise(values: pa.Array, rule: str) -> pa.Array:
     ['广东省深圳市', '北京市', None]
     >>> generalise(pa.array([39.9042, -0.05, None]), "grid").to_pylist()
     [39.9, -0.1, None]
+    >>> generalise(pa.array(["8岁", "13", "14", "19", "35", "10-20", "101", "abc", None]), "band").to_pylist()
+    ['0-13', '0-13', '14-17', '18-19', '30-39', '0-13', '100+', None, None]
     """
     name, step = parse_rule(rule)
     if isinstance(values, pa.ChunkedArray):
@@ -119,6 +125,8 @@ def generalise(values: pa.Array, rule: str) -> pa.Array:
         return pc.strftime(values, format="%Y-%m")
     if name == "grid":
         return _grid(values, step or DEFAULT_GRID)
+    if name == "band":
+        return _age_band(values)
     text = strip_whitespace(_text(values))
     if name == "year":
         # A match (RE2's DFA) and a fixed slice: far cheaper than extracting a group.
@@ -129,6 +137,21 @@ def generalise(values: pa.Array, rule: str) -> pa.Array:
         month = pc.utf8_lpad(pc.struct_field(found, "m"), width=2, padding="0")
         return pc.binary_join_element_wise(pc.struct_field(found, "v"), month, "-")
     return _region(text, name)
+
+
+# Lower ends of the age bands: the first ends at 14, the age under which a child's information
+# is sensitive (PIPL Art 28), so that a band read back as an age (by its lower end) is a child
+# exactly when the age was.
+_AGE_BANDS = np.array([0, 14, 18, 20, 30, 40, 50, 60, 70, 80, 90, 100])
+_AGE_BAND_NAMES = pa.array([f"{lo}-{hi - 1}" for lo, hi in zip(_AGE_BANDS[:-1], _AGE_BANDS[1:], strict=True)] + ["100+"])
+
+
+def _age_band(values: pa.Array) -> pa.Array:
+    from detectors.age import ages_array, normalise
+
+    ages = ages_array(normalise(_text(values))).fill_null(-1).to_numpy(zero_copy_only=False)
+    band = np.searchsorted(_AGE_BANDS, ages, side="right") - 1
+    return _AGE_BAND_NAMES.take(pa.array(band, mask=ages < 0))
 
 
 _LEADING_COUNTRY = ("中华人民共和国", "中国")

@@ -84,7 +84,7 @@ MAX_ROUNDS = 20
 MAX_GROUP_PAIRS = 2_000_000
 SCENARIOS_PER_PASS = 16  # person counters alive at once
 CACHE_BYTES = 256 << 20  # per-batch findings kept between passes (small exports are read once)  # distinct (quasi-identifiers, person) pairs kept per file and scenario
-QUASI_IDENTIFIERS = ("BIRTH_DATE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
+QUASI_IDENTIFIERS = ("BIRTH_DATE", "AGE", "GENDER", "ETHNICITY", "CN_ADDRESS", "GEO_LATITUDE", "GEO_LONGITUDE", "GEO_POINT")
 # Besides person keys and vehicle or device keys (a detector's ``thing_key``), names are pseudonymised.
 PSEUDONYMISABLE = {"PERSON_NAME"}
 ACTIONS = ("drop", "generalise", "pseudonymise", "mask")

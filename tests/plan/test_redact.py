@@ -186,3 +186,27 @@ def test_redact_usage_errors_are_one_line(tmp_path):
                                   "--no-assess"])
     assert result.exit_code == 2 and "overwrite" in result.stderr
     assert not list(tmp_path.glob("o/*.csv"))
+
+
+def test_ages_generalised_to_bands_keep_every_child_a_child(tmp_path):
+    """``--generalise 年龄=band``: the bands (0-13, 14-17, 18-19, 20-29 ...) replace the ages, and
+    the copy scanned again has the same children (a band is read by its lower end, as an age)."""
+    ages = list(range(5, 41))
+    lines = [f"{'赵钱孙李周吴郑王'[i % 8]}{'伟芳娜敏静丽'[i % 6]}{'强军洋'[i % 3]},{a},139{52_000_000 + 7919 * i:08d}"
+             for i, a in enumerate(ages)]
+    (tmp_path / "in").mkdir()
+    roster = tmp_path / "in" / "roster.csv"
+    roster.write_text("姓名,年龄,手机号\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    before = json.loads(runner.invoke(main, ["scan", str(roster), "--format", "json"]).output)
+    result = runner.invoke(main, ["redact", str(roster), "-o", str(tmp_path / "out"), "--no-assess",
+                                  "--generalise", "年龄=band"])
+    assert result.exit_code == 0, result.output
+    copy = tmp_path / "out" / "roster.csv"
+    import csv
+
+    bands = [row[1] for row in list(csv.reader(copy.read_text(encoding="utf-8").splitlines()))[1:]]
+    assert sorted(set(bands)) == ["0-13", "14-17", "18-19", "20-29", "30-39", "40-49"]
+    after = json.loads(runner.invoke(main, ["scan", str(copy), "--format", "json"]).output)
+    assert before["persons"]["minors"] == after["persons"]["minors"] == 9  # ages 5 to 13
+    assert after["persons"]["sensitive"] == before["persons"]["sensitive"]
