@@ -139,7 +139,7 @@ def _without_report_options(f):
               help="Folder to write the copies, the manifest and the decisions file into.")
 @click.option("--drop", multiple=True, metavar="COLUMN", help="Leave the column out (repeatable).")
 @click.option("--generalise", "--generalize", "generalise", multiple=True, metavar="COLUMN=RULE",
-              help="Generalise a column: year, month (dates), city, province (addresses), grid[:STEP] (coordinates).")
+              help="Generalise a column: year, month (dates), city, province (addresses), grid[:STEP] (coordinates), band (ages).")
 @click.option("--pseudonymise", "--pseudonymize", "pseudonymise", multiple=True, metavar="COLUMN",
               help="Replace each value by its keyed pseudonym (the same in every file and run with the same key).")
 @click.option("--mask", multiple=True, metavar="COLUMN", help="Hide the middle of each value (repeatable).")
