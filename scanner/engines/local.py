@@ -427,25 +427,31 @@ def scan_source(source: Source, options: ScanOptions, detectors: list[Detector],
                                                  f"(their rows are read and counted)")
         if lost_digits.get(f.name):
             file_report.columns[-1].evidence += f"; {lost_digits[f.name]:,} values {LOST_DIGITS}"
-    _count_persons_named(file_report, counter, source)
+    count_persons_named(file_report.columns, counter, file_report.subject, source.display)
     return file_report
 
 
-PERSON_NAMED = "the header is a person's name (shown masked): that person is counted"
+PERSON_NAMED = "the header names a person (shown masked): that person is counted"
 
 
-def _count_persons_named(file_report: FileReport, counter, source: Source) -> None:
-    """A column named after a person (a rota or a pivot with a column per employee or patient)
-    holds that person's information: each counts as a person of their own (as a keyless row
-    does; sensitive when the column is), whatever the rows hold."""
-    named = [c for c in file_report.columns if named_after_person(c.name)]
+def count_persons_named(columns: list[ColumnReport], counter, subject: str | None, source: str) -> int:
+    """A column named after a person (a rota or a pivot with a column per employee or patient:
+    韩**, 韩**(早班), 孔**_工时) holds that person's information: each such column counts as a
+    person of their own (as a keyless row does; sensitive when the column is), whatever its rows
+    hold, unless a reviewer decided it is not personal. Returns how many were counted.
+
+    Each column counts apart, in a file and across files: a name masked is no key (韩晓建 and
+    韩晓东 are both 韩**), so the same person in two files counts twice (the strict side)."""
+    named = [c for c in columns if named_after_person(c.name)
+             and (c.decision or {}).get("action") != "not_personal"]
     if not named:
-        return
+        return 0
     for column in named:
         column.evidence = f"{PERSON_NAMED}; {column.evidence}"
     n = len(named)
     counter.add_batch({}, {"personal": np.ones(n, bool), "sensitive": np.array([c.sensitive for c in named]),
-                           "entity:PERSON_NAME": np.ones(n, bool)}, subject=file_report.subject, source=source.display)
+                           "entity:PERSON_NAME": np.ones(n, bool)}, subject=subject, source=source)
+    return n
 
 
 def plan_file(source: Source, prepared: Prepared, detectors: list[Detector], options: ScanOptions, decisions):

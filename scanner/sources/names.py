@@ -152,19 +152,20 @@ def mask_identifiers_in(names: list[str]) -> list[str]:
 _names_masked = functools.lru_cache(maxsize=8192)(mask_label)
 
 
-# A column name that is a person's name, masked (韩**, 欧***, Z*******; numbered when two
-# columns' masks are alike: 韩**.1): the column is named after a person.
-_PERSON_NAMED = re.compile(r"(?:[\u4e00-\u9fff]{1,2}|[A-Za-z])\*{1,12}(?:\.[0-9]+)?")
+# A column name holding a person's name, masked (韩**, 欧***; 韩**(早班), 孔**_工时, 客户李*;
+# numbered when two columns' masks are alike: 韩**.1): the column is about that person. An
+# identifier's mask has digits beside its stars (138****8000), a name's a Chinese character.
+_PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]\*{1,12}(?:$|[^*0-9A-Za-z])")
 
 
 def named_after_person(name: str) -> bool:
     """Whether a column name, as reported, is a person's name (masked): a rota or a pivot
     with one column per person names a person in each such column.
 
-    >>> named_after_person(header_names(["日期", "韩晓建", "孔娜子"])[1]), named_after_person("金额")
-    (True, False)
+    >>> [named_after_person(n) for n in header_names(["日期", "韩晓建", "孔娜子(早班)", "金额", "138 0013 8000"])]
+    [False, True, True, False, False]
     """
-    return _PERSON_NAMED.fullmatch(name) is not None
+    return _PERSON_NAMED.search(name) is not None
 
 
 def _identifiers_masked(names: list[str]) -> list[str]:

@@ -81,7 +81,7 @@ def test_rota_with_a_column_per_person(tmp_path):
     rota_file, plain_file = report["files"]
     named = [c for c in rota_file["columns"] if c["name"] != "日期"]
     assert [c["name"] for c in named] == ["韩**", "孔**", "郝**", "欧***", "李*", "王*"]
-    assert all(c["evidence"].startswith("the header is a person's name") for c in named)
+    assert all(c["evidence"].startswith("the header names a person") for c in named)
     assert [c["name"] for c in plain_file["columns"]] == HEADER_WORDS
     # Six persons named, none in the rows (dates and shifts); the plain file's row is no one.
     assert report["persons"]["personal"] == 6
