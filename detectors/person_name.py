@@ -23,7 +23,7 @@ any case (``Zhang Wei``, ``WANG Xiaoming``, ``Xiaoming Wang``, ``Ouyang Na``).
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -163,27 +163,36 @@ def count_common(given: pa.Array, lengths: np.ndarray) -> np.ndarray:
 # A label is one short text, with no column of values to judge it by, so the test is stricter
 # than a column's: a surname and one or two given-name characters, at least half of them common
 # in names and none of a system or function word (台, 网, 的); not a common word led by a surname
-# (金额, 时间, 周一: jieba's dictionary, see ``resources.surname_words``) nor begun by one
+# (金额, 时间, 周一, 高峰: jieba's dictionary, see ``resources.surname_words``) nor begun by one
 # (金额合计); not a place; not ending as words of roles and records do (申请人, 白班, 车机号).
-# Inside a longer label a name counts where a word begins (at the start, after a date or a word
-# announcing a person: 2024年王芳工资, 客户李娜) and ends (at the end, or before a word of
-# records: 欧阳娜娜报销, 张伟的简历). Measured on 500 names of a public list of ordinary names
-# and jieba's 27,925 common words (count >= 100): 95% of the names found, 4 words taken for names.
+# Inside a longer label a name counts where a word begins (at the start, after a date, a team or
+# a word announcing a person: 2024年王芳工资, 早班韩晓建, 客户李娜) and ends (at the end, or before
+# a word of records or roles: 欧阳娜娜报销, 张伟的简历, 韩晓建工时, 李娜护士). A name with a middle
+# dot (阿卜杜拉·艾力) is a name. Among the headers of one table holding two names or more (a rota,
+# a pivot with a column per person), a common word that is also a name (高峰, 白雪) is a name too.
+# Measured on 500 names of a public list of ordinary names and jieba's 27,925 common words
+# (count >= 100): 95% of the names found, 4 words taken for names. Pinyin and traditional
+# characters are not read in labels (Hong Kong, Min Age: English headers look like pinyin).
 
 # Last characters of header words that only look like names.
-_LABEL_NEVER_LAST = frozenset("人员者方班表单号额费率量数值龄期间型类式度法史性化语名码址款价税息科部室组队区省市县镇村路街账户")
+_LABEL_NEVER_LAST = frozenset("人员者方班表单号额费率量数值龄长期间型类式度法史性化语名码址款价税息科部室组队区省市县镇村路街账户")
 # Characters of header and system words that given names hardly use (云平台, 车联网, 时出现).
 _LABEL_NOT_GIVEN = frozenset("网联台机服务息额费号码单表数据量值率型类式项目级线端卡证账户址期间次批库件包版段域价税款货品商售购订出现")
-# What may come just before a name inside a label (besides its start and non-Chinese text).
-_LABEL_BEFORE = frozenset("年月日的之与和及")
+# Header words found on business exports that pass every test above and are no one's name.
+_LABEL_NOT_NAMES = frozenset("续保 单休 常客 金豆 房补 师傅 农合 过充 过放 云仓 温升 申通 丰巢 姜丝 陈皮 杨梅 鲁菜 梅雨".split())
+# What may come just before a name inside a label (besides its start and non-Chinese text): a
+# date, a joining word, a shift, a team or a number (早班韩晓建, A组张伟, 1号张伟, 销售一部张伟).
+_LABEL_BEFORE = frozenset("年月日的之与和及班组号部队")
 # Words that may follow a name inside a label.
 _LABEL_AFTER = frozenset(
     "的 之 与 和 及 等 报销 工资 薪资 薪酬 奖金 简历 档案 资料 信息 合同 排班 考勤 身份 证件 病历 体检 个人 家庭 申请 "
     "名单 照片 证明 报告 记录 明细 账单 订单 护照 驾照 社保 公积金 银行 学籍 成绩 请假 离职 入职 转正 绩效 考核 面试 "
     "客户 联系 电话 手机 地址 邮箱 发票 费用 差旅 借款 还款 贷款 病例 检查 检验 处方 住院 门诊 诊断 基因 家属 子女 "
-    "配偶 父母 本人 专用 名下 所有 负责 提交 上传 导出 备份 副本 最终 新 旧 版".split())
+    "配偶 父母 本人 专用 名下 所有 负责 提交 上传 导出 备份 副本 最终 新 旧 版 工时 加班 出勤 签字 签名 确认 审批 "
+    "组 团队 小组 值班 早班 中班 晚班 夜班 白班 休息 打卡 上午 下午 工号 代班 替班 本月 当月 "
+    "老师 医生 护士 主任 经理 先生 女士 同学 律师 师傅 总 工".split())
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_PINYIN_LABEL = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,12}(?: [A-Za-z]{1,12}){1,2}(?![A-Za-z])")
+_DOTTED = re.compile(r"[\u4e00-\u9fff]{1,10}(?:[·•・][\u4e00-\u9fff]{1,12}){1,3}")
 
 
 class _LabelWords(NamedTuple):
@@ -192,53 +201,65 @@ class _LabelWords(NamedTuple):
     places: frozenset[str]
     common: frozenset[str]  # given-name characters common in names
     refused: frozenset[str]  # never given-name characters in a label
-    words: frozenset[str]  # words that only look like names
-    cues: frozenset[str]  # words announcing a person
+    words: frozenset[str]  # common words that are also names (高峰) or only look like names (金额)
+    not_names: frozenset[str]  # words that are never names (金额, 周末)
+    cues: frozenset[str]  # words announcing a person (客户, 患者) or a role (组长)
 
 
 @cache
 def _label_words() -> _LabelWords:
-    from detectors.ner import CUES_BEFORE, NOT_GIVEN, NOT_NAMES
+    from detectors.ner import CUES_BEFORE, NOT_GIVEN, NOT_NAMES, TITLES
 
     _, _, places, _, common = _sets()
     return _LabelWords(resources.single_surnames(), resources.compound_surnames(), frozenset(places.to_pylist()),
-                       frozenset(common.to_pylist()), _LABEL_NOT_GIVEN | NOT_GIVEN, resources.surname_words() | NOT_NAMES,
-                       frozenset(c for c in CUES_BEFORE if len(c) >= 2))
+                       frozenset(common.to_pylist()), _LABEL_NOT_GIVEN | NOT_GIVEN, resources.surname_words(),
+                       NOT_NAMES | _LABEL_NOT_NAMES, frozenset(c for c in CUES_BEFORE | TITLES if len(c) >= 2))
 
 
-def _label_name(text: str) -> bool:
-    """Whether ``text`` (2-4 Chinese characters) is a person's name as a label reads."""
+def _label_name(text: str, among_names: bool = False) -> bool:
+    """Whether ``text`` (2-4 Chinese characters) is a person's name as a label reads
+    (``among_names``: beside other names, where a common word may be a name too)."""
     lw = _label_words()
     surname = 2 if text[:2] in lw.compounds else 1 if text[:1] in lw.singles else 0
     given = text[surname:]
     return (surname > 0 and 1 <= len(given) <= 2 and 2 * sum(c not in lw.common for c in given) <= len(given)
-            and not any(c in lw.refused for c in given) and text not in lw.words
-            and text[:surname + 1] not in lw.words and text not in lw.places and text[-1] not in _LABEL_NEVER_LAST)
+            and not any(c in lw.refused for c in given) and text not in lw.not_names
+            and (among_names or text not in lw.words and text[:surname + 1] not in lw.words)
+            and text not in lw.places and text[-1] not in _LABEL_NEVER_LAST)
 
 
-def name_spans(label: str) -> list[tuple[int, int]]:
-    """Where persons' names stand in a label (a column header, a sheet's or a file's name).
+def name_spans(label: str, among_names: bool = False) -> list[tuple[int, int]]:
+    """Where persons' names stand in a label (a column header, a sheet's or a file's name);
+    ``among_names``: the label is one of a table's headers, two or more of which are names.
 
     >>> [("韩晓建", "金额", "周一", "白班", "金额合计", "欧阳娜娜报销")[i] for i in range(6)
     ...  if name_spans(("韩晓建", "金额", "周一", "白班", "金额合计", "欧阳娜娜报销")[i])]
     ['韩晓建', '欧阳娜娜报销']
-    >>> name_spans("2024年王芳工资"), name_spans("客户信息导出"), name_spans("exports/Zhang Wei.csv")
-    ([(5, 7)], [], [(8, 17)])
+    >>> name_spans("2024年王芳工资"), name_spans("客户信息导出"), name_spans("A组张伟"), name_spans("Hong Kong")
+    ([(5, 7)], [], [(2, 4)], [])
+    >>> name_spans("高峰"), name_spans("高峰", among_names=True), name_spans("阿卜杜拉·艾力.csv")
+    ([], [(0, 2)], [(0, 7)])
 
     Linear in the label's length: at most three candidates a position, each a few set look-ups.
     """
-    spans = [m.span() for m in _PINYIN_LABEL.finditer(label) if " " in m.group() and is_valid(m.group())]
+    spans = [m.span() for m in _DOTTED.finditer(label)]
     cues = _label_words().cues
     for run in _HAN_RUN.finditer(label):
         text, start = run.group(), run.start()
-        if 2 <= len(text) <= 4 and _label_name(text):
+        if any(a < run.end() and start < b for a, b in spans):
+            continue  # part of a name with a middle dot
+        if 2 <= len(text) <= 4 and _label_name(text, among_names) \
+                and not (text[0] in _LABEL_BEFORE and _name_at(text, 1, among_names)):
             spans.append(run.span())
             continue
         i = 0
         while i < len(text) - 1:
             if i == 0 or text[i - 1] in _LABEL_BEFORE or text[max(0, i - 2):i] in cues or text[max(0, i - 3):i] in cues:
-                found = next((n for n in (4, 3, 2) if i + n <= len(text) and _label_name(text[i:i + n])
-                              and _ends_a_word(text, i + n)), 0)
+                found = _name_at(text, i, among_names)
+                # 班, 组, 号 lead a name (A班张伟) as often as they are a surname: the later name wins
+                if found and text[i] in _LABEL_BEFORE and _name_at(text, i + 1, among_names):
+                    i += 1
+                    continue
                 if found:
                     spans.append((start + i, start + i + found))
                     i += found
@@ -247,17 +268,39 @@ def name_spans(label: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+def _name_at(text: str, i: int, among_names: bool) -> int:
+    """The length of the name starting at ``i`` and ending where a word may end, or 0."""
+    return next((n for n in (4, 3, 2) if i + n <= len(text) and _label_name(text[i:i + n], among_names)
+                 and _ends_a_word(text, i + n)), 0)
+
+
 def _ends_a_word(text: str, end: int) -> bool:
     return end == len(text) or text[end] in _LABEL_AFTER or text[end:end + 2] in _LABEL_AFTER \
         or text[end:end + 3] in _LABEL_AFTER
 
 
-def mask_label(label: str) -> str:
+def mask_label(label: str, among_names: bool = False) -> str:
     """``label`` with every person's name in it masked (张伟的简历 → 张*的简历)."""
-    spans = name_spans(label)
-    for a, b in reversed(spans):
+    for a, b in reversed(name_spans(label, among_names)):
         label = label[:a] + mask(label[a:b]) + label[b:]
     return label
+
+
+def mask_labels(labels: list[str]) -> list[str]:
+    """:func:`mask_label` for a table's headers: where two or more are names (a rota, a pivot
+    with a column per person), common words that are also names (高峰, 白雪) are masked too.
+
+    >>> mask_labels(["日期", "韩晓建", "孔娜子", "高峰", "金额"]), mask_labels(["日期", "韩晓建", "高峰"])
+    (['日期', '韩**', '孔**', '高*', '金额'], ['日期', '韩**', '高峰'])
+    """
+    masked = [_masked_label(label) for label in labels]
+    if sum(m != label for m, label in zip(masked, labels, strict=True)) >= 2:
+        masked = [mask_label(label, among_names=True) if m == label else m for m, label in zip(masked, labels, strict=True)]
+    return masked
+
+
+# Remembered (in memory only): a folder of exports repeats its headers file after file.
+_masked_label = lru_cache(maxsize=8192)(mask_label)
 
 
 DETECTOR = Detector(

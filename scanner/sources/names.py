@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.person_name import mask_label
+from detectors.person_name import mask_labels
 from scanner.sources import limits
 
 
@@ -145,11 +145,7 @@ def _candidates(name: str) -> list[tuple[int, int]]:
 def mask_identifiers_in(names: list[str]) -> list[str]:
     """:func:`mask_identifiers` for many names at once: each detector runs once over all of
     them (a wide table's names cost one pass, not one per column)."""
-    return [_names_masked(name) for name in _identifiers_masked(names)]
-
-
-# Remembered (in memory only): a folder of exports repeats its headers file after file.
-_names_masked = functools.lru_cache(maxsize=8192)(mask_label)
+    return mask_labels(_identifiers_masked(names))
 
 
 # A column name holding a person's name, masked (韩**, 欧***; 韩**(早班), 孔**_工时, 客户李*;

@@ -35,7 +35,11 @@ ROTA_NAMES = ["韩晓建", "孔娜子", "郝志军", "欧阳娜娜", "李娜", "
 # Headers of business exports that are led by a surname and are no one's name.
 HEADER_WORDS = ["金额", "时间", "关系", "周一", "白班", "早班", "日期", "余额", "金额合计", "申请人", "联系人", "过敏",
                 "麻醉", "车型", "费用", "云平台", "车机号", "项目", "高度", "公积金", "华东区域", "明细表", "交易金额",
-                "车龄", "工龄"]
+                "车龄", "工龄",
+                # found on realistic exports: short business words led by a surname
+                "续保", "单休", "常客", "金豆", "房补", "师傅", "过充", "云仓", "申通", "陈皮", "杨梅", "梅雨",
+                # English headers that read like pinyin
+                "Hong Kong", "Min Age", "Long Name", "Ping Time"]
 
 
 def run(*args: str):
@@ -58,6 +62,19 @@ def test_names_found_and_common_words_left_alone():
                 words.append(word)
     taken = [w for w in words if name_spans(w)]
     assert len(words) > 20_000 and len(taken) <= len(words) // 2000, taken
+
+
+def test_names_in_the_shapes_rotas_and_payrolls_write_them():
+    from scanner.sources.names import header_names
+
+    got = header_names(["韩晓建工时", "韩晓建加班", "李娜签字", "王芳确认", "张伟组", "李娜护士", "早班韩晓建", "组长韩晓建",
+                        "1号张伟", "销售一部张伟", "A班张伟", "阿卜杜拉·艾力", "韩晓建(早班)"])
+    assert got == ["韩**工时", "韩**加班", "李*签字", "王*确认", "张*组", "李*护士", "早班韩**", "组长韩**", "1号张*",
+                   "销售一部张*", "A班张*", "阿******", "韩**(早班)"]
+    # Beside other names, a common word that is also a name is a name; alone it is a word.
+    assert header_names(["日期", "韩晓建", "孔娜子", "高峰", "白雪", "方圆", "金额"]) == \
+        ["日期", "韩**", "孔**", "高*", "白*", "方*", "金额"]
+    assert header_names(["日期", "高峰", "金额"]) == ["日期", "高峰", "金额"]
 
 
 def test_names_inside_labels():
