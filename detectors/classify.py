@@ -455,8 +455,11 @@ def _classify_chunk(chunk: list[tuple[int, _Pending, dict[str, int]]], detectors
     found: list[dict[str, MatchParts]] = [{} for _ in chunk]
     used = {d.entity for _, item, _ in chunk if item.non_null for d in item.detectors}
     named = {e for _, _, item_hits in chunk for e, hit in item_hits.items() if hit == 1}
+    # A detector that needs its header (ages, surnames) runs only where a header names it: its
+    # matches elsewhere would label nothing.
     running_detectors = [det for det in detectors if det.entity in used and (
-        det.pattern is not None or (det.entity in named and det.header_pattern is not None))]
+        det.pattern is not None or (det.entity in named and det.header_pattern is not None))
+        and (not det.requires_header or det.entity in named)]
     # The header shape is read only in the columns whose header names the entity.
     named_rows: dict[str, np.ndarray] = {}
     for k, (_, _, item_hits) in enumerate(chunk):
