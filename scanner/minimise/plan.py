@@ -73,7 +73,7 @@ from scanner.persons.keys import (
 )
 from scanner.report.model import PATH_ORDER, ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
-from scanner.sources.files import SourceError, describe_read_error
+from scanner.sources.files import SourceError, describe_read_error, named_after_person
 from scanner.sources.sample import open_input, read_sample
 from scanner.verdict import conclude
 
@@ -252,7 +252,8 @@ class Engine:
         return m
 
     def columns(self) -> list[tuple[str, str, str | None, bool]]:
-        """(file, column, entity, sensitive) of every column that holds personal information."""
+        """(file, column, entity, sensitive) of every column that holds personal information,
+        or that is named after a person (a rota's 韩**: only dropping it stops counting them)."""
         out = []
         for m in self.models:
             if not m.ok:
@@ -264,6 +265,11 @@ class Engine:
             for name in m.key_columns:
                 if name not in {p.name for p in m.plans}:
                     out.append((m.report.path, name, None, False))
+            listed = {c for f, c, _, _ in out if f == m.report.path}
+            for name, c in m.classifications.items():
+                if name not in listed and named_after_person(name) \
+                        and (m.decided.get(name) or {}).get("action") != "not_personal":
+                    out.append((m.report.path, name, None, c.sensitive))
         return out
 
     def table_columns(self) -> set[tuple[str, str]]:
@@ -346,6 +352,10 @@ class Engine:
                     fr.columns = copy.deepcopy(self.models[fi].report.columns)
                 fr.columns = [c for c in fr.columns if c.name not in v.dropped]
                 fr.tables = v.table.finish() if v.table is not None else []
+                # A column named after a person counts that person as the scan counts it, while
+                # the scenario keeps the column (generalised, masked or pseudonymised values are
+                # still that person's); dropped, it no longer names anyone.
+                pl.count_persons_named(fr.columns, counters[si], fr.subject, m.source.display)
         outcomes = []
         for si, s in enumerate(scenarios):
             report = copy.deepcopy(self.skeleton)

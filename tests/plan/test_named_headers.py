@@ -1,0 +1,62 @@
+"""``plan`` and ``redact`` on a rota with a column per employee: the persons named in headers are
+counted as the scan counts them, in every scenario, and no name is written raw anywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.cli import main
+
+ROTA_NAMES = ["韩晓建", "孔娜子", "郝志军", "欧阳娜娜", "李娜", "王芳"]
+MASKED = ["韩**", "孔**", "郝**", "欧***", "李*", "王*"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def _rota(folder: Path, name: str = "排班表.csv", names: list[str] = ROTA_NAMES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rota = folder / name
+    lines = ["日期," + ",".join(names)]
+    lines += [f"2024-09-{d:02d}," + ",".join(("早班", "晚班", "休")[(d + k) % 3] for k in range(len(names)))
+              for d in range(1, 31)]
+    rota.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return rota
+
+
+def _no_raw_name(*texts: str) -> None:
+    for text in texts:
+        assert not [n for n in ROTA_NAMES if n in text]
+
+
+def test_plan_counts_the_persons_named_in_headers_as_the_scan_does(tmp_path):
+    rota = _rota(tmp_path)
+    scanned = json.loads(run("scan", str(rota), "--format", "json").stdout)
+    assert scanned["persons"]["personal"] == 6
+
+    result = run("plan", str(rota), "--format", "json")
+    plan = json.loads(result.stdout)
+    assert plan["persons"]["personal"] == scanned["persons"]["personal"]
+    assert plan["persons"]["by_entity"] == scanned["persons"]["by_entity"]
+    drops = {e["changes"][0]["column"]: e["persons"]["personal"] for e in plan["plan"] if e["kind"] == "change"}
+    # Dropping a person's column no longer counts that person; the others still count.
+    assert drops == {m: 5 for m in MASKED}
+    _no_raw_name(result.output)
+
+
+def test_redact_predicts_what_a_rescan_of_the_copy_counts(tmp_path):
+    rota = _rota(tmp_path / "in")
+    for change, after in ((["--drop", "韩**", "--drop", "李*"], 4), (["--mask", "孔**"], 6)):
+        out = tmp_path / f"out{after}"
+        result = run("redact", str(rota), "-o", str(out), *change)
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((out / "chujing-manifest.json").read_text(encoding="utf-8"))
+        assert manifest["before"]["persons"]["personal"] == 6
+        assert manifest["after"]["persons"]["personal"] == after
+        rescan = json.loads(run("scan", str(out / rota.name), "--decisions", str(out / "chujing-decisions.yaml"),
+                                "--format", "json").stdout)
+        assert rescan["persons"]["personal"] == after
