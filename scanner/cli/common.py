@@ -39,6 +39,14 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def shown(path: str | os.PathLike) -> str:
+    """A path the user gave as a message prints it: persons' names and identifiers masked
+    (:func:`scanner.sources.names.display_path`), as every report and log prints paths."""
+    from scanner.sources.names import display_path
+
+    return display_path(os.fspath(path))
+
+
 def context_options(f):
     """Options shared by ``scan`` and ``assess`` (CONTRACT.md)."""
     opts = [
@@ -80,9 +88,9 @@ def check_writable(output: str) -> None:
 
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
-        fail(f"{output}: the folder {folder} does not exist")
+        fail(f"{shown(output)}: the folder {shown(folder)} does not exist")
     if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
-        fail(f"{output}: not writable")
+        fail(f"{shown(output)}: not writable")
 
 
 def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -> None:
@@ -101,7 +109,7 @@ def emit(report, fmt: str | None, output: str | None, lang: str | None = None) -
     try:
         write_report(report, fmt, output, lang, width=width, stdout=lambda text: click.echo(text, nl=False))
     except OSError as exc:
-        fail(f"{output}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
+        fail(f"{shown(output)}: cannot write the report ({exc.strerror or 'error'})", EXIT_ERROR)
 
 
 def report_language(flag: str | None) -> str:

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from scanner.cli.common import check_writable, context_options, fail, report_language, setup_logging
+from scanner.cli.common import check_writable, context_options, fail, report_language, setup_logging, shown
 from scanner.report.model import EXIT_ERROR, PATH_ORDER
 
 _SCAN_INPUT_OPTIONS = [
@@ -100,7 +100,7 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
         fail("no PATH given (see `chujing plan --help`)")
     for path in paths:
         if "://" not in path and not os.path.exists(path) and not any(ch in path for ch in "*?["):
-            fail(f"{path}: no such file or folder")
+            fail(f"{shown(path)}: no such file or folder")
     if params.get("output"):
         check_writable(params["output"])
     lang = report_language(params.get("lang"))  # before the plan's scans: a broken chujing.toml fails first
@@ -121,7 +121,7 @@ def plan_command(paths, k, quasi, no_search, quiet, **params):
             with open(params["output"], "w", encoding="utf-8") as fh:
                 fh.write(text if text.endswith("\n") else text + "\n")
         except OSError as exc:
-            fail(f"{params['output']}: cannot write the plan ({exc.strerror or 'error'})", EXIT_ERROR)
+            fail(f"{shown(params['output'])}: cannot write the plan ({exc.strerror or 'error'})", EXIT_ERROR)
     else:
         click.echo(text)
     sys.exit(EXIT_ERROR if result.baseline.report.errors else 0)
@@ -186,7 +186,7 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
         fail("no PATH given (see `chujing redact --help`)")
     for path in paths:
         if "://" not in path and not os.path.exists(path) and not any(ch in path for ch in "*?["):
-            fail(f"{path}: no such file or folder")
+            fail(f"{shown(path)}: no such file or folder")
     try:
         changes = _changes(drop, generalise, pseudonymise, mask)
         if plan_file:
@@ -202,14 +202,14 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
         try:
             key = load_or_create_key(key_file)
         except (OSError, ValueError) as exc:
-            fail(str(exc) if isinstance(exc, ValueError) else f"{key_file}: cannot create the key file ({exc.strerror})")
+            fail(str(exc) if isinstance(exc, ValueError) else f"{shown(key_file)}: cannot create the key file ({exc.strerror})")
     options = _options(params)
     try:
         manifest = redact(paths, out_dir, changes, key=key, options=options, assess=not no_assess, overwrite=overwrite)
     except (PlanError, RedactError, RuleError) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(f"{out_dir}: cannot write ({exc.strerror or type(exc).__name__})", EXIT_ERROR)
+        fail(f"{shown(out_dir)}: cannot write ({exc.strerror or type(exc).__name__})", EXIT_ERROR)
     except (ValueError, LookupError) as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     for message in manifest.errors:
@@ -218,9 +218,9 @@ def redact_command(paths, out_dir, drop, generalise, pseudonymise, mask, key_fil
     before = manifest.before["path"] if manifest.before else "not assessed"
     after = manifest.after["path"] if manifest.after else "not assessed"
     if not quiet:
-        click.echo(f"{len(written)} file(s) written to {out_dir}; path before: {before}, after: {after}")
-        click.echo(f"manifest: {os.path.join(out_dir, 'chujing-manifest.json')} (and .md); rescan with "
-                   f"--decisions {os.path.join(out_dir, 'chujing-decisions.yaml')}")
+        click.echo(f"{len(written)} file(s) written to {shown(out_dir)}; path before: {before}, after: {after}")
+        click.echo(f"manifest: {shown(os.path.join(out_dir, 'chujing-manifest.json'))} (and .md); rescan with "
+                   f"--decisions {shown(os.path.join(out_dir, 'chujing-decisions.yaml'))}")
     sys.exit(EXIT_ERROR if manifest.errors else 0)
 
 
@@ -232,11 +232,11 @@ def _changes_from_plan(plan_file: str, target: str | None, change_cls) -> list:
             data = json.load(fh)
         entries = data["plan"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise PlanError(f"{plan_file}: not a plan (write one with `chujing plan --format json -o FILE`)") from None
+        raise PlanError(f"{shown(plan_file)}: not a plan (write one with `chujing plan --format json -o FILE`)") from None
     sets = [e for e in entries if isinstance(e, dict) and e.get("kind") == "set" and e.get("reached")]
     if target is not None:
         sets = [s for s in sets if s.get("target") == target]
     if not sets:
-        raise PlanError(f"{plan_file}: the plan has no set of changes reaching {target or 'a lower path'}")
+        raise PlanError(f"{shown(plan_file)}: the plan has no set of changes reaching {target or 'a lower path'}")
     chosen = min(sets, key=lambda s: PATH_ORDER.index(s["path"]) if s["path"] in PATH_ORDER else 99)
     return [change_cls.from_dict(c) for c in chosen["changes"]]

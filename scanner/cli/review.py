@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as _dt
 import getpass
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
-from scanner.cli.common import Interrupted, fail, report_language
+from scanner.cli.common import Interrupted, fail, report_language, shown
 from scanner.report.labels import candidate_evidence, evidence_text, name, stale_reason, ui
 from scanner.report.model import EXIT_ERROR, SCHEMA
 from scanner.report.text import safe_terminal as _safe_terminal
@@ -377,15 +376,15 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         with open(report_path, encoding="utf-8") as fh:
             report = json.load(fh)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{report_path}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
+        fail(f"{shown(report_path)}: not a chujing JSON report ({type(exc).__name__}); write one with --format json")
     except RecursionError:  # nesting deeper than Python's JSON decoder goes: no report is like that
-        fail(f"{report_path}: not a chujing JSON report (nested too deeply to read); write one with "
+        fail(f"{shown(report_path)}: not a chujing JSON report (nested too deeply to read); write one with "
               f"chujing scan --format json", EXIT_ERROR)
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
-        fail(f"{report_path}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
+        fail(f"{shown(report_path)}: not a chujing JSON report (no schema '{SCHEMA}'); write one with --format json")
     problem = report_shape_problem(report)
     if problem:
-        fail(f"{report_path}: a chujing report of the wrong shape ({problem}); write it again with "
+        fail(f"{shown(report_path)}: a chujing report of the wrong shape ({problem}); write it again with "
               f"chujing scan --format json", EXIT_ERROR)
     if decisions_path is None:
         decisions_path = (report.get("decisions") or {}).get("file") or DEFAULT_DECISIONS
@@ -405,19 +404,19 @@ def review_command(report_path: str, decisions_path: str | None, who: str | None
         # Nothing answered: leave the file as it was. A partial review keeps what was decided.
         if decisions.dumps() != before:
             decisions.save(decisions_path)
-            fail(f"review stopped before the end; the decisions made so far are saved in {decisions_path}")
+            fail(f"review stopped before the end; the decisions made so far are saved in {shown(decisions_path)}")
         fail("review needs answers and stdin gave none: run it in a terminal (or pipe the answers in)")
     if asked == 0:
         n = len(decisions)
-        click.echo(ui("review_nothing", lang, report=_t(report_path))
-                   + (ui("review_nothing_decisions", lang, n=n, path=_t(decisions_path)) if n else ui("period", lang)))
+        click.echo(ui("review_nothing", lang, report=_t(shown(report_path)))
+                   + (ui("review_nothing_decisions", lang, n=n, path=_t(shown(decisions_path))) if n else ui("period", lang)))
         return
     click.echo("")
     left = asked - answered  # skipped (and kept stale) questions stay open too
     if decisions.dumps() == before:
-        click.echo(ui("review_no_change", lang, path=_t(decisions_path), n=left))
+        click.echo(ui("review_no_change", lang, path=_t(shown(decisions_path)), n=left))
         return
     decisions.save(decisions_path)
-    click.echo(ui("review_saved", lang, n=len(decisions), path=_t(decisions_path))
+    click.echo(ui("review_saved", lang, n=len(decisions), path=_t(shown(decisions_path)))
                + (ui("review_left", lang, n=left) if left else ui("period", lang)))
-    click.echo(ui("review_apply", lang, path=_t(os.fspath(decisions_path))))
+    click.echo(ui("review_apply", lang, path=_t(shown(decisions_path))))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging
+from scanner.cli.common import check_writable, context_options, emit, fail, setup_logging, shown
 from scanner.cli.progress import progress_reporter
 from scanner.report.model import EXIT_BY_PATH, EXIT_ERROR, PATH_ORDER
 
@@ -217,7 +217,7 @@ def make_folder(output: str) -> None:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        fail(f"{output}: cannot create the folder {folder} ({exc.strerror or 'error'})")
+        fail(f"{shown(output)}: cannot create the folder {shown(folder)} ({exc.strerror or 'error'})")
 
 
 def record_review(report, important: tuple, not_important: tuple, who: str | None, why: str | None) -> None:

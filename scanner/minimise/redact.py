@@ -44,7 +44,7 @@ from scanner.minimise import deid
 from scanner.minimise.plan import LAW, Change, Engine, PlanError, plan_entry
 from scanner.options import ScanOptions
 from scanner.report.model import Report
-from scanner.sources.files import Source, SourceError, describe_read_error, open_source
+from scanner.sources.files import Source, SourceError, describe_read_error, display_path, open_source
 from scanner.sources.sample import read_sample
 from scanner.version import __version__
 
@@ -74,9 +74,11 @@ class FileResult:
     input_fingerprint: str | None = None
     output_fingerprint: str | None = None
     error: str | None = None
+    # The copy's path under the output folder, as shown (for the decisions file; not in the manifest).
+    relative: str | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "relative"}
 
 
 @dataclass
@@ -403,7 +405,7 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
             close()
     hasher.join()
     result.input_fingerprint = "blake2b-256:" + box["fingerprint"].split(":")[-1] if box.get("fingerprint") else None
-    result.output = str(target)
+    result.output = display_path(os.fspath(target))
     result.changes = redactor.summary()
     return result
 
@@ -449,22 +451,23 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
     for s in sources:
         t = out / targets[s.path]
         if t.exists() and os.path.samefile(t, s.path):
-            raise RedactError(f"{out}: the output folder would overwrite the input {s.display}")
+            raise RedactError(f"{display_path(out)}: the output folder would overwrite the input {s.display}")
         if t.exists() and not overwrite:
-            raise RedactError(f"{t}: already exists (use --overwrite to replace it)")
+            raise RedactError(f"{display_path(t)}: already exists (use --overwrite to replace it)")
     out.mkdir(parents=True, exist_ok=True)
     results = [FileResult(input=f.path, error=f.error) for f in skipped]
     for s in sources:
         try:
             results.append(redact_file(s, out / targets[s.path], changes, entities.get(s.path, {}), detectors,
                                        pseudonymiser, options.block_size))
+            results[-1].relative = display_path(targets[s.path].replace(os.sep, "/"))
         except RedactError as exc:
             results.append(FileResult(input=s.display, error=str(exc)))
         except SourceError as exc:
             results.append(FileResult(input=s.display, error=str(exc).removeprefix(f"{s.display}: ")))
         except (pa.ArrowException, OSError, UnicodeError, EOFError, ValueError, MemoryError) as exc:
             results.append(FileResult(input=s.display, error=describe_read_error(exc)))
-    manifest = Manifest(out_dir=str(out), changes=list(changes), files=results, context=context, ruleset=ruleset,
+    manifest = Manifest(out_dir=display_path(os.fspath(out)), changes=list(changes), files=results, context=context, ruleset=ruleset,
                         key_id=pseudonymiser.key_id if pseudonymiser else None, before=before, after=after)
     if after and after.get("persons", {}).get("minors"):
         manifest.notes.append(LAW["minors"])
@@ -512,18 +515,18 @@ def write_manifest(manifest: Manifest, out: Path, targets: dict[str, str], entit
     data = manifest.to_dict()
     (out / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out / MANIFEST_MD).write_text(render_manifest_md(data), encoding="utf-8")
-    (out / DECISIONS).write_text(_decisions_yaml(manifest, out), encoding="utf-8")
+    (out / DECISIONS).write_text(_decisions_yaml(manifest), encoding="utf-8")
 
 
-def _decisions_yaml(manifest: Manifest, out: Path) -> str:
+def _decisions_yaml(manifest: Manifest) -> str:
     import yaml
 
     today = _dt.date.today().isoformat()
     columns = []
     for f in manifest.files:
-        if not f.output:
+        if not f.output or not f.relative:
             continue
-        rel = os.path.relpath(f.output, out).replace(os.sep, "/")
+        rel = f.relative  # as shown: a decision's file matches the masked path as well as the real one
         for ch in f.changes:
             entity = ch.get("entity")
             if not entity or ch["action"] == "drop":

@@ -60,3 +60,30 @@ def test_redact_predicts_what_a_rescan_of_the_copy_counts(tmp_path):
         rescan = json.loads(run("scan", str(out / rota.name), "--decisions", str(out / "chujing-decisions.yaml"),
                                 "--format", "json").stdout)
         assert rescan["persons"]["personal"] == after
+
+
+def test_redact_shows_every_path_masked_and_keeps_the_users_file_names(tmp_path):
+    for k, person in enumerate(("李娜", "郝志军")):
+        folder = tmp_path / "员工" / person
+        folder.mkdir(parents=True)
+        rows = [f"2024-{m:02d},{8000 + m},138{k:02d}13{8000 + m:04d}" for m in range(1, 13)]
+        (folder / "工资.csv").write_text("月份,实发,手机\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "王芳导出"
+    result = run("redact", str(tmp_path / "员工"), "-o", str(out), "--pseudonymise", "手机",
+                 "--key", str(tmp_path / "pseudonym.key"))
+    assert result.exit_code == 0, result.output
+    # The copies are the user's files, under their own names.
+    assert (out / "李娜" / "工资.csv").is_file() and (out / "郝志军" / "工资.csv").is_file()
+    manifest = json.loads((out / "chujing-manifest.json").read_text(encoding="utf-8"))
+    assert sorted(f["input"].split("员工/")[1] for f in manifest["files"]) == ["李*/工资.csv", "郝**/工资.csv"]
+    assert sorted(f["output"].split("/", f["output"].count("/") - 2)[-1] for f in manifest["files"]) == \
+        ["王*导出/李*/工资.csv", "王*导出/郝**/工资.csv"]
+    texts = [(out / name).read_text(encoding="utf-8")
+             for name in ("chujing-manifest.json", "chujing-manifest.md", "chujing-decisions.yaml")]
+    _no_raw_name(result.output, *texts)
+    assert "王芳" not in result.output + "".join(texts)
+    # The decisions file names the copies as shown, and a rescan applies it: the pseudonyms count.
+    assert "李*/工资.csv" in texts[2]
+    rescan = json.loads(run("scan", str(out), "--decisions", str(out / "chujing-decisions.yaml"),
+                            "--format", "json").stdout)
+    assert rescan["persons"]["personal"] == manifest["after"]["persons"]["personal"] == 24
