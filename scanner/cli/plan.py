@@ -48,6 +48,12 @@ def _options(p: dict):
     return ScanOptions(**kwargs)
 
 
+def _shown_header(text: str) -> str:
+    from scanner.sources.names import masked_header
+
+    return masked_header(text)
+
+
 def _changes(drop, generalise, pseudonymise, mask):
     from scanner.minimise.plan import Change
 
@@ -55,7 +61,7 @@ def _changes(drop, generalise, pseudonymise, mask):
     for spec in generalise:
         column, sep, rule = spec.rpartition("=")
         if not sep or not column or not rule:
-            fail(f"--generalise {spec!r}: write COLUMN=RULE, e.g. birth_date=year")
+            fail(f"--generalise {_shown_header(spec)!r}: write COLUMN=RULE, e.g. birth_date=year")
         out.append(Change("generalise", column, None, rule))
     out += [Change("pseudonymise", c) for c in pseudonymise]
     out += [Change("mask", c) for c in mask]

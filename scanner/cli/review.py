@@ -100,12 +100,13 @@ def open_questions(report: dict[str, Any], decisions: Decisions, review_all: boo
     for f in report.get("files") or []:
         if f.get("error"):
             continue
+        names = [c["name"] for c in f.get("columns") or []]
         for c in f.get("columns") or []:
             seen_columns.add((f["path"], c["name"]))
             detected = _detected(c)
             if detected is None:
                 continue
-            existing = decisions.column(f["path"], c["name"])
+            existing = decisions.column(f["path"], c["name"], names)
             if existing is not None and not (existing.action == "confirm" and existing.entity
                                              and existing.entity != detected):
                 continue

@@ -68,7 +68,7 @@ def apply_column_decisions(path: str, plans: list[ColumnPlan], classifications: 
     by_entity = {d.entity: d for d in detectors}
     decided: dict[str, dict[str, Any]] = {}
     for name, c in list(classifications.items()):
-        d = decisions.column(path, name)
+        d = decisions.column(path, name, classifications)
         if d is None:
             continue
         decided[name] = decision_record(d, c.entity)

@@ -73,7 +73,8 @@ from scanner.persons.keys import (
 )
 from scanner.report.model import PATH_ORDER, ColumnReport, FileReport, Report
 from scanner.review.decisions import as_decisions
-from scanner.sources.files import SourceError, describe_read_error, named_after_person
+from scanner.sources.files import SourceError, describe_read_error, display_path, named_after_person
+from scanner.sources.names import columns_headed, masked_header
 from scanner.sources.sample import open_input, read_sample
 from scanner.verdict import conclude
 
@@ -126,7 +127,8 @@ class Change:
             raise PlanError(f"unknown change {self.action!r} (changes: {', '.join(ACTIONS)})")
         if self.action == "generalise":
             if not self.rule:
-                raise PlanError(f"generalising {self.column!r} needs a rule, e.g. {self.column}=year")
+                column = masked_header(self.column)
+                raise PlanError(f"generalising {column!r} needs a rule, e.g. {column}=year")
             deid.parse_rule(self.rule)
 
     def matches(self, file: str, column: str) -> bool:
@@ -146,6 +148,30 @@ class Change:
         where = f"{os.path.basename(self.file)}: " if self.file else ""
         how = f" → {self.rule}" if self.rule else ""
         return f"{self.action} {where}{self.column}{how}"
+
+
+def resolve_columns(changes: Iterable[Change], columns: Iterable[tuple[str, str]]) -> list[Change]:
+    """Each change on a column as reported, of the (file, column) ``columns``: a change naming a
+    column by its raw header (``--drop 韩晓建``) is on the column reported masked (韩**). When
+    that masked name is ambiguous (韩** and 韩**.1) it is a ``PlanError`` naming the masked
+    names it could be (never the raw name); a change naming no column is left for
+    :meth:`Engine.check` to refuse."""
+    columns = list(columns)
+    out = []
+    for ch in changes:
+        if any(ch.matches(f, n) for f, n in columns):
+            out.append(ch)
+            continue
+        by_file: dict[str, list[str]] = {}
+        for f, n in columns:
+            if ch.file is None or ch.file == f or _same_file(ch.file, f):
+                by_file.setdefault(f, []).append(n)
+        could_be = sorted({n for names in by_file.values() for n in columns_headed(ch.column, names)})
+        if len(could_be) > 1:
+            raise PlanError(f"--{ch.action} {masked_header(ch.column)}: the header is shown masked and could be "
+                            f"any of {', '.join(could_be)}: name the column as reported")
+        out.append(replace(ch, column=could_be[0]) if could_be else ch)
+    return out
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -224,7 +250,7 @@ class Engine:
         self.passes = 0
         self._cache: dict[int, list] = {}
         self._cached_bytes = 0
-        also = [tuple(s) for s in also]
+        also = [tuple(self.resolve(s)) for s in also]
         for scenario in also:
             self.check(scenario)
         first = self.evaluate([(), *also], profile=True)
@@ -299,13 +325,17 @@ class Engine:
                             out.add((file, col.strip()))
         return out
 
+    def resolve(self, changes: Iterable[Change]) -> list[Change]:
+        """The changes on the columns as reported (see :func:`resolve_columns`)."""
+        return resolve_columns(changes, ((m.report.path, f.name) for m in self.models if m.ok for f in m.schema))
+
     def check(self, changes: Iterable[Change]) -> None:
         """Every change names a column of some input; every rule fits the column's type."""
         for ch in changes:
             hits = [(m, f) for m in self.models if m.ok for f in m.schema if ch.matches(m.report.path, f.name)]
             if not hits:
-                where = f" of {ch.file}" if ch.file else ""
-                raise PlanError(f"no column {ch.column!r}{where} in the inputs")
+                where = f" of {display_path(ch.file)}" if ch.file else ""
+                raise PlanError(f"no column {masked_header(ch.column)!r}{where} in the inputs")
             if ch.action == "generalise":
                 for _, f in hits:
                     deid.check_rule_fits(ch.rule or "", f.type)
@@ -713,7 +743,7 @@ def single_changes(engine: Engine) -> list[Change]:
 def build_plan(engine: Engine, changes: list[Change] | None = None, search: bool = True) -> Plan:
     """Evaluate each change alone and look for a minimal set reaching each lower path."""
     baseline = engine.baseline
-    singles = changes if changes is not None else single_changes(engine)
+    singles = engine.resolve(changes) if changes is not None else single_changes(engine)
     engine.check(singles)
     # Pseudonymising or masking changes nothing that is counted: the same outcome as the export
     # as it is (the same persons' information, of the same kinds, PIPL Art 4 and 73).

@@ -41,10 +41,11 @@ import pyarrow.parquet as pq
 from scanner.detect.columns import classify_columns
 from scanner.engines import local as pl
 from scanner.minimise import deid
-from scanner.minimise.plan import LAW, Change, Engine, PlanError, plan_entry
+from scanner.minimise.plan import LAW, Change, Engine, PlanError, plan_entry, resolve_columns
 from scanner.options import ScanOptions
 from scanner.report.model import Report
 from scanner.sources.files import Source, SourceError, describe_read_error, display_path, open_source
+from scanner.sources.names import masked_header
 from scanner.sources.sample import read_sample
 from scanner.version import __version__
 
@@ -429,6 +430,7 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
     before = after = None
     if assess:
         engine = Engine(paths, options, also=[tuple(changes)])
+        changes = list(engine.also[0].changes)  # on the columns as reported (a raw header resolved)
         sources = [m.source for m in engine.models]
         entities = {m.source.path: {n: c.entity for n, c in m.classifications.items()} for m in engine.models}
         detectors = engine.by_entity
@@ -442,11 +444,11 @@ def redact(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, chang
         sources = pl.discover_inputs(skeleton, paths, options)
         detector_list = options.detectors or pl.load_detectors(options.detector_files)
         detectors = {d.entity: d for d in detector_list}
+        changes = _check_columns(sources, changes, options)
         wanted = {c.column for c in changes if c.action == "pseudonymise"}
         entities = {s.path: _classify_only(s, options, detector_list, wanted) for s in sources} if wanted else {}
         context, ruleset = skeleton.context, skeleton.ruleset
         skipped = [f for f in skeleton.files if f.error]
-        _check_columns(sources, changes, options)
     targets = _relative_outputs(sources)
     for s in sources:
         t = out / targets[s.path]
@@ -494,7 +496,8 @@ def _classify_only(source: Source, options: ScanOptions, detectors: list, column
     return {n: c.entity for n, c in classifications.items()}
 
 
-def _check_columns(sources: list[Source], changes: list[Change], options: ScanOptions) -> None:
+def _check_columns(sources: list[Source], changes: list[Change], options: ScanOptions) -> list[Change]:
+    """The changes on the columns as reported (:func:`resolve_columns`), each naming a column."""
     names: list[tuple[str, str]] = []
     for s in sources:
         try:
@@ -505,9 +508,12 @@ def _check_columns(sources: list[Source], changes: list[Change], options: ScanOp
         close = getattr(stream.batches, "close", None)
         if close:
             close()
+    changes = resolve_columns(changes, names)
     for ch in changes:
         if not any(ch.matches(f, n) for f, n in names):
-            raise PlanError(f"no column {ch.column!r}{f' of {ch.file}' if ch.file else ''} in the inputs")
+            where = f" of {display_path(ch.file)}" if ch.file else ""
+            raise PlanError(f"no column {masked_header(ch.column)!r}{where} in the inputs")
+    return changes
 
 
 def write_manifest(manifest: Manifest, out: Path, targets: dict[str, str], entities) -> None:

@@ -432,6 +432,8 @@ def stale_reason(entry: dict[str, Any], lang: str) -> str:
         return reason
     if entry.get("kind") == "important":
         return "本次扫描中没有该条目的候选"
+    if entry.get("could_be"):
+        return f"列「{entry.get('column')}」可能是 {'、'.join(entry['could_be'])} 中的任一列：请按报告中的列名记录决定"
     if reason.startswith("no column "):
         return f"匹配的文件中没有列「{entry.get('column')}」：被改名或删除了？"
     if reason.startswith("no scanned file matches "):

@@ -42,6 +42,7 @@ import datetime as _dt
 import fnmatch
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,18 +134,24 @@ class Decisions:
         return len(self.columns) + len(self.important_items)
 
     # --- look-ups the pipeline uses ---------------------------------------------------------
-    def column(self, file_path: str, column: str) -> ColumnDecision | None:
-        """The most specific decision on ``column`` of the scanned file ``file_path``.
+    def column(self, file_path: str, column: str, names: Iterable[str] | None = None) -> ColumnDecision | None:
+        """The most specific decision on ``column`` of the scanned file ``file_path``, whose
+        columns are reported as ``names`` (all of them, when known).
 
         Reports show a path with its identifiers masked (a file named after a person), and the
-        review writes the path as shown: it matches the file as well as its real path does."""
+        review writes the path as shown: it matches the file as well as its real path does.
+        Likewise a column: a decision written with the raw header (马丽, before headers naming a
+        person were masked) decides the column reported as 马*, unless the file has more columns
+        of that masked name (韩** and 韩**.1): then it could be either and decides neither (it
+        is reported stale, saying so)."""
         from scanner.sources.files import display_path
 
         best: tuple[tuple[int, int], int] | None = None
         found: ColumnDecision | None = None
         shown = display_path(file_path)
+        names = None if names is None else list(names)
         for index, d in enumerate(self.columns):
-            if d.column != column:
+            if not decides_column(d.column, column, names):
                 continue
             rank = match_rank(d.file, file_path)
             if rank is None and shown != file_path:
@@ -163,11 +170,27 @@ class Decisions:
         return found
 
     def stale(self, seen_columns: set[tuple[str, str]], seen_items: set[str]) -> list[dict[str, Any]]:
-        """Decisions that matched nothing in this scan: a renamed column, a moved file, a gone item."""
+        """Decisions that matched nothing in this scan: a renamed column, a moved file, a gone item.
+
+        Each is shown as reports show names: its file and column masked (a decision written
+        with a raw header, 马丽, is listed as 马*)."""
+        from scanner.sources.files import display_path
+
+        by_path: dict[str, list[str]] = {}
+        for path, name in seen_columns:
+            by_path.setdefault(path, []).append(name)
         out: list[dict[str, Any]] = []
         for d in self.columns:
-            if not any(name == d.column and match_rank(d.file, path) is not None for path, name in seen_columns):
-                out.append({"kind": "column", **d.to_dict(), "reason": _stale_reason(d, seen_columns)})
+            files = [(p, names) for p, names in by_path.items() if match_rank(d.file, p) is not None
+                     or match_rank(d.file, display_path(p)) is not None]
+            if any(decides_column(d.column, name, names) for _, names in files for name in names):
+                continue
+            entry = {"kind": "column", **d.to_dict(), "reason": _stale_reason(d, files)}
+            entry.update(file=display_path(d.file), column=_masked_header(d.column))
+            could_be = sorted({n for _, names in files for n in _columns_headed(d.column, names)})
+            if len(could_be) > 1:
+                entry["could_be"] = could_be
+            out.append(entry)
         for d in self.important_items:
             if d.item not in seen_items:
                 out.append({"kind": "important", **d.to_dict(), "reason": "no candidate of this item in the scan"})
@@ -185,13 +208,15 @@ class Decisions:
                 close = difflib.get_close_matches(d.entity, sorted(known), n=1)
                 hint = f"; did you mean {close[0]}?" if close else ""
                 raise ValueError(f"{self.path or '<decisions>'}: columns[{i}]: unknown entity '{d.entity}' for column "
-                                 f"'{d.column}' (`chujing detectors` lists the entities){hint}")
+                                 f"'{_masked_header(d.column)}' (`chujing detectors` lists the entities){hint}")
 
     # --- changes review makes ---------------------------------------------------------------
     def set_column(self, decision: ColumnDecision) -> None:
-        """Record ``decision``, replacing one on the same file pattern and column."""
+        """Record ``decision``, replacing one on the same file pattern and column (or on the raw
+        header reported as that column: the file no longer holds the raw name)."""
         self.columns = [d for d in self.columns
-                        if not (d.column == decision.column and _norm_path(d.file) == _norm_path(decision.file))]
+                        if not (decision.column in (d.column, _masked_header(d.column))
+                                and _norm_path(d.file) == _norm_path(decision.file))]
         self.columns.append(decision)
 
     def set_important(self, decision: ImportantDecision) -> None:
@@ -203,8 +228,7 @@ class Decisions:
         if entry.get("kind") == "important":
             self.important_items = [d for d in self.important_items if d.item != entry.get("item")]
         else:
-            self.columns = [d for d in self.columns
-                            if not (d.column == entry.get("column") and _norm_path(d.file) == _norm_path(entry.get("file", "")))]
+            self.columns = [d for d in self.columns if not _is_entry(d, entry)]
 
     # --- file -------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -231,10 +255,55 @@ class Decisions:
         self.path = target
 
 
-def _stale_reason(d: ColumnDecision, seen_columns: set[tuple[str, str]]) -> str:
-    if any(match_rank(d.file, path) is not None for path, _ in seen_columns):
-        return f"no column '{d.column}' in the matching file(s): renamed or removed?"
-    return f"no scanned file matches '{d.file}'"
+def decides_column(decided: str, column: str, names: list[str] | None = None) -> bool:
+    """Whether a decision on the column ``decided`` is one on the reported column ``column`` of
+    a file whose columns are ``names``: the same name, or ``decided`` is the raw header that
+    reports show masked as ``column`` and as no other of ``names`` (see :meth:`Decisions.column`)."""
+    if decided == column:
+        return True
+    masked = _masked_header(decided)
+    if masked == decided or not (column == masked or column.startswith(masked + ".")):
+        return False
+    return _columns_headed(decided, [column] if names is None else names) == [column]
+
+
+def _is_entry(d: ColumnDecision, entry: dict[str, Any]) -> bool:
+    """Whether ``d`` is the decision a stale entry lists (shown masked, see :meth:`Decisions.stale`)."""
+    from scanner.sources.files import display_path
+
+    column, file = entry.get("column"), _norm_path(entry.get("file", ""))
+    return column in (d.column, _masked_header(d.column)) and file in (_norm_path(d.file), _norm_path(display_path(d.file)))
+
+
+def _shown_path(path: str) -> str:
+    from scanner.sources.files import display_path
+
+    return display_path(path)
+
+
+def _masked_header(cell: str) -> str:
+    from scanner.sources.names import masked_header
+
+    return masked_header(cell)
+
+
+def _columns_headed(cell: str, names: list[str]) -> list[str]:
+    from scanner.sources.names import columns_headed
+
+    return columns_headed(cell, names)
+
+
+def _stale_reason(d: ColumnDecision, files: list[tuple[str, list[str]]]) -> str:
+    from scanner.sources.files import display_path
+
+    column = _masked_header(d.column)
+    could_be = sorted({n for _, names in files for n in _columns_headed(d.column, names)})
+    if len(could_be) > 1:
+        return (f"the column '{column}' could be any of {', '.join(could_be)} in the matching file(s): "
+                f"record the decision on the column as reported")
+    if files:
+        return f"no column '{column}' in the matching file(s): renamed or removed?"
+    return f"no scanned file matches '{display_path(d.file)}'"
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -349,7 +418,7 @@ def decision_record(decision: ColumnDecision, detected_entity: str | None) -> di
         changed = False
     record: dict[str, Any] = {"action": decision.action, "entity": entity, "who": decision.who,
                               "when": decision.when, "why": decision.why, "changed": changed,
-                              "detected_entity": detected_entity, "file": decision.file}
+                              "detected_entity": detected_entity, "file": _shown_path(decision.file)}
     if decision.action == "confirm" and decision.entity and decision.entity != detected_entity:
         # Confirmed as one entity, now detected as another: the decision no longer vouches for it.
         record["outdated"] = True
@@ -368,9 +437,10 @@ def apply_to_report(report, decisions: Decisions) -> None:
     applied = 0
     seen_columns: set[tuple[str, str]] = set()
     for f in report.files:
+        names = [c.name for c in f.columns]
         for c in f.columns:
             seen_columns.add((f.path, c.name))
-            d = decisions.column(f.path, c.name)
+            d = decisions.column(f.path, c.name, names)
             if d is None:
                 continue
             previous = c.decision or {}

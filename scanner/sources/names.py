@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -224,6 +225,32 @@ def header_names(cells: list[str]) -> list[str]:
         taken.add(name)
         names.append(name)
     return names
+
+
+def masked_header(cell: str) -> str:
+    """A header cell as reports name its column, before duplicates are numbered: what a decision
+    or a change written with the raw header is matched by.
+
+    >>> masked_header(" 韩晓建 "), masked_header("金额")
+    ('韩**', '金额')
+    """
+    return mask_identifiers(cell.strip().lstrip("\ufeff"))
+
+
+def columns_headed(cell: str, names: Iterable[str]) -> list[str]:
+    """The reported column names among ``names`` that the header cell ``cell`` may be: its masked
+    name and that name numbered (韩晓建 may be 韩** or 韩**.1 when 韩晓东 is beside it), or
+    ``cell`` itself when a column is named so. More than one: the cell is ambiguous.
+
+    >>> columns_headed("韩晓建", ["日期", "韩**", "韩**.1", "孔**"])
+    ['韩**', '韩**.1']
+    """
+    names = list(names)
+    if cell in names:
+        return [cell]
+    masked = masked_header(cell)
+    numbered = re.compile(re.escape(masked) + r"\.[0-9]+")
+    return sorted({n for n in names if n == masked or numbered.fullmatch(n)})
 
 
 def column_names(names: list[str]) -> list[str]:

@@ -87,3 +87,52 @@ def test_redact_shows_every_path_masked_and_keeps_the_users_file_names(tmp_path)
     rescan = json.loads(run("scan", str(out), "--decisions", str(out / "chujing-decisions.yaml"),
                             "--format", "json").stdout)
     assert rescan["persons"]["personal"] == manifest["after"]["persons"]["personal"] == 24
+
+
+def test_a_decision_or_a_change_written_with_the_raw_header_applies_to_the_masked_column(tmp_path):
+    rota = _rota(tmp_path / "in")
+    decisions = tmp_path / "decisions.yaml"
+    # Written before headers naming a person were masked: the column by its raw header.
+    decisions.write_text("version: 1\ncolumns:\n- file: 排班表.csv\n  column: 郝志军\n  action: not_personal\n"
+                         "  who: QA\n  when: '2026-11-30'\n  why: a shift code\n", encoding="utf-8")
+    result = run("scan", str(rota), "--decisions", str(decisions), "--format", "json")
+    scanned = json.loads(result.stdout)
+    assert scanned["persons"]["personal"] == 5
+    assert scanned["decisions"]["applied"] == 1 and scanned["decisions"]["stale"] == []
+    planned = run("plan", str(rota), "--decisions", str(decisions), "--format", "json")
+    assert json.loads(planned.stdout)["persons"]["personal"] == 5
+    _no_raw_name(result.output, planned.output)
+
+    for assess in ([], ["--no-assess"]):
+        out = tmp_path / f"out{len(assess)}"
+        result = run("redact", str(rota), "-o", str(out), "--drop", "韩晓建", "--mask", "欧阳娜娜", *assess)
+        assert result.exit_code == 0, result.output
+        with open(out / rota.name, encoding="utf-8") as fh:
+            assert fh.readline().strip().replace('"', "").split(",") == ["日期", *MASKED[1:]]
+        manifest = json.loads((out / "chujing-manifest.json").read_text(encoding="utf-8"))
+        assert [(c["action"], c["column"]) for c in manifest["changes"]] == [("drop", "韩**"), ("mask", "欧***")]
+        if not assess:
+            assert manifest["after"]["persons"]["personal"] == 5
+        _no_raw_name(result.output, *(p.read_text(encoding="utf-8") for p in out.iterdir()))
+
+
+def test_a_raw_header_whose_masked_name_is_ambiguous_is_refused_without_naming_it(tmp_path):
+    rota = _rota(tmp_path, "排班.csv", ["韩晓建", "韩晓东", "李娜"])
+    for assess in ([], ["--no-assess"]):
+        result = run("redact", str(rota), "-o", str(tmp_path / "out"), "--drop", "韩晓东", *assess)
+        assert result.exit_code == 2
+        assert result.output.count("\n") == 1 and "韩**, 韩**.1" in result.output
+        assert "韩晓" not in result.output
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("version: 1\ncolumns:\n- file: 排班.csv\n  column: 韩晓东\n  action: not_personal\n"
+                         "  who: QA\n  when: '2026-11-30'\n  why: a shift code\n", encoding="utf-8")
+    for fmt in ("md", "table"):
+        assert "韩晓" not in run("scan", str(rota), "--decisions", str(decisions), "--format", fmt).output
+    result = run("scan", str(rota), "--decisions", str(decisions), "--format", "json")
+    assert "韩晓" not in result.output
+    scanned = json.loads(result.stdout)
+    # It could be either column: it decides neither, and says so.
+    assert scanned["persons"]["personal"] == 3
+    (stale,) = scanned["decisions"]["stale"]
+    assert stale["column"] == "韩**" and stale["could_be"] == ["韩**", "韩**.1"]
+
