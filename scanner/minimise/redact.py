@@ -45,7 +45,7 @@ from scanner.minimise.plan import LAW, Change, Engine, PlanError, plan_entry, re
 from scanner.options import ScanOptions
 from scanner.report.model import Report
 from scanner.sources.files import Source, SourceError, describe_read_error, display_path, open_source
-from scanner.sources.names import masked_header
+from scanner.sources.names import masked_header, shows_masked
 from scanner.sources.sample import read_sample
 from scanner.version import __version__
 
@@ -408,6 +408,12 @@ def redact_file(source: Source, target: Path, changes: list[Change], entities: d
     result.input_fingerprint = "blake2b-256:" + box["fingerprint"].split(":")[-1] if box.get("fingerprint") else None
     result.output = display_path(os.fspath(target))
     result.changes = redactor.summary()
+    # Columns are read under their reported names, so a copy's header never holds a person's
+    # name or an identifier (a rota's 韩晓建 is written 韩**): a change the manifest states.
+    masked = [n for n in result.columns_after if shows_masked(n)]
+    if masked:
+        result.changes.append({"action": "header_masked", "columns": masked,
+                               "why": "the header named a person or held an identifier"})
     return result
 
 
@@ -564,6 +570,9 @@ def render_manifest_md(data: dict[str, Any]) -> str:
     lines += ["", "## Changes", "", "| file | column | entity | change |", "|---|---|---|---|"]
     for f in data["files"]:
         for ch in f.get("changes") or []:
+            if ch["action"] == "header_masked":
+                lines.append(f"| {f['input']} | {', '.join(ch['columns'])} | | header written masked: {ch['why']} |")
+                continue
             how = ch["action"] + (f" → {ch['rule']}" if ch.get("rule") else "")
             if ch.get("values_emptied"):
                 how += f" ({ch['values_emptied']:,} values could not be generalised and were emptied)"

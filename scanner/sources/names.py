@@ -165,6 +165,21 @@ def named_after_person(name: str) -> bool:
     return _PERSON_NAMED.search(name) is not None
 
 
+# An identifier's mask in a name: digits or letters on both sides of the stars (138****8000,
+# 440305********8141), or an address's first letter (z***@example.com).
+_MASKED_IDENTIFIER = re.compile(r"[0-9A-Za-z]\*{2,}[0-9A-Za-z]|[^\s@*]\*{3}@")
+
+
+def shows_masked(name: str) -> bool:
+    """Whether a column name, as reported, has a person's name or an identifier masked in it:
+    the name a copy of the column is written under is not its header as written.
+
+    >>> [shows_masked(n) for n in header_names(["韩晓建", "客户_13800138000", "金额"])]
+    [True, True, False]
+    """
+    return named_after_person(name) or _MASKED_IDENTIFIER.search(name) is not None
+
+
 def _identifiers_masked(names: list[str]) -> list[str]:
     found: list[tuple[int, int, int]] = []  # (name, start, end)
     for n, name in enumerate(names):

@@ -136,3 +136,15 @@ def test_a_raw_header_whose_masked_name_is_ambiguous_is_refused_without_naming_i
     (stale,) = scanned["decisions"]["stale"]
     assert stale["column"] == "韩**" and stale["could_be"] == ["韩**", "韩**.1"]
 
+
+def test_the_manifest_says_which_headers_are_written_masked(tmp_path):
+    rota = _rota(tmp_path / "in")
+    out = tmp_path / "out"
+    assert run("redact", str(rota), "-o", str(out), "--drop", "李*").exit_code == 0
+    manifest = json.loads((out / "chujing-manifest.json").read_text(encoding="utf-8"))
+    (copy,) = manifest["files"]
+    (masked,) = [c for c in copy["changes"] if c["action"] == "header_masked"]
+    assert masked["columns"] == ["韩**", "孔**", "郝**", "欧***", "王*"]
+    md = (out / "chujing-manifest.md").read_text(encoding="utf-8")
+    assert [line for line in md.splitlines() if "header written masked" in line] == \
+        [f"| {copy['input']} | 韩**, 孔**, 郝**, 欧***, 王* | | header written masked: {masked['why']} |"]
