@@ -60,6 +60,7 @@ def conclude(report: Report, options: ScanOptions, context: engine.Context, note
     if notes:
         report.extra.setdefault("notes", [])
         report.extra["notes"] = notes + [n for n in report.extra["notes"] if n not in notes]
+    _say_unmatched_person_keys(report, options)
     if decisions is not None:
         from scanner.review.decisions import apply_to_report
 
@@ -74,6 +75,21 @@ def persons_report(counts: PersonCounts) -> PersonsReport:
         by_entity=dict(counts.by_entity), keyless_rows=counts.keyless_rows,
         keyless_policy=counts.keyless_policy, minors=counts.minors, linking=dict(counts.linking or {}),
     )
+
+
+def _say_unmatched_person_keys(report: Report, options) -> None:
+    """A ``--person-key`` that names no column of any file read (a typo, a header written
+    otherwise) links nobody: said in a note, the key shown as reports show column names."""
+    from scanner.sources.names import columns_headed, mask_identifiers
+
+    read = [[c.name for c in f.columns] for f in report.files if not f.error]
+    for key in getattr(options, "person_keys", None) or []:
+        if read and not any(len(columns_headed(key, names)) == 1 for names in read):
+            shown = mask_identifiers(key)
+            report.extra.setdefault("notes", []).append({
+                "zh": f"--person-key {shown} 不是任何已读取文件中的列（或对应多列）：未用它关联任何行",
+                "en": f"--person-key {shown} names no column of the files read (or more than one): no row is "
+                      f"linked by it"})
 
 
 def say_what_was_not_read(report: Report) -> Report:

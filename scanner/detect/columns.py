@@ -92,8 +92,17 @@ def apply_column_decisions(path: str, plans: list[ColumnPlan], classifications: 
 
 
 def user_key_columns(schema: pa.Schema, person_keys: list[str]) -> dict[str, int]:
+    """The ``--person-key`` columns of a table, by their reported names: a key written with its
+    raw header (会员号_韩晓建) names the column reported masked (会员号_韩**), where that is one."""
+    from scanner.sources.names import columns_headed
+
     names = schema.names
-    return {k: names.index(k) for k in person_keys if k in names}
+    out: dict[str, int] = {}
+    for key in person_keys:
+        found = columns_headed(key, names)
+        if len(found) == 1:
+            out[found[0]] = names.index(found[0])
+    return out
 
 
 def is_personal(det: Detector) -> bool:

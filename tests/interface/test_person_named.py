@@ -122,3 +122,17 @@ def test_sheet_named_after_a_person(tmp_path):
     assert [f["path"].rsplit("#", 1)[1] for f in report["files"]] == ["欧***报销", "韩**", "汇总"]
     assert not [n for n in ("欧阳娜娜", "韩晓建") if n in result.output]
     assert report["persons"]["personal"] == 12
+
+
+def test_a_person_key_written_with_its_raw_header(tmp_path):
+    """``--person-key 会员号_韩晓建`` names the column reported 会员号_韩**; a key naming no column
+    is said in a note (shown masked), never silently dropped."""
+    path = tmp_path / "members.csv"
+    path.write_text("会员号_韩晓建,备注\n" + "".join(f"M{i:04d},x\n" for i in range(20)), encoding="utf-8")
+    result = run("scan", str(path), "--person-key", "会员号_韩晓建", "--person-key", "会员号_孔娜子", "--format", "json")
+    report = json.loads(result.stdout)
+    (column,) = [c for c in report["files"][0]["columns"] if c["name"] == "会员号_韩**"]
+    assert "named as a person key" in column["evidence"]
+    notes = [n["en"] for n in report.get("notes", []) if "--person-key" in n["en"]]
+    assert notes == ["--person-key 会员号_孔** names no column of the files read (or more than one): no row is linked by it"]
+    assert "韩晓建" not in result.output and "孔娜子" not in result.output
