@@ -49,7 +49,7 @@ class TerminalProgress:
             self.done += self.current_size
             self.current_size = int(event.get("bytes") or 0)
             self.current_read = 0
-            name = _short(display_path(event.get("path") or ""), 40)
+            name = _short(event.get("display") or display_path(event.get("path") or ""), 40)
             self.bar.update(self.task, total=int(event.get("total_bytes") or 0) or None, completed=self.done,
                             description=f"{event['index'] + 1}/{event['total']} {name}")
             self.bar.refresh()
@@ -72,7 +72,7 @@ class JsonLinesProgress:
         from scanner.sources.files import display_path  # loaded by the scan already
 
         status = "cached" if event.get("cached") else ("rescanned" if event.get("rescan") else "scanned")
-        fields = {"file": display_path(event.get("path") or ""), "index": event["index"] + 1,
+        fields = {"file": event.get("display") or display_path(event.get("path") or ""), "index": event["index"] + 1,
                   "total": event["total"], "bytes": int(event.get("bytes") or 0), "status": status}
         log.info("file %d of %d %s: %s", fields["index"], fields["total"], status, fields["file"],
                  extra={"fields": fields})

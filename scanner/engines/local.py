@@ -139,6 +139,7 @@ def _scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanO
         for i, source in enumerate(sources):
             if options.progress:
                 options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
+                                  "display": source.display,
                                   "bytes": source.size, "total_bytes": total_bytes})
             cached_before = incremental.cached if incremental is not None else 0
             if incremental is not None:
@@ -149,6 +150,7 @@ def _scan(paths: str | os.PathLike | Iterable[str | os.PathLike], options: ScanO
             report.files.append(file_report)
             if options.progress:  # for schedulers: the file, and whether it was read or taken from the state
                 options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
+                                  "display": source.display,
                                   "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
                                   "cached": incremental is not None and incremental.cached > cached_before,
                                   "rescan": bool(options.rescan and incremental is not None)})

@@ -266,6 +266,7 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
         total_bytes = sum(s.size for s in sources)
         for i, source in enumerate(sources):
             options.progress({"event": "file", "index": i, "total": len(sources), "path": source.path,
+                                  "display": source.display,
                               "bytes": source.size, "total_bytes": total_bytes})
     spark.sparkContext.setJobDescription("chujing: scan inputs")
     scanned = (spark.range(n_tasks, numPartitions=n_tasks)
@@ -282,6 +283,7 @@ def _run(spark, sources: list[Source], options: ScanOptions, decisions, secret: 
         if options.progress:  # for schedulers, as the local engine: each file, once its task has read it
             for i, (source, file_report) in enumerate(zip(sources, file_reports, strict=True)):
                 options.progress({"event": "file_done", "index": i, "total": len(sources), "path": source.path,
+                                  "display": source.display,
                                   "bytes": source.size, "rows": file_report.rows, "error": bool(file_report.error),
                                   "cached": False, "rescan": False})
         rows = scanned.where(F.col("kind") == _ROW).select(

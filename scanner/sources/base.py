@@ -40,6 +40,9 @@ class Source:
     size: int = 0
     compression: str | None = None
     files: list[str] = field(default_factory=list)  # a dataset's parquet files; a sheet's workbook
+    # How it is printed when its siblings decide it (a sheet named 高峰 among sheets named after
+    # persons is masked like them); None: its path, masked alone.
+    shown: str | None = None
 
     @property
     def kind(self) -> str:
@@ -49,7 +52,7 @@ class Source:
 
     @property
     def display(self) -> str:
-        return display_path(self.path)
+        return self.shown or display_path(self.path)
 
 
 @dataclass

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from scanner.sources import limits
 from scanner.sources.base import DEFAULT_BLOCK_SIZE, Reader, Source, SourceError, Stream
-from scanner.sources.names import column_names, display_path, identifier_cells
+from scanner.sources.names import column_names, display_path, identifier_cells, mask_identifiers, mask_identifiers_in
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = {".xlsx", ".xlsm", ".ods"}
@@ -161,6 +161,12 @@ def workbook_sheets(path: str, size: int) -> tuple[list[Source], list[tuple[str,
                 skipped.append((f"{path}#{meta.name}", f"a {_kind_name(meta.typ)}, which holds no cells"))
                 continue
             sources.append(sheet_source(path, meta.name, size))
+        # A workbook with a sheet per person: its sheets' names are masked together, so that a
+        # name that is also a word (高峰) is masked among the others as a table's headers are.
+        together = mask_identifiers_in([s.path.rsplit("#", 1)[1] for s in sources])
+        for source, name in zip(sources, together, strict=True):
+            if name != mask_identifiers(source.path.rsplit("#", 1)[1]):
+                source.shown = f"{display_path(path)}#{name}"
         return sources, skipped
     finally:
         wb.close()
