@@ -286,6 +286,27 @@ def mask_label(label: str, among_names: bool = False) -> str:
     return label
 
 
+_MASKED_RUN = re.compile(r"([\u4e00-\u9fff]+)\*{1,12}(?:$|[^*0-9A-Za-z])")
+
+
+def holds_masked_name(label: str) -> bool:
+    """Whether a label, as :func:`mask_label` left it, holds a person's name masked: a surname
+    and stars, where a name may begin (韩**, 韩**(早班), 客户李*, 早班韩**), not a header's own
+    star (姓名*, 岗位*: import templates mark required fields so).
+
+    >>> [holds_masked_name(x) for x in ("韩**", "孔**_工时", "客户李*", "2024年王*工资", "姓名*", "岗位*", "138****8000")]
+    [True, True, True, True, False, False, False]
+    """
+    lw = _label_words()
+    for m in _MASKED_RUN.finditer(label):
+        run = m.group(1)
+        surname = 2 if run[-2:] in lw.compounds else 1 if run[-1:] in lw.singles else 0
+        before = run[:len(run) - surname]
+        if surname and (not before or before[-1] in _LABEL_BEFORE or before[-2:] in lw.cues or before[-3:] in lw.cues):
+            return True
+    return False
+
+
 def mask_labels(labels: list[str]) -> list[str]:
     """:func:`mask_label` for a table's headers: where two or more are names (a rota, a pivot
     with a column per person), common words that are also names (高峰, 白雪) are masked too.

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.person_name import mask_labels
+from detectors.person_name import holds_masked_name, mask_labels
 from scanner.sources import limits
 
 
@@ -149,20 +149,14 @@ def mask_identifiers_in(names: list[str]) -> list[str]:
     return mask_labels(_identifiers_masked(names))
 
 
-# A column name holding a person's name, masked (韩**, 欧***; 韩**(早班), 孔**_工时, 客户李*;
-# numbered when two columns' masks are alike: 韩**.1): the column is about that person. An
-# identifier's mask has digits beside its stars (138****8000), a name's a Chinese character.
-_PERSON_NAMED = re.compile(r"[\u4e00-\u9fff]\*{1,12}(?:$|[^*0-9A-Za-z])")
-
-
 def named_after_person(name: str) -> bool:
     """Whether a column name, as reported, is a person's name (masked): a rota or a pivot
     with one column per person names a person in each such column.
 
-    >>> [named_after_person(n) for n in header_names(["日期", "韩晓建", "孔娜子(早班)", "金额", "138 0013 8000"])]
-    [False, True, True, False, False]
+    >>> [named_after_person(n) for n in header_names(["日期", "韩晓建", "孔娜子(早班)", "金额", "138 0013 8000", "姓名*"])]
+    [False, True, True, False, False, False]
     """
-    return _PERSON_NAMED.search(name) is not None
+    return holds_masked_name(name)
 
 
 # An identifier's mask in a name: digits or letters on both sides of the stars (138****8000,

@@ -137,3 +137,16 @@ def test_a_person_key_written_with_its_raw_header(tmp_path):
     notes = [n["en"] for n in report.get("notes", []) if "--person-key" in n["en"]]
     assert notes == ["--person-key 会员号_孔** names no column of the files read (or more than one): no row is linked by it"]
     assert "韩晓建" not in result.output and "孔娜子" not in result.output
+
+
+def test_required_field_stars_of_an_import_template_name_no_one(tmp_path):
+    """Import templates mark required fields with a star (姓名*, 岗位*): no column is taken for
+    one named after a person, so no person is added beside the rows."""
+    path = tmp_path / "员工导入模板.csv"
+    rows = "".join(f"{'王李张刘陈'[i % 5]}{'伟芳娜敏静'[i % 5]}{'强军洋'[i % 3]},139{52_000_000 + 7919 * i:08d},销售,总部\n"
+                   for i in range(12))
+    path.write_text("姓名*,手机号*,岗位*,单位*\n" + rows, encoding="utf-8")
+    report = json.loads(run("scan", str(path), "--format", "json").stdout)
+    assert [c["name"] for c in report["files"][0]["columns"]] == ["姓名*", "手机号*", "岗位*", "单位*"]
+    assert not any(c["evidence"].startswith("the header names a person") for c in report["files"][0]["columns"])
+    assert report["persons"]["personal"] == 12
